@@ -20,7 +20,7 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
-def to_si(value, unit: str, *, name: str = "value") -> float:
+def to_si(value, unit: str, *, name: str | None = None) -> float:
     """Convert ``value`` (a string with unit, a pint quantity or a bare number already in SI) to
     a float in the SI unit ``unit`` (e.g. ``"m"``, ``"T"``, ``"A/m^2"``).
 
@@ -29,27 +29,27 @@ def to_si(value, unit: str, *, name: str = "value") -> float:
     """
     ureg = registry()
     target = ureg.Unit(unit)
+    name = f"{name}: " if name else ""
     if isinstance(value, bool):
-        raise UnitError(f"{name}: expected a quantity in {unit}, got {value!r}")
+        raise UnitError(f"{name}expected a quantity in {unit}, got {value!r}")
     if isinstance(value, int | float | np.floating | np.integer):
         return float(value)
     if isinstance(value, str):
         try:
             q = ureg.Quantity(value.strip())
         except Exception as exc:  # pint raises several unrelated types
-            raise UnitError(f"{name}: cannot parse {value!r} as a quantity (e.g. '50 nm')") from exc
+            raise UnitError(f"{name}cannot parse {value!r} as a quantity (e.g. '50 nm')") from exc
     elif isinstance(value, pint.Quantity):
         q = value
     else:
-        raise UnitError(f"{name}: expected a string like '1 {unit}', got {type(value).__name__}")
+        raise UnitError(f"{name}expected a string like '1 {unit}', got {type(value).__name__}")
     if not isinstance(q, pint.Quantity) or (q.dimensionless and not target.dimensionless):
-        raise UnitError(f"{name}: {value!r} has no unit; write it with one, e.g. '{q.magnitude} {unit}'")
+        raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{q.magnitude} {unit}'")
     if q.dimensionality != target.dimensionality:
         raise UnitError(
-            f"{name}: {value!r} has dimension {q.dimensionality}, expected {target.dimensionality} "
-            f"(a unit like {unit})"
+            f"{name}{value!r} is not convertible to {unit} (a quantity like '1 {unit}' is expected)"
         )
     out = float(q.to(target).magnitude)
     if not np.isfinite(out):
-        raise UnitError(f"{name}: {value!r} is not finite")
+        raise UnitError(f"{name}{value!r} is not finite")
     return out

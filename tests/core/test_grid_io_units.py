@@ -80,7 +80,7 @@ def test_units_parse_and_reject():
     assert to_si(0.1, "T") == 0.1
     with pytest.raises(UnitError, match="standoff.*no unit"):
         to_si("50", "m", name="standoff")
-    with pytest.raises(UnitError, match="standoff.*dimension"):
+    with pytest.raises(UnitError, match="standoff.*not convertible to m"):
         to_si("50 s", "m", name="standoff")
     with pytest.raises(UnitError, match="cannot parse"):
         to_si("fifty", "m")

@@ -1,0 +1,95 @@
+import re
+import shutil
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+
+from operando.report import Claim, Section, figure_png, render_report, write_report
+
+
+def _figure(k):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, k])
+    return figure_png(fig, dpi=40)
+
+
+def _report(tmp_path, n_fig=2):
+    claims = [
+        Claim("M3", "stray field ~10 µT", "~10 µT", "12 µT", True, "seed 000 L139"),
+        Claim("M8", "Li ~10× weaker", "~10×", "3×", False, "seed 000 L164", note="smaller cell"),
+    ]
+    sections = [Section("Fields", "text <b>escaped</b>", [(f"fig {k}", _figure(k)) for k in range(n_fig)],
+                        table=[{"a": 1, "b": "<x>"}])]
+    return write_report(tmp_path / "report.html", "Test report", {"version": "0"}, claims, sections)
+
+
+def test_report_is_self_contained_and_escaped(tmp_path):
+    path = _report(tmp_path)
+    text = path.read_text()
+    assert text.count("data:image/png;base64,") == 2
+    assert "http://" not in text and "https://" not in text  # nothing fetched from a network
+    assert "&lt;b&gt;escaped&lt;/b&gt;" in text and "&lt;x&gt;" in text
+    assert "1 of 2 claims reproduced" in text
+    assert re.search(r'class="fail" id="claim-M8"', text)
+    assert render_report("t", {}, [], []).startswith("<!DOCTYPE html>")
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def check_in_browser(path):
+    """Open ``path`` in headless Chromium; return (severe console messages, images, broken images)."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    browser = _chromium()
+    driver_path = shutil.which("chromedriver")
+    if browser is None or driver_path is None:
+        pytest.skip("headless Chromium and chromedriver are not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    try:
+        driver.get(path.resolve().as_uri())
+        driver.execute_script("return document.readyState")
+        n_img = driver.execute_script("return document.images.length")
+        broken = driver.execute_script(
+            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"
+        )
+        severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        title = driver.title
+    finally:
+        driver.quit()
+    return severe, n_img, broken, title
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_browser(tmp_path):
+    path = _report(tmp_path, n_fig=3)
+    severe, n_img, broken, title = check_in_browser(path)
+    assert severe == []
+    assert n_img == 3 and broken == 0
+    assert title == "Test report"
+
+
+@pytest.mark.browser
+def test_browser_check_detects_a_broken_figure(tmp_path):
+    # the check itself must be able to fail: corrupt one embedded image
+    path = _report(tmp_path, n_fig=2)
+    text = path.read_text()
+    path.write_text(text.replace("data:image/png;base64,", "data:image/png;base64,AAAA", 1))
+    _, n_img, broken, _ = check_in_browser(path)
+    assert n_img == 2 and broken == 1
