@@ -1,0 +1,129 @@
+"""Paramagnetic susceptibility of a layer and the state-of-charge map of LixCoO2.
+
+In an applied field B_ext the paramagnetic moments of the positive electrode are unidirectional,
+M = χ B_ext / μ0 (χ ≪ 1, seed 000 L139), and their magnitude rises monotonically on delithiation
+over the reversible window (seed 000 L135, Fig. 3b). So a field map taken in a known B_ext gives
+χ(x, y) of a layer of known thickness (:func:`magnetization_from_field` along B_ext), and χ gives
+the lithium content x through the materials library's χ(x) — only where χ(x) is invertible
+(0.6 ≤ x ≤ 1; below, χ is flat and x cannot be told).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy.constants import mu_0
+
+from .._checks import as_float_array, check_positive
+from ..errors import InputError
+from .fourier import magnetization_from_field
+
+#: reason codes of :func:`state_of_charge_map`
+SOC_OK, SOC_OUTSIDE_MASK, SOC_NOT_INVERTIBLE, SOC_MISSING, SOC_AMBIGUOUS = 0, 1, 2, 3, 4
+SOC_REASONS = {
+    SOC_OK: "x recovered",
+    SOC_OUTSIDE_MASK: "outside the electrode mask",
+    SOC_NOT_INVERTIBLE: "chi outside the invertible branch of chi(x) (0.6 <= x <= 1)",
+    SOC_MISSING: "chi not finite (missing data)",
+    SOC_AMBIGUOUS: "chi also reached on the non-invertible branch (x < 0.6): x is ambiguous",
+}
+
+
+def susceptibility_from_field(B_map, dy=None, dx=None, *, B_ext, standoff: float,
+                              thickness: float, depth: float = 0.0, component="z",
+                              noise_sigma: float | None = None, **filter_kw) -> xr.Dataset:
+    """Volume susceptibility χ (SI, dimensionless) of a layer from its stray field in ``B_ext``.
+
+    ``B_ext``: applied field, 3-vector (T) or a number (T, along +z). ``thickness`` (> 0, m):
+    layer thickness, assumed uniformly magnetized through it. Other arguments and ``filter_kw`` as
+    in :func:`magnetization_from_field` (``reference_mask`` marks pixels known to be
+    non-magnetic, which sets the unmeasurable mean). Returns a Dataset with ``chi`` (and
+    ``chi_std``), the magnetization ``M`` (A/m) and ``missing``.
+    """
+    B_ext = np.asarray(B_ext, dtype=float)
+    if B_ext.ndim == 0:
+        B_ext = np.array([0.0, 0.0, float(B_ext)])
+    B_ext = as_float_array("B_ext", B_ext, shape=(3,))
+    b = float(np.linalg.norm(B_ext))
+    check_positive("|B_ext|", b, unit="T")
+    check_positive("thickness", thickness, unit="m")
+    ds = magnetization_from_field(B_map, dy, dx, standoff=standoff, thickness=thickness,
+                                  depth=depth, direction=B_ext / b, component=component,
+                                  noise_sigma=noise_sigma, **filter_kw)
+    ds["chi"] = (ds["M"] * (mu_0 / b)).assign_attrs(units="1", long_name="volume susceptibility")
+    if "M_std" in ds:
+        ds["chi_std"] = (ds["M_std"] * (mu_0 / b)).assign_attrs(units="1", long_name="std of chi")
+    ds.attrs["B_ext_T"] = B_ext.tolist()
+    return ds
+
+
+def _lixcoo2_inverse():
+    """x_from_chi and the ambiguity threshold of LixCoO2: the smallest χ reached for x < 0.6."""
+    from ..materials import lixcoo2
+
+    def x_from_chi(c):
+        return lixcoo2.x_from_chi_volume(c, return_flag=True)
+
+    plateau = lixcoo2.chi_volume(np.linspace(0.0, 0.6, 601)[:-1])
+    return x_from_chi, float(plateau.min())
+
+
+def state_of_charge_map(chi_map, mask=None, x_from_chi=None,
+                        ambiguous_above: float | None = None, chi_tolerance=0.0) -> xr.Dataset:
+    """Lithium content x of LixCoO2 from a susceptibility map, with a reason code per pixel.
+
+    chi_map : (ny, nx) SI volume susceptibility (array or DataArray).
+    mask : (ny, nx) bool, True on the positive electrode (default: everywhere).
+    x_from_chi : inverse χ → x returning (x, invertible) arrays; default
+        :func:`operando.materials.lixcoo2.x_from_chi_volume`.
+    ambiguous_above : χ at and above which the value is also reached on the non-invertible branch
+        (LixCoO2: the plateau χ below x = 0.6, seed 000 Fig. 3b); such pixels are flagged
+        ambiguous. Default: from LixCoO2 when ``x_from_chi`` is the default, else none.
+    chi_tolerance : uncertainty of χ (scalar or (ny, nx) map, e.g. ``chi_std`` times 2): a pixel
+        is ambiguous when χ + tolerance reaches ``ambiguous_above``; a χ within the tolerance
+        outside the invertible range takes the x of the nearer end.
+
+    Returns a Dataset with ``x_li`` (NaN where not recovered), ``reason`` (int codes, see
+    ``SOC_REASONS``, also listed in its attrs) and counts per reason in the attrs.
+    """
+    coords = {c: chi_map[c] for c in ("y", "x") if c in getattr(chi_map, "coords", {})}
+    chi = as_float_array("chi_map", getattr(chi_map, "values", chi_map), ndim=2, finite=False)
+    if mask is None:
+        mask = np.ones(chi.shape, dtype=bool)
+    mask = np.asarray(getattr(mask, "values", mask), dtype=bool)
+    if mask.shape != chi.shape:
+        raise InputError(f"mask: expected shape {chi.shape} to match chi_map, got {mask.shape}")
+    if x_from_chi is None:
+        x_from_chi, auto_threshold = _lixcoo2_inverse()
+        ambiguous_above = auto_threshold if ambiguous_above is None else ambiguous_above
+    tol = np.broadcast_to(np.asarray(getattr(chi_tolerance, "values", chi_tolerance),
+                                     dtype=float), chi.shape)
+    x, ok = (np.array(a) for a in x_from_chi(chi))
+    ok = ok.astype(bool)
+    # within the tolerance of an end of the invertible range: the end's x (noise at x ≈ 1)
+    for shifted in (chi + tol, chi - tol):
+        xs, oks = x_from_chi(shifted)
+        take = ~ok & np.asarray(oks, dtype=bool)
+        x[take], ok[take] = np.asarray(xs)[take], True
+    reason = np.full(chi.shape, SOC_OK, dtype=np.int8)
+    reason[~ok] = SOC_NOT_INVERTIBLE
+    if ambiguous_above is not None:
+        with np.errstate(invalid="ignore"):
+            reason[(reason == SOC_OK) & (chi + tol >= ambiguous_above)] = SOC_AMBIGUOUS
+    reason[~np.isfinite(chi)] = SOC_MISSING
+    reason[~mask] = SOC_OUTSIDE_MASK
+    x = np.where(reason == SOC_OK, x, np.nan)
+    names = {SOC_OK: "n_recovered", SOC_OUTSIDE_MASK: "n_outside_mask",
+             SOC_NOT_INVERTIBLE: "n_not_invertible", SOC_MISSING: "n_missing",
+             SOC_AMBIGUOUS: "n_ambiguous"}
+    attrs = {names[code]: int((reason == code).sum()) for code in SOC_REASONS}
+    return xr.Dataset(
+        {
+            "x_li": xr.DataArray(x, dims=("y", "x"),
+                                 attrs={"units": "1", "long_name": "Li content x of LixCoO2"}),
+            "reason": xr.DataArray(reason, dims=("y", "x"), attrs={
+                "units": "", "codes": "; ".join(f"{k}: {v}" for k, v in SOC_REASONS.items())}),
+        },
+        coords=coords,
+        attrs=attrs,
+    )
