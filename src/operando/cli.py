@@ -48,7 +48,103 @@ def demo(
     typer.echo(f"wrote {path}")
 
 
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="TOML or YAML run configuration.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (overrides config).")] = None,
+):
+    """Run the whole experiment described by CONFIG (resumes where a previous run stopped)."""
+    from .pipeline.config import RunConfig
+    from .pipeline.run import run_experiment
+
+    cfg = RunConfig.from_file(config)
+    if out is not None:
+        cfg = cfg.model_copy(update={"out": out})
+    result = run_experiment(cfg)
+    typer.echo(f"wrote {result.report}")
+
+
+@app.command("config")
+def config_cmd(
+    example: Annotated[bool, typer.Option("--example", help="Print a commented example configuration.")] = False,
+    check: Annotated[Path | None, typer.Option("--check", help="Validate a configuration file.")] = None,
+):
+    """Print an example configuration, or validate one."""
+    from .pipeline.config import EXAMPLE_CONFIG, RunConfig
+
+    if check is not None:
+        RunConfig.from_file(check)
+        typer.echo(f"{check}: valid")
+    elif example:
+        typer.echo(EXAMPLE_CONFIG, nl=False)
+    else:
+        typer.echo("use --example to print a commented configuration, or --check FILE to validate one")
+
+
 # --- sub-commands contributed by the stages (keep each one a thin wrapper) ---------------------
+
+
+@app.command()
+def plan(
+    signal: Annotated[
+        list[str] | None, typer.Option(help="Field, e.g. '10 uT' (repeatable); default: seed 000.")
+    ] = None,
+    target_snr: Annotated[float, typer.Option(help="Signal-to-noise ratio to reach.")] = 1.0,
+    pixels: Annotated[int, typer.Option(help="Pixels per image for scanning probes.")] = 100 * 100,
+    feature_size: Annotated[str, typer.Option(help="Pattern period (sets the decay).")] = "1 um",
+    plots: Annotated[Path | None, typer.Option(help="Folder for the figures (PNG).")] = None,
+):
+    """Is a signal visible with NV, SQUID or atomic magnetometers, and how long to integrate?"""
+    from .nv import feasibility
+    from .units import to_si
+
+    signals = None if not signal else {s: to_si(s, "T", name="signal") for s in signal}
+    size = to_si(feature_size, "m", name="feature_size")
+    typer.echo(feasibility.plan_report(signals, target_snr, n_pixels=pixels, feature_size=size))
+    if plots is not None:
+        from .nv import feasibility_plots
+
+        for path in feasibility_plots.save_all(plots):
+            typer.echo(f"wrote {path}")
+
+
+@app.command()
+def fit(
+    data: Annotated[
+        Path, typer.Argument(help="ODMR stack (.npz, .h5, .nc, .zarr, .tif, .mat, .txt).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Result file (.nc or .zarr).")],
+    model: Annotated[
+        str, typer.Option(help="lorentzian, gaussian or nv (8-line Hamiltonian fit).")
+    ] = "lorentzian",
+    n_dips: Annotated[int, typer.Option(help="Number of dips (lorentzian/gaussian).")] = 2,
+    hyperfine: Annotated[
+        str | None, typer.Option(help="14N or 15N hyperfine multiplets.")
+    ] = None,
+    binning: Annotated[int, typer.Option(help="Pixel binning factor.")] = 1,
+    frequency: Annotated[
+        Path | None, typer.Option(help="Text file of frequencies (Hz) if DATA has none.")
+    ] = None,
+    chunks: Annotated[
+        int | None, typer.Option(help="Fit chunk by chunk (pixels per side).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask.distributed scheduler address.")
+    ] = None,
+    bias: Annotated[
+        str | None, typer.Option(help="Approximate bias field for --model nv, e.g. '1mT,2mT,3mT'.")
+    ] = None,
+):
+    """Fit every spectrum of an ODMR stack; write fit parameters and field maps to OUT."""
+    from .odmr.workflow import fit_file
+    from .units import to_si
+
+    extra = {} if frequency is None else {"frequency": frequency}
+    if bias is not None:
+        extra["b_guess"] = tuple(to_si(v, "T", name="bias") for v in bias.split(","))
+    path = fit_file(data, out, model=model, n_dips=n_dips, hyperfine=hyperfine, binning=binning,
+                    chunks=chunks, scheduler=scheduler, **extra)
+    typer.echo(f"wrote {path}")
 
 
 def main():  # console-script entry point

@@ -1,0 +1,223 @@
+"""Batched ODMR fitting: operando vs a per-pixel ``scipy.optimize.curve_fit`` loop.
+
+Fits the same synthetic 256 × 256 × 101 stack (two Lorentzian dips, white noise of known σ) with
+``operando.odmr.fit_odmr`` (all pixels, dask threads) and with ``curve_fit`` on a random subsample
+of pixels (its rate is extrapolated to the whole stack). Both start from the same initial guesses,
+so curve_fit is timed on the fit alone. Prints the rates (spectra/s), their ratio, the precision of
+both (std of the fitted resonance minus the truth, and in units of the Cramér–Rao bound), and the
+peak memory of fitting one chunk compared with the chunk's size.
+
+``--big`` writes a 2048 × 2048 × 200 float32 Zarr stack (3.4 GB) to a temporary folder, fits it
+in 256 × 256 chunks and prints the peak RSS (``--big-size`` picks a smaller side for a shorter
+run). The full size takes many minutes on 2 cores; the temporary folder is removed afterwards.
+
+    python benchmarks/bench_odmr_fit.py            # quick: 256 × 256 × 101, 500 curve_fit pixels
+    python benchmarks/bench_odmr_fit.py --big
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+from operando.odmr.fit import fit_odmr, fit_spectra
+from operando.odmr.models import DipModel
+from operando.odmr.synthetic import cramer_rao_std, simulate_stack, two_dip_params
+
+NOISE = 2e-3
+
+
+def two_lorentzians(f, f0a, f0b, wa, wb, ca, cb, base):
+    """The peer's model, written as a user of curve_fit would write it."""
+    la = 1.0 / (1.0 + ((f - f0a) / (0.5 * wa)) ** 2)
+    lb = 1.0 / (1.0 + ((f - f0b) / (0.5 * wb)) ** 2)
+    return base * (1.0 - ca * la - cb * lb)
+
+
+def curve_fit_loop(f, y, p0):
+    out = np.full_like(p0, np.nan)
+    for i in range(y.shape[0]):  # the per-pixel loop operando replaces
+        try:
+            out[i] = curve_fit(two_lorentzians, f, y[i], p0=p0[i], maxfev=2000)[0]
+        except RuntimeError:
+            pass
+    return out
+
+
+def peak_rss_during(fn):
+    """Run ``fn`` while sampling the process RSS; returns (result, peak RSS in bytes)."""
+    import psutil
+
+    proc = psutil.Process()
+    peak = [proc.memory_info().rss]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            time.sleep(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        result = fn()
+    finally:
+        stop.set()
+        t.join()
+    return result, peak[0]
+
+
+def quick(args):
+    model = DipModel(2)
+    f = np.linspace(2.80e9, 2.94e9, args.n_freq)
+    truth = two_dip_params(args.size, args.size, seed=1)
+    ds = simulate_stack(model, f, truth, noise=NOISE, rng=2, dtype=np.float32)
+    n_pix = args.size * args.size
+    print(
+        f"stack {args.size} x {args.size} x {args.n_freq} float32 "
+        f"({ds['signal'].nbytes / 1e6:.1f} MB), "
+        f"2 Lorentzian dips, noise sigma {NOISE}; CPU cores visible: {os.cpu_count()}"
+    )
+
+    chunk = max(args.size // (4 * args.workers), 1)  # a few chunks per thread balance the load
+    fit_odmr(ds.isel(y=slice(0, 8), x=slice(0, 8)))  # warm-up (imports, caches)
+    rng = np.random.default_rng(3)
+    sub = rng.choice(n_pix, size=min(args.subsample, n_pix), replace=False)
+    y_sub = ds["signal"].values.reshape(n_pix, -1)[sub].astype(np.float64)
+    p0 = model.guess(f, y_sub)
+
+    def timed(fn):
+        w0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        return out, time.perf_counter() - w0, time.process_time() - c0
+
+    # the machine may be shared: run curve_fit before and after operando and average, and report
+    # process CPU time next to wall time
+    half = len(sub) // 2
+    cf_a, w_a, c_a = timed(lambda: curve_fit_loop(f, y_sub[:half], p0[:half]))
+    if args.workers > 1:
+        fit, t_op, cpu_op = timed(lambda: fit_odmr(ds, chunks=(chunk, args.size)))
+    else:
+        fit, t_op, cpu_op = timed(lambda: fit_odmr(ds))
+    cf_b, w_b, c_b = timed(lambda: curve_fit_loop(f, y_sub[half:], p0[half:]))
+    cf = np.concatenate([cf_a, cf_b])
+    t_cf, cpu_cf = w_a + w_b, c_a + c_b
+    rate_op, rate_cf = n_pix / t_op, len(sub) / t_cf
+
+    t_flat = truth.reshape(n_pix, -1)
+    crb = cramer_rao_std(model, f, t_flat[sub], NOISE)[:, 0]
+    op_f0 = fit["f0_0"].values.reshape(-1)
+    err_op_all = op_f0 - t_flat[:, 0]
+    err_op, err_cf = err_op_all[sub], cf[:, 0] - t_flat[sub, 0]
+    print(
+        f"operando fit_odmr ({args.workers} thread(s)): {n_pix} spectra in {t_op:.2f} s -> "
+        f"{rate_op:,.0f} spectra/s; converged {int(fit['converged'].sum())}/{n_pix}"
+    )
+    print(
+        f"curve_fit loop (1 thread): {len(sub)} spectra in {t_cf:.2f} s -> "
+        f"{rate_cf:,.0f} spectra/s "
+        f"(extrapolated to the stack: {n_pix / rate_cf:.0f} s)"
+    )
+    print(f"speed ratio operando / curve_fit (wall time): {rate_op / rate_cf:.1f}x")
+    print(
+        f"CPU time per spectrum: operando {cpu_op / n_pix * 1e6:.1f} us (all threads), "
+        f"curve_fit {cpu_cf / len(sub) * 1e6:.1f} us -> ratio per core "
+        f"{(cpu_cf / len(sub)) / (cpu_op / n_pix):.1f}x"
+    )
+    print("precision of f0_0 (std of fit - truth), same subsample:")
+    print(
+        f"  operando : {np.nanstd(err_op) / 1e3:.2f} kHz  = {np.nanstd(err_op / crb):.3f} x CRB "
+        f"(all pixels: {np.nanstd(err_op_all) / 1e3:.2f} kHz, "
+        f"bias {np.nanmean(err_op_all) / 1e3:+.3f} kHz)"
+    )
+    print(f"  curve_fit: {np.nanstd(err_cf) / 1e3:.2f} kHz  = {np.nanstd(err_cf / crb):.3f} x CRB")
+
+    # memory of fitting one chunk, against the chunk's own size: a fixed working set per batch
+    # (set by batch_size) plus the output columns, so large chunks stay well below 2x
+    for rows in (args.size // 4, args.size // 2, args.size):
+        y_chunk = ds["signal"].values[:rows].reshape(-1, args.n_freq)
+        tracemalloc.start()
+        fit_spectra(f, y_chunk, model)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"peak memory allocated while fitting a chunk of {rows} x {args.size} pixels "
+            f"({y_chunk.nbytes / 1e6:.1f} MB float32): {peak / 1e6:.1f} MB = "
+            f"{peak / y_chunk.nbytes:.2f} x the chunk (tracemalloc)"
+        )
+
+
+def big(args):
+    import dask.array as da
+    import xarray as xr
+
+    from operando.io import save_dataset
+    from operando.odmr import load_odmr
+
+    n, nf, c = args.big_size, 200, min(256, args.big_size)
+    model = DipModel(2)
+    f = np.linspace(2.80e9, 2.94e9, nf)
+    tmp = Path(tempfile.mkdtemp(prefix="odmr-big-"))
+    print(f"writing {n} x {n} x {nf} float32 ({n * n * nf * 4 / 1e9:.1f} GB) to {tmp}")
+
+    def block(block_info=None):
+        (y0, y1), (x0, x1), _ = block_info[None]["array-location"]
+        p = two_dip_params(y1 - y0, x1 - x0, seed=y0 * n + x0)
+        return simulate_stack(model, f, p, noise=NOISE, rng=y0 * n + x0, dtype=np.float32)[
+            "signal"
+        ].values
+
+    stack = da.map_blocks(block, chunks=((c,) * (n // c), (c,) * (n // c), (nf,)), dtype=np.float32)
+    ds = xr.Dataset(
+        {"signal": (("y", "x", "frequency"), stack, {"units": "1"})}, coords={"frequency": f}
+    )
+    t0 = time.perf_counter()
+    save_dataset(ds, tmp / "stack.zarr")
+    print(
+        f"  written in {time.perf_counter() - t0:.0f} s; "
+        f"chunk {c} x {c} x {nf} = {c * c * nf * 4 / 1e6:.1f} MB"
+    )
+    lazy = load_odmr(tmp / "stack.zarr", chunks={})
+    fitted = fit_odmr(lazy, chunks=c, compute=False)
+    import psutil
+
+    rss0 = psutil.Process().memory_info().rss
+    t0 = time.perf_counter()
+    _, rss = peak_rss_during(lambda: save_dataset(fitted, tmp / "fit.zarr"))
+    dt = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"fitted {n * n} spectra in {dt:.0f} s ({n * n / dt:,.0f} spectra/s); "
+        f"peak RSS {rss / 1e9:.2f} GB (before the fit {rss0 / 1e9:.2f} GB) "
+        f"for a {n * n * nf * 4 / 1e9:.1f} GB stack in {c * c * nf * 4 / 1e6:.0f} MB chunks"
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--size", type=int, default=256, help="image side (pixels)")
+    ap.add_argument("--n-freq", type=int, default=101)
+    ap.add_argument("--subsample", type=int, default=500, help="pixels fitted by curve_fit")
+    ap.add_argument("--workers", type=int, default=2, help="threads for operando")
+    ap.add_argument("--big", action="store_true", help="2048 x 2048 x 200 Zarr stack, chunked")
+    ap.add_argument("--big-size", type=int, default=2048, help="image side for --big")
+    args = ap.parse_args()
+    import dask
+
+    dask.config.set(scheduler="threads", num_workers=args.workers)
+    big(args) if args.big else quick(args)
+
+
+if __name__ == "__main__":
+    main()

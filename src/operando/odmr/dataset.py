@@ -1,0 +1,130 @@
+"""The in-memory form of an ODMR stack: an ``xarray.Dataset`` with dims (y, x, frequency).
+
+Every reader ends in :func:`make_odmr_dataset`, which validates the frequency axis against the
+spectra and masks pixels without usable data, so no reader can hand the fitter a silent mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .._checks import check_positive
+from ..errors import InputError
+
+SIGNAL = "signal"
+VALID = "valid"
+
+
+def check_frequency_axis(frequency, n_points: int, *, source: str = "frequency") -> np.ndarray:
+    """Validate a frequency axis (Hz) for spectra of ``n_points`` samples.
+
+    Raises InputError when the length differs, when values are not finite, or when the axis is
+    not strictly increasing (unsorted or duplicate frequencies).
+    """
+    f = np.asarray(frequency, dtype=np.float64).ravel()
+    if f.size != n_points:
+        raise InputError(
+            f"{source}: frequency axis has {f.size} values but each spectrum has {n_points} "
+            "points; "
+            "they must be equal"
+        )
+    if not np.all(np.isfinite(f)):
+        raise InputError(f"{source}: frequency axis contains non-finite values")
+    step = np.diff(f)
+    if np.any(step == 0):
+        dup = np.unique(f[1:][step == 0])
+        raise InputError(
+            f"{source}: frequency axis has duplicate values {dup[:5].tolist()} Hz; "
+            "frequencies must be strictly increasing"
+        )
+    if np.any(step < 0):
+        i = int(np.argmax(step < 0))
+        raise InputError(
+            f"{source}: frequency axis is not sorted (f[{i + 1}] = {f[i + 1]:g} Hz < f[{i}] = "
+            f"{f[i]:g} Hz); frequencies must be strictly increasing"
+        )
+    return f
+
+
+def make_odmr_dataset(
+    signal,
+    frequency,
+    *,
+    units: str = "counts",
+    attrs: dict | None = None,
+    source: str = "signal",
+    pixel_size: float | None = None,
+) -> xr.Dataset:
+    """Build the (y, x, frequency) dataset from a signal array and its frequency axis (Hz).
+
+    ``signal`` may be (n_f,), (n_pix, n_f) or (ny, nx, n_f); numpy or dask. Pixel coordinates
+    are in metres when ``pixel_size`` (m) is given, else in pixels. Pixels whose spectrum
+    is entirely non-finite are marked invalid (variable ``valid``) and counted in
+    ``attrs["mask_report"]``.
+    """
+    ndim = getattr(signal, "ndim", None)
+    if ndim is None:
+        signal = np.asarray(signal)
+        ndim = signal.ndim
+    if ndim == 1:
+        signal = signal[None, None, :]
+    elif ndim == 2:
+        signal = signal[None, :, :]
+    elif ndim != 3:
+        raise InputError(
+            f"{source}: expected a spectrum (n_f,), spectra (n_pix, n_f) or a stack (ny, nx, n_f); "
+            f"got shape {tuple(signal.shape)}"
+        )
+    if not np.issubdtype(signal.dtype, np.floating):
+        signal = signal.astype(np.float32 if signal.dtype.itemsize <= 2 else np.float64)
+    f = check_frequency_axis(frequency, signal.shape[-1], source=source)
+    ny, nx = signal.shape[:2]
+    step, unit = (
+        (1.0, "pixel")
+        if pixel_size is None
+        else (check_positive("pixel_size", pixel_size, unit="m"), "m")
+    )
+    ds = xr.Dataset(
+        {SIGNAL: (("y", "x", "frequency"), signal, {"units": units})},
+        coords={
+            "frequency": ("frequency", f, {"units": "Hz"}),
+            "y": ("y", np.arange(ny) * step, {"units": unit}),
+            "x": ("x", np.arange(nx) * step, {"units": unit}),
+        },
+        attrs=dict(attrs or {}),
+    )
+    if isinstance(signal, np.ndarray):
+        finite_any = np.isfinite(signal).any(axis=-1)
+        n_dead = int(finite_any.size - np.count_nonzero(finite_any))
+        ds[VALID] = (
+            ("y", "x"),
+            finite_any,
+            {"units": "1", "meaning": "True where the pixel is fitted"},
+        )
+        ds.attrs["mask_report"] = {"all_nan": n_dead, "total_pixels": int(finite_any.size)}
+    return ds
+
+
+def as_odmr_dataset(data, frequency=None) -> xr.Dataset:
+    """Accept a Dataset with ``signal``, a DataArray (y, x, frequency) or an array plus axis."""
+    if isinstance(data, xr.Dataset):
+        if SIGNAL not in data:
+            raise InputError(
+                f"data: dataset has no variable {SIGNAL!r}; found {list(data.data_vars)}"
+            )
+        if "frequency" not in data[SIGNAL].dims:
+            raise InputError(
+                f"data: variable {SIGNAL!r} has no 'frequency' dimension; dims {data[SIGNAL].dims}"
+            )
+        check_frequency_axis(data["frequency"].values, data.sizes["frequency"], source="data")
+        return data.transpose(..., "y", "x", "frequency") if {"y", "x"} <= set(data.dims) else data
+    if isinstance(data, xr.DataArray):
+        if "frequency" not in data.dims:
+            raise InputError(f"data: DataArray has no 'frequency' dimension; dims {data.dims}")
+        return as_odmr_dataset(data.to_dataset(name=SIGNAL))
+    if frequency is None:
+        raise InputError(
+            "frequency: required (Hz, one value per spectral point) when data is a bare array"
+        )
+    return make_odmr_dataset(data, frequency, units="1")

@@ -1,0 +1,232 @@
+"""Spectrum models for the batched fitter: N dips (Lorentzian or Gaussian, shared or free widths,
+optionally split into 14N / 15N hyperfine multiplets) times a baseline level.
+
+A model maps parameters (n, p) to values (n, m) and the analytic Jacobian (n, p, m); the line
+shapes and their derivatives come from :mod:`operando.nv.lineshape`. Parameter order:
+``f0_0 … f0_{N-1}, width (or width_0 …), contrast_0 …, baseline``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import convolve1d
+
+from .._checks import check_choice
+from ..errors import InputError
+from ..nv.lineshape import (
+    HYPERFINE_OFFSETS,
+    SHAPES,
+    gaussian_dip_with_jacobian,
+    hyperfine_lines,
+    lorentzian_dip_with_jacobian,
+    odmr_spectrum,
+)
+
+_DIPS_JAC = {"lorentzian": lorentzian_dip_with_jacobian, "gaussian": gaussian_dip_with_jacobian}
+
+
+def dip_terms(
+    f, f0, width, contrast, shape, hyperfine, *, out_f0, out_width, out_contrast, scale=None
+):
+    """Sum of dips ``1 − Σ_i c_i·shape_i`` (n, m) for lines (n, L); derivatives, times ``scale``
+    (n,) if given, are written into ``out_f0`` / ``out_contrast`` (n, L, m) and ``out_width``
+    (n, L, m), or (n, 1, m) for one shared width. Hyperfine multiplets are expanded here and their
+    derivatives summed back per line."""
+    n, n_lines = f0.shape
+    offsets = np.zeros(1) if hyperfine is None else HYPERFINE_OFFSETS[hyperfine]
+    k_lines = offsets.size
+    dip = _DIPS_JAC[shape]
+    s = (np.ones(n) if scale is None else scale)[:, None, None]
+    shared = out_width.shape[1] == 1 and n_lines > 1
+    total = None
+    for j in range(k_lines):  # sub-lines of the multiplets; each call covers every pixel and line
+        value, d = dip(f, f0 + offsets[j], width, contrast / k_lines)  # (n, L, m), (n, L, m, 3)
+        first = j == 0
+        part = value.sum(axis=1) - (n_lines - 1)
+        total = part if first else total + (part - 1.0)
+        d_w = d[..., 1].sum(axis=1, keepdims=True) if shared else d[..., 1]
+        for out, term in (
+            (out_f0, d[..., 0]),
+            (out_width, d_w),
+            (out_contrast, d[..., 2] / k_lines),
+        ):
+            if first:
+                np.multiply(term, s, out=out)
+            else:
+                out += term * s
+    return total
+
+
+def _multiplet_filter(depth, offsets_in_samples):
+    """Mean of ``depth`` (n, m) sampled at each multiplet offset (linear interpolation)."""
+    m = depth.shape[1]
+    out = np.zeros_like(depth)
+    for s in offsets_in_samples:
+        pos = np.clip(np.arange(m) + s, 0, m - 1)
+        i0 = np.minimum(np.floor(pos).astype(int), m - 2) if m > 1 else np.zeros(m, int)
+        frac = pos - i0
+        out += depth[:, i0] * (1 - frac) + depth[:, np.minimum(i0 + 1, m - 1)] * frac
+    return out / len(offsets_in_samples)
+
+
+def _crossing(depth, rows, i_out, i_in, level, fallback):
+    """Fractional index where ``depth`` falls through ``level`` between samples ``i_in`` (above) and
+    ``i_out`` (below); ``fallback`` where the crossing lies outside the sweep."""
+    m = depth.shape[1]
+    inside = (i_out >= 0) & (i_out < m)
+    a = depth[rows, np.clip(i_out, 0, m - 1)]
+    b = depth[rows, np.clip(i_in, 0, m - 1)]
+    t = np.clip((level - a) / np.where(b - a > 0, b - a, 1.0), 0.0, 1.0)
+    return np.where(inside, i_out + t * (i_in - i_out), fallback)
+
+
+@dataclass(frozen=True)
+class DipModel:
+    """``baseline · (1 − Σ_i contrast_i · shape(f; f0_i, width_i))`` over ``n_dips`` lines.
+
+    ``hyperfine`` ("14N", "15N" or None) splits each line into its nitrogen multiplet of equal
+    sub-lines (contrast/k each) that share f0 (the multiplet centre) and width.
+    """
+
+    n_dips: int = 2
+    shape: str = "lorentzian"
+    shared_width: bool = False
+    hyperfine: str | None = None
+
+    def __post_init__(self):
+        if int(self.n_dips) != self.n_dips or not 1 <= self.n_dips <= 64:
+            raise InputError(f"n_dips: must be an integer in [1, 64], got {self.n_dips!r}")
+        check_choice("shape", self.shape, SHAPES)
+        if self.hyperfine is not None:
+            check_choice("hyperfine", self.hyperfine, tuple(HYPERFINE_OFFSETS))
+
+    @property
+    def n_widths(self) -> int:
+        return 1 if self.shared_width else self.n_dips
+
+    @property
+    def names(self) -> list[str]:
+        n = self.n_dips
+        widths = ["width"] if self.shared_width else [f"width_{i}" for i in range(n)]
+        return (
+            [f"f0_{i}" for i in range(n)]
+            + widths
+            + [f"contrast_{i}" for i in range(n)]
+            + ["baseline"]
+        )
+
+    @property
+    def units(self) -> list[str]:
+        n = self.n_dips
+        return ["Hz"] * (n + self.n_widths) + ["1"] * n + ["signal"]
+
+    def split(self, params):
+        n, nw = self.n_dips, self.n_widths
+        f0 = params[..., :n]
+        width = params[..., n : n + nw]
+        contrast = params[..., n + nw : 2 * n + nw]
+        return f0, np.broadcast_to(width, f0.shape), contrast, params[..., -1]
+
+    def evaluate(self, f, params, index=None):
+        """Values (n, m) and Jacobian (n, p, m) for parameters (n, p) at frequencies ``f`` (Hz)."""
+        f0, width, contrast, base = self.split(params)
+        n, nw = self.n_dips, self.n_widths
+        jac = np.empty((params.shape[0], params.shape[1], np.size(f)))
+        shape01 = dip_terms(
+            f,
+            f0,
+            width,
+            contrast,
+            self.shape,
+            self.hyperfine,
+            scale=base,
+            out_f0=jac[:, :n],
+            out_width=jac[:, n : n + nw],
+            out_contrast=jac[:, n + nw : -1],
+        )
+        jac[:, -1] = shape01
+        return base[:, None] * shape01, jac
+
+    def bounds(self, f):
+        """Lower and upper parameter bounds (p,) for frequency axis ``f`` (Hz)."""
+        span = float(f[-1] - f[0])
+        df = span / max(len(f) - 1, 1)
+        n, nw = self.n_dips, self.n_widths
+        lo = np.r_[np.full(n, f[0]), np.full(nw, 0.05 * df), np.zeros(n), 0.0]
+        hi = np.r_[np.full(n, f[-1]), np.full(nw, span), np.ones(n), np.inf]
+        return lo, hi
+
+    def guess(self, f, y):
+        """Vectorised initial parameters (n, p) from spectra ``y`` (n, m): the N deepest minima of
+        the smoothed spectrum, widths from the number of points beyond half depth, contrasts from
+        the depths, baseline from the upper decile."""
+        f = np.asarray(f, dtype=np.float64)
+        m = f.size
+        df = float(f[-1] - f[0]) / max(m - 1, 1)
+        ys = convolve1d(y, [0.25, 0.5, 0.25], axis=1, mode="nearest")  # light: keeps the widths
+        k90 = int(0.9 * (m - 1))
+        base = np.partition(ys, k90, axis=1)[:, k90]  # upper decile: the off-resonance level
+        depth = 1.0 - ys / base[:, None]
+        if self.hyperfine is not None:  # matched filter: a multiplet becomes one dip at its centre
+            depth = _multiplet_filter(depth, HYPERFINE_OFFSETS[self.hyperfine] / df)
+        work = depth.copy()
+        cols = np.arange(m)
+        rows = np.arange(y.shape[0])
+        f0s, widths, contrasts = [], [], []
+        for _ in range(self.n_dips):  # loop over dips; every pixel at once
+            i0 = np.argmax(work, axis=1)
+            # sub-sample position and depth of the minimum from a parabola through three points
+            d_m, d_0, d_p = (depth[rows, np.clip(i0 + k, 0, m - 1)] for k in (-1, 0, 1))
+            curv = d_m - 2 * d_0 + d_p
+            shift = np.clip(
+                np.where(curv < 0, 0.5 * (d_m - d_p) / np.where(curv < 0, curv, -1.0), 0.0),
+                -0.5,
+                0.5,
+            )
+            c = np.maximum(d_0 - 0.5 * curv * shift * shift, 1e-4)
+            near = np.abs(cols[None, :] - i0[:, None])
+            above = depth > 0.5 * c[:, None]
+            # half-depth points contiguous with the minimum: stop at the first point below
+            reach = np.where(~above, near, m)
+            left = np.where(cols[None, :] < i0[:, None], reach, m).min(axis=1)
+            right = np.where(cols[None, :] > i0[:, None], reach, m).min(axis=1)
+            n_half = np.minimum(left, i0 + 1) + np.minimum(right, m - i0) - 1
+            # half-depth crossings interpolated between the last point above and the first below
+            x_left = _crossing(depth, rows, i0 - left, i0 - left + 1, 0.5 * c, i0 - n_half / 2)
+            x_right = _crossing(depth, rows, i0 + right, i0 + right - 1, 0.5 * c, i0 + n_half / 2)
+            # undo the smoothing kernel (variance df²/2), exact for Gaussian lines: FWHM² adds
+            # 8 ln2 · df²/2 and the peak depth scales as 1/FWHM
+            w_s = np.maximum(x_right - x_left, 1.0)
+            w_true = np.sqrt(np.maximum(w_s**2 - 4 * np.log(2), 0.25))
+            c = c * w_s / w_true
+            w = w_true * df
+            work = np.where(near <= np.maximum(1.5 * n_half, 2)[:, None], -np.inf, work)
+            f0s.append(np.interp(i0 + shift, cols, f))
+            widths.append(w)
+            contrasts.append(c)
+        f0 = np.stack(f0s, axis=1)
+        order = np.argsort(f0, axis=1)
+        f0 = np.take_along_axis(f0, order, axis=1)
+        width = np.take_along_axis(np.stack(widths, axis=1), order, axis=1)
+        contrast = np.take_along_axis(np.stack(contrasts, axis=1), order, axis=1)
+        if self.hyperfine is not None:
+            offsets = HYPERFINE_OFFSETS[self.hyperfine]
+            width = np.maximum(width - (offsets[-1] - offsets[0]) / 2, df)
+            contrast = contrast * offsets.size
+        if self.shared_width:
+            width = np.median(width, axis=1, keepdims=True)
+        lo, hi = self.bounds(f)
+        p0 = np.concatenate([f0, width, contrast, base[:, None]], axis=1)
+        return np.clip(p0, lo, np.where(np.isfinite(hi), hi, np.inf))
+
+    def simulate(self, f, params):
+        """Noise-free spectra (n, m) for parameters (n, p)."""
+        f0, width, contrast, base = self.split(np.asarray(params, dtype=np.float64))
+        lines = (
+            (f0, width, contrast)
+            if self.hyperfine is None
+            else hyperfine_lines(f0, width, contrast, self.hyperfine)
+        )
+        return base[:, None] * odmr_spectrum(f, *lines, self.shape)

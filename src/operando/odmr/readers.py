@@ -1,0 +1,251 @@
+"""Readers for measured ODMR stacks behind one :func:`load_odmr`.
+
+A reader is one small function ``reader(path, **options) -> (signal, frequency, units, attrs)``
+registered for its file suffixes with :func:`register_reader`. ``signal`` is (ny, nx, n_f),
+(n_pix, n_f) or (n_f,); ``frequency`` is in Hz. :func:`load_odmr` wraps every failure of the
+underlying library in a :class:`DataFileError` naming the file, and validates the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..errors import DataFileError, InputError, OperandoError
+from .dataset import SIGNAL, make_odmr_dataset
+
+Reader = Callable[..., tuple]
+_READERS: dict[str, Reader] = {}
+FREQUENCY_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
+
+
+def register_reader(suffixes: str | Iterable[str], func: Reader | None = None):
+    """Register ``func`` for file suffixes (e.g. ``".npz"``); usable as a decorator."""
+    names = [suffixes] if isinstance(suffixes, str) else list(suffixes)
+
+    def add(f: Reader) -> Reader:
+        for s in names:
+            _READERS[s.lower() if s.startswith(".") else "." + s.lower()] = f
+        return f
+
+    return add(func) if func is not None else add
+
+
+def registered_suffixes() -> list[str]:
+    return sorted(_READERS)
+
+
+def load_odmr(
+    path,
+    *,
+    frequency=None,
+    frequency_unit: str = "Hz",
+    chunks=None,
+    pixel_size: float | None = None,
+    **options,
+) -> xr.Dataset:
+    """Read an ODMR stack into a Dataset with dims (y, x, frequency) and variable ``signal``.
+
+    ``frequency`` (Hz, or ``frequency_unit``) overrides or supplies the axis for formats that do
+    not store one (.npy, TIFF); it may also be a path to a text file with one value per line.
+    ``chunks`` returns a dask-backed dataset: read lazily from NetCDF/Zarr (out-of-core fitting),
+    other formats are read whole and then chunked. ``pixel_size`` (m) puts y, x in metres.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"path: no such file {str(path)!r}")
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise InputError(
+            f"path: no ODMR reader for suffix {suffix!r}; registered: {registered_suffixes()}"
+        )
+    if frequency_unit not in FREQUENCY_UNITS:
+        raise InputError(
+            f"frequency_unit: unknown {frequency_unit!r}; expected one of {list(FREQUENCY_UNITS)}"
+        )
+    if isinstance(frequency, str | Path):
+        frequency = _read_text_column(Path(frequency))
+    lazy_reader = reader is _read_xarray
+    if chunks is not None and lazy_reader:
+        options["chunks"] = chunks
+    try:
+        signal, freq, units, attrs = reader(path, frequency=frequency, **options)
+    except OperandoError:
+        raise
+    except Exception as exc:  # each library raises its own types for damaged files
+        raise DataFileError(
+            f"{path}: cannot read as {suffix} ODMR data ({type(exc).__name__}: {exc})"
+        ) from exc
+    if frequency is not None:
+        freq = frequency
+    if freq is None:
+        raise InputError(
+            f"frequency: {path.name} stores no frequency axis; pass frequency=[...] (Hz)"
+        )
+    freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[frequency_unit]
+    attrs = {"source_file": str(path), **attrs}
+    ds = make_odmr_dataset(
+        signal, freq, units=units, attrs=attrs, source=str(path), pixel_size=pixel_size
+    )
+    if chunks is not None and not lazy_reader:
+        ds = ds.chunk(chunks or {"y": "auto", "x": "auto"})
+    return ds
+
+
+def _read_text_column(path: Path) -> np.ndarray:
+    try:
+        return np.loadtxt(path, ndmin=1, dtype=np.float64).ravel()
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"{path}: cannot read a frequency list ({exc})") from exc
+
+
+def _missing(path: Path, found: Iterable[str], wanted: Iterable[str]) -> DataFileError:
+    return DataFileError(
+        f"{path}: missing variable(s) {sorted(set(wanted))}; found {sorted(found)}"
+    )
+
+
+def _pick(keys, candidates: Iterable[str]):
+    for name in candidates:
+        if name in keys:
+            return name
+    return None
+
+
+SIGNAL_KEYS = ("signal", "data", "stack", "odmr")
+FREQUENCY_KEYS = ("frequency", "frequencies", "freq", "freqList")
+
+
+@register_reader(".npy")
+def read_npy(path: Path, frequency=None, mmap: bool = True):
+    """A bare array (ny, nx, n_f); the frequency axis must be given."""
+    arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return arr, frequency, "counts", {"format": "npy"}
+
+
+@register_reader(".npz")
+def read_npz(path: Path, frequency=None, signal_key: str | None = None, units: str = "counts"):
+    """``signal`` (or ``data``) and ``frequency`` arrays in one .npz archive."""
+    with np.load(path, allow_pickle=False) as z:
+        keys = list(z.keys())
+        skey = signal_key or _pick(keys, SIGNAL_KEYS)
+        fkey = _pick(keys, FREQUENCY_KEYS)
+        if skey is None or skey not in keys or (fkey is None and frequency is None):
+            raise _missing(
+                path,
+                keys,
+                [signal_key or "signal"] + ([] if frequency is not None else ["frequency"]),
+            )
+        sig = z[skey]
+        freq = z[fkey] if fkey is not None else None
+    return sig, freq, units, {"format": "npz"}
+
+
+def _h5_attrs(obj) -> dict:
+    out = {}
+    for k, v in obj.attrs.items():
+        v = v.decode() if isinstance(v, bytes) else v
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, str | int | float | list):
+            out[str(k)] = v
+    return out
+
+
+@register_reader((".h5", ".hdf5", ".hdf"))
+def read_hdf5(path: Path, frequency=None, signal_key: str | None = None):
+    """Datasets ``signal`` (ny, nx, n_f) and ``frequency`` (Hz); file attrs become metadata."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        keys = list(h5.keys())
+        skey = signal_key or _pick(keys, SIGNAL_KEYS)
+        fkey = _pick(keys, FREQUENCY_KEYS)
+        if skey is None or skey not in keys or (fkey is None and frequency is None):
+            raise _missing(path, keys, [signal_key or "signal", "frequency"])
+        sig = h5[skey][...]
+        units = h5[skey].attrs.get("units", "counts")
+        freq = h5[fkey][...] if fkey is not None else None
+        attrs = {"format": "hdf5", **_h5_attrs(h5)}
+    units = units.decode() if isinstance(units, bytes) else str(units)
+    return sig, freq, units, attrs
+
+
+def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
+    """NetCDF / Zarr with a variable ``signal`` over (y, x, frequency); lazy when ``chunks``."""
+    if path.suffix.lower() == ".zarr":
+        ds = xr.open_zarr(path, chunks=chunks)
+    else:
+        ds = xr.open_dataset(path, engine=engine or "h5netcdf", chunks=chunks)
+    try:
+        if SIGNAL not in ds:
+            raise _missing(path, list(ds.data_vars), [SIGNAL])
+        da = ds[SIGNAL]
+        if "frequency" not in da.dims:
+            raise DataFileError(
+                f"{path}: variable 'signal' has dims {da.dims}; expected a 'frequency' dim"
+            )
+        da = da.transpose(*[d for d in ("y", "x") if d in da.dims], ..., "frequency")
+        sig = da.data if chunks is not None else da.values
+        freq = ds["frequency"].values if "frequency" in ds.coords else None
+        attrs = {k: v for k, v in ds.attrs.items() if k != "mask_report"}
+        units = da.attrs.get("units", "counts")
+    finally:
+        if chunks is None:
+            ds.close()
+    return sig, freq, units, {"format": path.suffix.lower()[1:], **attrs}
+
+
+register_reader((".nc", ".netcdf", ".zarr"), _read_xarray)
+
+
+@register_reader((".tif", ".tiff"))
+def read_tiff(path: Path, frequency=None):
+    """Multi-page TIFF, one page per frequency (n_f, ny, nx). The axis comes from ``frequency`` or a
+    JSON image description with key ``"frequency"`` (as written by tifffile's ``metadata=``)."""
+    import tifffile
+
+    size = path.stat().st_size
+    with tifffile.TiffFile(path) as tif:
+        ends = [
+            max(o + c for o, c in zip(pg.dataoffsets, pg.databytecounts, strict=True))
+            for pg in tif.pages
+            if pg.dataoffsets
+        ]
+        if any(e > size for e in ends):  # tifffile would fill the missing bytes with zeros
+            raise DataFileError(
+                f"{path}: truncated TIFF ({size} bytes, page data reach {max(ends)})"
+            )
+        pages = tif.asarray()
+        freq = None
+        meta = tif.shaped_metadata[0] if tif.shaped_metadata else None
+        if meta is None and tif.pages[0].description.startswith("{"):
+            meta = json.loads(tif.pages[0].description)
+        if meta and "frequency" in meta:
+            freq = np.asarray(meta["frequency"], dtype=np.float64)
+    if pages.ndim == 2:
+        pages = pages[None]
+    return np.moveaxis(pages, 0, -1), freq, "counts", {"format": "tiff"}
+
+
+@register_reader((".txt", ".csv", ".dat", ".tsv"))
+def read_text(path: Path, frequency=None, delimiter: str | None = None):
+    """A plain sweep: first column frequency (Hz), next column(s) signal (one spectrum each)."""
+    if delimiter is None and path.suffix.lower() == ".csv":
+        delimiter = ","
+    table = np.loadtxt(path, delimiter=delimiter, ndmin=2, comments="#")
+    if table.shape[1] < 2:
+        raise DataFileError(
+            f"{path}: expected columns 'frequency, signal[, signal ...]'; got {table.shape[1]}"
+        )
+    return table[:, 1:].T, table[:, 0], "counts", {"format": "text"}
+
+
+from . import matlab as _matlab  # noqa: E402  (registers .mat after the registry exists)
+
+register_reader(".mat", _matlab.read_mat)

@@ -1,0 +1,236 @@
+"""The validated run configuration.
+
+A run is described by one TOML (or YAML) file. Quantities carry their units as strings
+(``"50 nm"``, ``"100 mT"``, ``"23.5 mA/cm^2"``); they are converted to SI floats here, once, and every
+error names the key, the value given and what was expected — before any computing starts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputError
+from ..units import to_si
+
+
+class ConfigError(InputError):
+    """The configuration file or mapping is invalid."""
+
+
+def _quantity(unit: str):
+    def parse(value):
+        return to_si(value, unit)
+
+    return BeforeValidator(parse)
+
+
+Length = Annotated[float, _quantity("m")]
+Duration = Annotated[float, _quantity("s")]
+Field_T = Annotated[float, _quantity("T")]
+CurrentDensity = Annotated[float, _quantity("A/m^2")]
+Sensitivity = Annotated[float, _quantity("T/Hz^0.5")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CellConfig(_Strict):
+    """Which cell to build: a named preset at a voxel size, or a saved cell file."""
+
+    preset: Literal["pollok2025"] | None = "pollok2025"
+    file: Path | None = None
+    voxel: Length = Field(default=250e-9, gt=0, description="voxel edge")
+    nz: int = Field(default=1, ge=1, le=512, description="voxel layers in depth (1 = 2-D slab)")
+    dendrite: bool = True
+    buried: bool = True
+    electrolyte: Literal["LLZO_cubic", "LLZO"] = Field(
+        default="LLZO_cubic",
+        description="garnet of the electrolyte: doped cubic (seed 000 Table 1 L120, 1e-4 S/cm) or "
+        "tetragonal (L119, 1e-6 S/cm: too resistive to carry 23.5 mA/cm² through 8 µm below 4.3 V)",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.file is None and self.preset is None:
+            raise ValueError("give either cell.preset or cell.file")
+        return self
+
+
+class ChargeStep(_Strict):
+    """One galvanostatic charge: a C-rate or a nominal current density, for a duration."""
+
+    name: str
+    c_rate: float | None = Field(default=None, gt=0, le=1000)
+    current_density: CurrentDensity | None = Field(default=None, gt=0)
+    duration: Duration = Field(gt=0)
+    dendrite: bool = False
+
+    @model_validator(mode="after")
+    def _one_rate(self):
+        if (self.c_rate is None) == (self.current_density is None):
+            raise ValueError("give exactly one of c_rate or current_density")
+        return self
+
+
+class ImagingConfig(_Strict):
+    """The three imaging modes of seed 000 and the geometry of the measurement."""
+
+    modes: list[Literal["susceptometry", "oersted", "lithium"]] = ["susceptometry", "oersted", "lithium"]
+    B_ext: Field_T = Field(default=0.1, gt=0, le=20)
+    B_ext_direction: Literal["perpendicular", "parallel", "111"] = "perpendicular"
+    nv_orientations: list[Literal["perpendicular", "parallel", "111"]] = [
+        "perpendicular",
+        "parallel",
+        "111",
+    ]
+    standoff: Length = Field(default=50e-9, gt=0, le=1e-3)
+    standoff_sweep: list[Length] = [20e-9, 50e-9, 100e-9, 200e-9, 500e-9, 1e-6]
+    oersted_step: str = Field(default="25C", description="name of the charge step imaged by its Ørsted field")
+    susceptometry_step: str = Field(default="5C", description="name of the step whose state is imaged in B_ext")
+
+
+class SensorConfig(_Strict):
+    """The NV magnetometer: scanning single NV or widefield ensemble."""
+
+    kind: Literal["scanning", "widefield"] = "scanning"
+    cw_sensitivity: Sensitivity = Field(default=1e-6, gt=0)
+    pulsed_sensitivity: Sensitivity = Field(default=50e-9, gt=0)
+    integration_time: Duration = Field(default=1.0, gt=0, description="per pixel")
+    simulate_spectra: bool = True
+
+
+class ReconstructionConfig(_Strict):
+    regularisation: Literal["discrepancy", "lcurve", "none"] = "discrepancy"
+    window_cutoff: float = Field(default=1.0, gt=0, le=100, description="low-pass cut-off in units of 1/standoff")
+
+
+def _default_steps() -> list[ChargeStep]:
+    return [
+        ChargeStep(name="C/10", c_rate=0.1, duration=240.0),
+        ChargeStep(name="1C", c_rate=1.0, duration=240.0),
+        ChargeStep(name="5C", c_rate=5.0, duration=240.0),
+        ChargeStep(name="25C", current_density=235.0, duration=10.0, dendrite=True),
+    ]
+
+
+class RunConfig(_Strict):
+    """Everything a run needs. ``RunConfig.from_file(path)`` reads TOML or YAML."""
+
+    seed: int = Field(default=0, ge=0)
+    out: Path = Path("operando-out")
+    cell: CellConfig = CellConfig()
+    charge: list[ChargeStep] = Field(default_factory=_default_steps, min_length=1)
+    imaging: ImagingConfig = ImagingConfig()
+    sensor: SensorConfig = SensorConfig()
+    reconstruction: ReconstructionConfig = ReconstructionConfig()
+
+    @model_validator(mode="after")
+    def _steps_exist(self):
+        names = [s.name for s in self.charge]
+        if len(set(names)) != len(names):
+            raise ValueError(f"charge step names must be unique, got {names}")
+        for key in ("oersted_step", "susceptometry_step"):
+            step = getattr(self.imaging, key)
+            if step not in names:
+                raise ValueError(f"imaging.{key} = {step!r} names no charge step; choose one of {names}")
+        return self
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> RunConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
+
+    @classmethod
+    def from_file(cls, path) -> RunConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config: no such file {str(path)!r}")
+        text = path.read_text()
+        try:
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = tomllib.loads(text)
+        except Exception as exc:
+            raise ConfigError(f"config: cannot parse {str(path)!r}: {exc}") from exc
+        return cls.from_mapping(data)
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "config"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; `operando config --example` lists every key)"
+        given = err.get("input")
+        shown = "" if isinstance(given, dict) else f" (got {given!r})"
+        lines.append(f"{key}: {msg}{shown}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+EXAMPLE_CONFIG = """\
+# operando run configuration. Quantities are strings with units; every key is optional.
+seed = 0                      # random seed: the same seed builds the same cell and noise
+out = "operando-out"          # output folder (datasets, figures, report.html)
+
+[cell]
+preset = "pollok2025"         # the Li|LLZO|LixCoO2 cross-section of seed 000 Fig. 4a
+voxel = "250 nm"              # voxel edge; smaller is finer and slower
+nz = 1                        # voxel layers in depth (1 = a 2-D slab)
+dendrite = true               # grow a Li-metal dendrite along LLZO grain boundaries
+buried = true                 # cap some particles and the dendrite below the surface
+electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tetragonal, 1e-6 S/cm)
+# file = "my_cell.nc"         # or load a saved / segmented cell instead of a preset
+
+[[charge]]                    # galvanostatic steps, each from the pristine cell
+name = "C/10"
+c_rate = 0.1                  # or: current_density = "0.09 mA/cm^2"
+duration = "4 min"
+
+[[charge]]
+name = "1C"
+c_rate = 1.0
+duration = "4 min"
+
+[[charge]]
+name = "5C"
+c_rate = 5.0
+duration = "4 min"
+
+[[charge]]
+name = "25C"
+current_density = "23.5 mA/cm^2"
+duration = "10 s"
+dendrite = true               # this step uses the cell with the dendrite
+
+[imaging]
+modes = ["susceptometry", "oersted", "lithium"]
+B_ext = "100 mT"              # applied field
+B_ext_direction = "perpendicular"   # perpendicular | parallel | 111
+nv_orientations = ["perpendicular", "parallel", "111"]
+standoff = "50 nm"            # NV-to-surface distance
+standoff_sweep = ["20 nm", "50 nm", "100 nm", "200 nm", "500 nm", "1 um"]
+oersted_step = "25C"          # charge step whose currents are imaged
+susceptometry_step = "5C"     # charge step whose state of charge is imaged
+
+[sensor]
+kind = "scanning"             # scanning | widefield
+cw_sensitivity = "1 uT/Hz^0.5"
+pulsed_sensitivity = "50 nT/Hz^0.5"
+integration_time = "1 s"      # per pixel
+simulate_spectra = true       # simulate and fit ODMR spectra (else a noisy field map)
+
+[reconstruction]
+regularisation = "discrepancy"   # discrepancy | lcurve | none
+window_cutoff = 1.0              # low-pass cut-off, in units of 1/standoff
+"""

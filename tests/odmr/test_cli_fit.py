@@ -1,0 +1,71 @@
+"""`operando fit DATA -o OUT`: in memory and chunked, field maps written atomically."""
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from operando.cli import app
+from operando.io import load_dataset, save_dataset
+from operando.nv.constants import GAMMA_E
+from operando.odmr.models import DipModel
+from operando.odmr.synthetic import simulate_stack, two_dip_params
+
+F = np.linspace(2.80e9, 2.94e9, 101)
+
+
+@pytest.fixture
+def stack():
+    truth = two_dip_params(12, 10, seed=3)
+    return simulate_stack(DipModel(2), F, truth, noise=2e-3, rng=4, dtype=np.float32), truth
+
+
+def test_cli_fit_npz_to_netcdf(tmp_path, stack):
+    ds, truth = stack
+    np.savez(tmp_path / "run.npz", signal=ds["signal"].values * 5000, frequency=F)
+    res = CliRunner().invoke(
+        app, ["fit", str(tmp_path / "run.npz"), "-o", str(tmp_path / "out.nc")]
+    )
+    assert res.exit_code == 0, res.output
+    out = load_dataset(tmp_path / "out.nc")
+    b_true = (truth[..., 1] - truth[..., 0]) / (2 * GAMMA_E)
+    assert np.all(np.abs(out["B_nv"].values - b_true) < 5 * out["B_nv_err"].values)
+    assert '"converged": 120' in out.attrs["fit_report"]
+    assert not list(tmp_path.glob(".out.nc*"))  # no temporary left behind
+
+
+def test_cli_fit_chunked_zarr(tmp_path, stack):
+    ds, _ = stack
+    save_dataset(ds[["signal"]], tmp_path / "run.zarr")
+    res = CliRunner().invoke(
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "out.zarr"), "--chunks", "5"]
+    )
+    assert res.exit_code == 0, res.output
+    ref = CliRunner().invoke(
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "ref.nc")]
+    )
+    assert ref.exit_code == 0, ref.output
+    a, b = load_dataset(tmp_path / "out.zarr"), load_dataset(tmp_path / "ref.nc")
+    np.testing.assert_allclose(a["B_nv"].values, b["B_nv"].values, atol=1e-9)
+
+
+def test_cli_fit_reports_bad_input(tmp_path):
+    np.savez(tmp_path / "bad.npz", signal=np.ones((2, 2, 4)), frequency=[1.0, 2.0, 2.0, 3.0])
+    res = CliRunner().invoke(app, ["fit", str(tmp_path / "bad.npz"), "-o", str(tmp_path / "o.nc")])
+    assert res.exit_code != 0 and "duplicate" in str(res.exception)
+
+
+def test_cli_fit_nv_model_with_bias(tmp_path):
+    from operando.odmr.nvmodel import NVModel
+
+    f = np.linspace(2.70e9, 3.04e9, 201)
+    truth = np.broadcast_to(
+        np.r_[1.5e-3, 2.5e-3, 3.2e-3, 2.87e9, 5e6, 0.02, 0.021, 0.019, 0.022, 1.0], (4, 4, 10)
+    )
+    ds = simulate_stack(NVModel(), f, truth, noise=1e-3, rng=0)
+    np.savez(tmp_path / "nv.npz", signal=ds["signal"].values * 1e4, frequency=f)
+    args = ["fit", str(tmp_path / "nv.npz"), "-o", str(tmp_path / "nv.nc"), "--model", "nv"]
+    res = CliRunner().invoke(app, [*args, "--bias", "1.2 mT,2.9 mT,3 mT"])
+    assert res.exit_code == 0, res.output
+    out = load_dataset(tmp_path / "nv.nc")
+    got = [float(out[c].values.mean()) for c in ("Bx", "By", "Bz")]
+    np.testing.assert_allclose(got, [1.5e-3, 2.5e-3, 3.2e-3], atol=3e-6)

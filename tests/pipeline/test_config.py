@@ -1,0 +1,65 @@
+import tomllib
+
+import pytest
+from typer.testing import CliRunner
+
+from operando.cli import app
+from operando.pipeline.config import EXAMPLE_CONFIG, ConfigError, RunConfig
+
+
+def test_example_config_is_valid_and_equals_the_defaults():
+    cfg = RunConfig.from_mapping(tomllib.loads(EXAMPLE_CONFIG))
+    assert cfg.imaging.standoff == pytest.approx(50e-9)
+    assert cfg.imaging.B_ext == pytest.approx(0.1)
+    assert cfg.charge[-1].current_density == pytest.approx(235.0)  # 23.5 mA/cm² (seed 000 L152)
+    default = RunConfig()
+    assert [s.name for s in cfg.charge] == [s.name for s in default.charge]
+    assert cfg.imaging.nv_orientations == default.imaging.nv_orientations
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        ({"imaging": {"standof": "50 nm"}}, "imaging.standof", "unknown key"),
+        ({"imaging": {"standoff": "50"}}, "imaging.standoff", "no unit"),
+        ({"imaging": {"B_ext": "5 s"}}, "imaging.B_ext", "not convertible to T"),
+        ({"imaging": {"standoff": "-5 nm"}}, "imaging.standoff", "greater than 0"),
+        ({"cell": {"voxel": "0 nm"}}, "cell.voxel", "greater than 0"),
+        ({"charge": [{"name": "a", "duration": "1 s"}]}, "charge.0", "exactly one of c_rate"),
+        ({"charge": [{"name": "a", "c_rate": -1, "duration": "1 s"}]}, "charge.0.c_rate", "greater than 0"),
+        ({"imaging": {"oersted_step": "50C"}}, "oersted_step", "names no charge step"),
+        ({"sensor": {"kind": "squid"}}, "sensor.kind", "scanning"),
+    ],
+)
+def test_bad_config_names_key_value_and_expectation(data, key, words):
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_mapping(data)
+    msg = str(err.value)
+    assert key in msg and words in msg
+
+
+def test_config_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        RunConfig.from_file(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = [unclosed")
+    with pytest.raises(ConfigError, match="cannot parse"):
+        RunConfig.from_file(bad)
+
+
+def test_cli_config_example_and_check(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(app, ["config", "--example"])
+    assert res.exit_code == 0 and "[imaging]" in res.output
+    path = tmp_path / "run.toml"
+    path.write_text(res.output)
+    assert runner.invoke(app, ["config", "--check", str(path)]).exit_code == 0
+    path.write_text('[imaging]\nstandoff = "50"\n')
+    res = runner.invoke(app, ["config", "--check", str(path)])
+    assert res.exit_code != 0
+    assert "imaging.standoff" in str(res.exception)
+
+
+def test_cli_version():
+    res = CliRunner().invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.startswith("operando ")
