@@ -36,16 +36,28 @@ def _root(
     """Operando imaging of solid-state batteries."""
 
 
+def _report(result) -> None:
+    """Print the claim table and where the results are."""
+    for c in result.claims:
+        mark = "pass" if c.passed else "FAIL"
+        typer.echo(f"  {c.id:>4} {mark}  {c.ours}")
+    n = sum(c.passed for c in result.claims)
+    total = sum(result.timings.values())
+    typer.echo(f"{n} of {len(result.claims)} claims reproduced; stages computed: "
+               f"{', '.join(result.computed) or 'none (all cached)'}; {total:.1f} s")
+    typer.echo(f"report: {result.report}")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("operando-out"),
     full: Annotated[bool, typer.Option("--full", help="High-resolution version (slow).")] = False,
 ):
     """Run the seed experiment end to end and write figures, datasets and a report to OUT."""
-    from .pipeline.demo import run_demo
+    from .pipeline.demo import demo_config
+    from .pipeline.run import run_experiment
 
-    path = run_demo(out, full=full)
-    typer.echo(f"wrote {path}")
+    _report(run_experiment(demo_config(out, full=full)))
 
 
 @app.command()
@@ -60,8 +72,7 @@ def run(
     cfg = RunConfig.from_file(config)
     if out is not None:
         cfg = cfg.model_copy(update={"out": out})
-    result = run_experiment(cfg)
-    typer.echo(f"wrote {result.report}")
+    _report(run_experiment(cfg))
 
 
 @app.command("config")

@@ -78,9 +78,9 @@ def test_units_parse_and_reject():
     assert to_si("23.5 mA/cm^2", "A/m^2") == pytest.approx(235.0)
     assert to_si("100 mT", "T") == pytest.approx(0.1)
     assert to_si(0.1, "T") == 0.1
-    with pytest.raises(UnitError, match="standoff.*no unit"):
+    with pytest.raises(UnitError, match=r"standoff.*no unit"):
         to_si("50", "m", name="standoff")
-    with pytest.raises(UnitError, match="standoff.*not convertible to m"):
+    with pytest.raises(UnitError, match=r"standoff.*not convertible to m"):
         to_si("50 s", "m", name="standoff")
     with pytest.raises(UnitError, match="cannot parse"):
         to_si("fifty", "m")

@@ -1,5 +1,4 @@
 import re
-import shutil
 
 import matplotlib
 
@@ -8,6 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from operando.report import Claim, Section, figure_png, render_report, write_report
+from operando.report.browser import browser_available, check_page
 
 
 def _figure(k):
@@ -37,43 +37,11 @@ def test_report_is_self_contained_and_escaped(tmp_path):
     assert render_report("t", {}, [], []).startswith("<!DOCTYPE html>")
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 def check_in_browser(path):
-    """Open ``path`` in headless Chromium; return (severe console messages, images, broken images)."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    browser = _chromium()
-    driver_path = shutil.which("chromedriver")
-    if browser is None or driver_path is None:
-        pytest.skip("headless Chromium and chromedriver are not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    try:
-        driver.get(path.resolve().as_uri())
-        driver.execute_script("return document.readyState")
-        n_img = driver.execute_script("return document.images.length")
-        broken = driver.execute_script(
-            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"
-        )
-        severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-        title = driver.title
-    finally:
-        driver.quit()
-    return severe, n_img, broken, title
+    if not browser_available():
+        pytest.skip("headless Chromium, chromedriver or selenium is not installed")
+    page = check_page(path)
+    return page.console_errors, page.images, page.broken_images, page.title
 
 
 @pytest.mark.browser

@@ -3,6 +3,8 @@
 * Fourier inverse filters (exact for 2-D sources; seed 000 L139, L154):
   :func:`sheet_current_from_field`, :func:`magnetization_from_field`,
   :func:`susceptibility_from_field`; :func:`state_of_charge_map` turns χ into the Li content x.
+* ``method="voxel"``: exact discrete inversion for sources voxelized on the map's lattice
+  (:mod:`.voxel`); :func:`current_from_stream_function` builds such a divergence-free current.
 * Regularised inversions on the field engine as a pylops operator: :class:`FieldOperator`,
   :func:`solve_tikhonov`, :func:`solve_tv` (weight by discrepancy principle or L-curve).
 * Uncertainty: ``*_std`` maps (analytic for filters, Monte-Carlo for solvers).
@@ -25,6 +27,7 @@ from .operators import FieldOperator, dot_test
 from .regularised import Reconstruction, solve_tikhonov, solve_tv
 from .susceptibility import SOC_REASONS, state_of_charge_map, susceptibility_from_field
 from .uncertainty import filter_noise_std, monte_carlo_std
+from .voxel import current_from_stream_function
 from .weights import estimate_noise_sigma
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "FieldOperator",
     "Reconstruction",
     "continuity_residual",
+    "current_from_stream_function",
     "current_through_cut",
     "dot_test",
     "edge_width",

@@ -111,8 +111,8 @@ class ReconstructionConfig(_Strict):
 
 def _default_steps() -> list[ChargeStep]:
     return [
-        ChargeStep(name="C/10", c_rate=0.1, duration=240.0),
-        ChargeStep(name="1C", c_rate=1.0, duration=240.0),
+        ChargeStep(name="C/10", c_rate=0.1, duration=12000.0),
+        ChargeStep(name="1C", c_rate=1.0, duration=1200.0),
         ChargeStep(name="5C", c_rate=5.0, duration=240.0),
         ChargeStep(name="25C", current_density=235.0, duration=10.0, dendrite=True),
     ]
@@ -195,12 +195,12 @@ electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tet
 [[charge]]                    # galvanostatic steps, each from the pristine cell
 name = "C/10"
 c_rate = 0.1                  # or: current_density = "0.09 mA/cm^2"
-duration = "4 min"
+duration = "200 min"          # the same charge as 5C for 4 min, to compare homogeneity
 
 [[charge]]
 name = "1C"
 c_rate = 1.0
-duration = "4 min"
+duration = "20 min"
 
 [[charge]]
 name = "5C"

@@ -95,8 +95,8 @@ def standoff_dependence(standoffs: np.ndarray, profiles: np.ndarray, x: np.ndarr
     if resolution is not None:
         b2 = b.twinx()
         b2.loglog(np.asarray(standoffs) * 1e9, np.asarray(resolution) * 1e9, "s--", color="C3",
-                  label="edge width (nm)")
-        b2.set_ylabel("edge width (nm)")
+                  label="feature length (nm)")
+        b2.set_ylabel("feature length (nm)")
         b2.legend(loc="lower left", fontsize=8)
     b.set_xlabel("standoff (nm)")
     b.set_ylabel("peak |B| (µT)")

@@ -1,0 +1,56 @@
+"""Charge the 2-D preset cell (seed 000 Fig. 4a) at 5 C for 4 minutes and time it.
+
+    .venv/bin/python benchmarks/bench_charge.py            # 150 nm voxels (the preset default)
+    .venv/bin/python benchmarks/bench_charge.py --quick    # 300 nm voxels
+
+Prints the wall time, the number of time steps and Newton solves, the spread of particle-mean x,
+and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²). Target:
+< 60 s on 2 cores. The electrolyte is cubic LLZO (see tests/electrochem/test_paper_claims.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from operando.cell.presets import pollok2025
+from operando.electrochem import ChargeModel, Galvanostatic, charge
+
+MATERIALS = {"llzo": "LLZO_cubic", "llzo_gb": "LLZO_cubic"}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 nm voxels instead of 150 nm")
+    args = parser.parse_args(argv)
+    voxel = 300e-9 if args.quick else 150e-9
+    cell = pollok2025(voxel=voxel, dendrite=False, material_of=MATERIALS)
+    model = ChargeModel.from_cell(cell)
+    one_c = model.one_c_current() / model.nominal_area() / 10.0  # A/m² → mA/cm²
+    print(f"cell {cell.grid.shape} voxels of {voxel * 1e9:.0f} nm")
+    print(
+        f"1 C on the preset = {one_c:.3f} mA/cm² (seed 000 L137: 0.94 mA/cm²; "
+        f"5 C = {5 * one_c:.2f} "
+        f"vs 4.70); capacity Δx = {model.delta_x_1c} of LixCoO2 in 1 h"
+    )
+    t0 = time.perf_counter()
+    ds = charge(model, Galvanostatic(c_rate=5.0, duration=240.0, v_max=4.6), progress=False)
+    wall = time.perf_counter() - t0
+    x = ds.x_li.isel(t=-1).values
+    pid = cell.particle_id
+    means = np.array([x[pid == p].mean() for p in np.unique(pid[pid >= 0])])
+    within = max(np.ptp(x[pid == p]) for p in np.unique(pid[pid >= 0]))
+    print(
+        f"5 C for 240 s: wall {wall:.2f} s, {ds.sizes['step'] - 1} time steps, "
+        f"end voltage {ds.cell_voltage.values[-1]:.3f} V ({ds.attrs['termination']})"
+    )
+    print(
+        f"particle-mean x: {means.min():.3f} .. {means.max():.3f} (spread {np.ptp(means):.3f}); "
+        f"largest within-particle spread {within:.3f}; min x {np.nanmin(x):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""``operando run``: cell → electrochemistry → fields → NV measurement → fit → reconstruction → report.
+
+Every stage is cached in the run folder (:mod:`.cache`), so a rerun reuses what is still valid and
+a run stopped with Ctrl-C resumes from the last finished stage (the charge stage also resumes from
+its last checkpointed time step).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xarray as xr
+
+from ..progress import progress_enabled
+from .cache import StageCache, stage_key
+from .config import RunConfig
+from .stages import (
+    build_cell_dataset,
+    cell_from_dataset,
+    charge_dataset,
+    fields_dataset,
+    measurement_dataset,
+    reconstruction_dataset,
+)
+
+
+@dataclass
+class RunResult:
+    folder: Path
+    report: Path
+    claims: list
+    datasets: dict[str, xr.Dataset] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+    computed: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def slug(name: str) -> str:
+    """A file-name-safe version of a step name ("C/10" → "C-10")."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "step"
+
+
+def _say(msg: str) -> None:
+    if progress_enabled():
+        print(msg, flush=True)
+
+
+def run_experiment(cfg: RunConfig, *, progress: bool | None = None) -> RunResult:
+    """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``."""
+    from .claims import evaluate_claims
+    from .reporting import build_report
+
+    folder = Path(cfg.out)
+    cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed)
+    datasets: dict[str, xr.Dataset] = {}
+    timings: dict[str, float] = {}
+    show = progress_enabled() if progress is None else progress
+
+    def stage(name, key, compute):
+        t0 = time.perf_counter()
+        _say(f"[operando] {name} …")
+        ds = cache.get(name, key, compute)
+        timings[name] = time.perf_counter() - t0
+        datasets[name] = ds
+        return ds
+
+    # 1. cells: the pristine cross-section and the one with a dendrite
+    cells, cell_keys = {}, {}
+    variants = sorted({"dendrite" if s.dendrite else "pristine" for s in cfg.charge} | {"dendrite"})
+    for variant in variants:
+        key = stage_key("cell", cfg.cell.model_dump(mode="json"), cfg.seed, variant)
+        ds = stage(f"cell_{variant}", key, lambda v=variant: build_cell_dataset(cfg, v))
+        cells[variant], cell_keys[variant] = cell_from_dataset(ds), key
+
+    # 2. electrochemistry, one dataset per charge step
+    charge_keys = {}
+    for step in cfg.charge:
+        variant = "dendrite" if step.dendrite else "pristine"
+        key = stage_key("charge", cell_keys[variant], step.model_dump(mode="json"))
+        name = f"charge_{slug(step.name)}"
+        checkpoint = folder / f".{name}.checkpoint.nc"
+        stage(name, key, lambda s=step, v=variant, c=checkpoint: charge_dataset(cells[v], s, c, show))
+        checkpoint.unlink(missing_ok=True)
+        charge_keys[step.name] = key
+
+    charges = {s.name: datasets[f"charge_{slug(s.name)}"] for s in cfg.charge}
+    # 3. magnetic fields of the three imaging modes
+    fkey = stage_key("fields", charge_keys, cell_keys, cfg.imaging.model_dump(mode="json"))
+    fields = stage("fields", fkey, lambda: fields_dataset(cfg, cells, charges))
+    # 4. the simulated NV measurement (noise, ODMR spectra and their fit)
+    mkey = stage_key("measurement", fkey, cfg.sensor.model_dump(mode="json"), cfg.seed)
+    meas = stage("measurement", mkey, lambda: measurement_dataset(cfg, fields))
+    # 5. reconstruction of J and of the state-of-charge map
+    rkey = stage_key("reconstruction", mkey, cfg.reconstruction.model_dump(mode="json"))
+    stage("reconstruction", rkey, lambda: reconstruction_dataset(cfg, cells, charges, fields, meas))
+
+    # 6. claims, figures and the report (cheap: always redone)
+    t0 = time.perf_counter()
+    claims = evaluate_claims(cfg, cells, charges, datasets)
+    report = build_report(cfg, cells, charges, datasets, claims, folder)
+    timings["report"] = time.perf_counter() - t0
+    return RunResult(folder, report, claims, datasets, cache.reused, cache.computed, timings)
