@@ -91,6 +91,14 @@ def test_user_toml_adds_and_overrides(tmp_path, clean_registry):
     assert materials.get("LLZO").value("chi_molar") == -1.2e-11  # other properties kept
     assert materials.exchange_current_density("MyLLZO|Li") == 10.0
     materials.reset()
+    # a fresh registry: a user interface file overrides one interface and keeps the packaged others
+    g = tmp_path / "i0.toml"
+    g.write_text('[_interfaces."LiCoO2|LLZO"]\nexchange_current_density = 26.0\nsource = "mine"\n')
+    materials.load_toml(g)
+    assert materials.exchange_current_density("LLZO|LiCoO2") == 26.0
+    assert materials.exchange_current_density("Li|LLZO") == 257.0
+    materials.reset()
+    assert materials.exchange_current_density("LiCoO2|LLZO") == 2.6
     assert materials.get("LLZO").value("ionic_conductivity") == pytest.approx(1e-4)
 
 

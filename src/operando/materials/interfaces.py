@@ -13,6 +13,7 @@ from importlib import resources
 from ..errors import DataFileError, UnknownMaterialError
 
 _INTERFACES: dict[str, InterfaceKinetics] = {}
+_PACKAGED_LOADED: list[bool] = []  # a flag the functions below can set without `global`
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,13 @@ def _canonical(name: str) -> str:
 
 
 def register_interfaces(table: dict, where: str) -> list[str]:
-    """Add interfaces from a parsed ``_interfaces`` TOML table; returns their names."""
+    """Add interfaces from a parsed ``_interfaces`` TOML table; returns their names. The packaged
+    interfaces are loaded first, so a user file overrides them one by one instead of replacing all."""
+    _ensure_loaded()
+    return _register(table, where)
+
+
+def _register(table: dict, where: str) -> list[str]:
     out = []
     for name, spec in table.items():
         try:
@@ -58,10 +65,11 @@ def register_interfaces(table: dict, where: str) -> list[str]:
 
 
 def _ensure_loaded() -> None:
-    if _INTERFACES:
+    if _PACKAGED_LOADED:
         return
+    _PACKAGED_LOADED.append(True)
     with resources.files("operando.materials").joinpath("data/interfaces.toml").open("rb") as fh:
-        register_interfaces(tomllib.load(fh)["_interfaces"], "materials/data/interfaces.toml")
+        _register(tomllib.load(fh)["_interfaces"], "materials/data/interfaces.toml")
 
 
 def interface_names() -> list[str]:
@@ -98,3 +106,4 @@ def transfer_coefficient(name: str) -> float:
 
 def reset_interfaces() -> None:
     _INTERFACES.clear()
+    _PACKAGED_LOADED.clear()

@@ -13,6 +13,8 @@ from ..report import Claim
 from .stages import final_state, particle_means
 
 MA_CM2 = 10.0  # A/m² per mA/cm²
+#: "homogeneous": the particles differ by less than a fifth of what they have lost on average
+HOMOGENEOUS_SPREAD = 0.2
 
 
 def _fmt_ut(b: float) -> str:
@@ -58,13 +60,16 @@ def evaluate_claims(cfg, cells, charges, datasets) -> list[Claim]:
     low = [n for n in stats if (steps[n].c_rate or 0) <= 1.0 and steps[n].c_rate is not None]
     if low:
         ratios = {n: stats[n]["spread"] / max(stats[n]["delithiated"], 1e-12) for n in low}
-        ok = all(r < 0.25 for r in ratios.values())
+        ok = all(r < HOMOGENEOUS_SPREAD for r in ratios.values())
         ours = "; ".join(f"{n}: spread of particle-mean x = {stats[n]['spread']:.4f} "
                          f"({100 * ratios[n]:.1f} % of Δx̄ = {stats[n]['delithiated']:.4f}), "
                          f"{stats[n]['j_nominal'] / MA_CM2:.3g} mA/cm²" for n in low)
         claims.append(Claim("M1", "C/10 and 1C delithiate the LixCoO2 particles homogeneously",
                             "homogeneous (0.09, 0.94 mA/cm²)", ours, ok, "seed 000 L137",
-                            "measure: (max − min) of particle-mean x below 25 % of the mean Δx"))
+                            f"measure: (max − min) of particle-mean x below {HOMOGENEOUS_SPREAD:.0%} of the mean "
+                            "Δx̄. At 1C the spread is set by the LixCoO2|LLZO exchange current and the garnet "
+                            "conductivity, both assumed; examples/homogeneity_vs_kinetics.py maps it (below 20 % "
+                            "for i0 ≥ 26 A/m² with σ ≥ 1 mS/cm)"))
     # M2 — 5C gradient toward the negative electrode, x > 1/2, uniform within particles
     fast = [n for n in stats if (steps[n].c_rate or 0) > 1.0]
     if fast:
