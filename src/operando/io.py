@@ -58,6 +58,20 @@ def _netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+def _temporary_sibling(path: Path, *, directory: bool = False) -> Path:
+    """A temporary file (or folder) beside ``path``, with the permissions a plain ``open`` would give:
+    ``mkstemp`` makes it private (0600), and the rename would carry that over to the user's results."""
+    make = tempfile.mkdtemp if directory else tempfile.mkstemp
+    made = make(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if not directory:
+        os.close(made[0])
+        made = made[1]
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(made, (0o777 if directory else 0o666) & ~umask)
+    return Path(made)
+
+
 def save_dataset(ds: xr.Dataset | xr.DataArray, path) -> Path:
     """Write ``ds`` to ``path`` (``.nc`` or ``.zarr``) atomically; returns the path."""
     path = Path(path)
@@ -67,8 +81,7 @@ def save_dataset(ds: xr.Dataset | xr.DataArray, path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = _netcdf_safe(ds)
     if fmt == "netcdf":
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
+        tmp = _temporary_sibling(path)
         try:
             ds.to_netcdf(tmp, engine="h5netcdf")
             os.replace(tmp, path)
@@ -76,7 +89,7 @@ def save_dataset(ds: xr.Dataset | xr.DataArray, path) -> Path:
             Path(tmp).unlink(missing_ok=True)
             raise
     else:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        tmp = _temporary_sibling(path, directory=True)
         try:
             ds.to_zarr(tmp, mode="w")
             if path.exists():
@@ -116,10 +129,9 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     """Write bytes atomically (temp file in the same folder + rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _temporary_sibling(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,3 +1,6 @@
+import os
+import stat
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -60,6 +63,10 @@ def test_dataset_round_trip_is_lossless(tmp_path, rng, suffix):
     save_dataset(ds, path)
     np.testing.assert_array_equal(load_dataset(path)["chi"].values, M[0])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # results get the permissions of any file the user writes, not the private ones of a temp file
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == (0o777 if suffix == ".zarr" else 0o666) & ~umask
 
 
 def test_load_reports_missing_and_corrupt_files(tmp_path):
