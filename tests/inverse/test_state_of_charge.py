@@ -10,9 +10,11 @@ from operando.inverse import (
     SOC_REASONS,
     edge_width,
     magnetization_from_field,
+    state_of_charge_by_region,
     state_of_charge_map,
     susceptibility_from_field,
 )
+from operando.inverse.susceptibility import SOC_AMBIGUOUS
 from operando.magnetics import paramagnetic_magnetization, stray_field_from_magnetization
 from operando.materials import lixcoo2
 
@@ -122,3 +124,34 @@ def test_edge_width_grows_with_standoff(particle_layer):
     assert widths[-1] > 2 * widths[0]
     step = np.r_[np.zeros(10), np.linspace(0, 1, 5), np.ones(10)]
     assert edge_width(step, 1.0) == pytest.approx(0.8 * 4, rel=1e-9)
+
+
+def test_region_mean_is_unbiased_where_pixel_mean_is_not(rng):
+    # two 900-pixel particles at x = 0.95 and 0.72 under per-pixel noise of 0.13 in x: inverting
+    # each pixel drops those pushed off the invertible range and pulls the mean of x to the middle
+    labels = np.full((30, 61), -1)
+    labels[:, :30], labels[:, 31:] = 0, 1
+    x_true = np.where(labels == 0, 0.95, 0.72)
+    chi = lixcoo2.chi_volume(x_true) + rng.normal(0, 1e-4, labels.shape)
+    per_region = state_of_charge_by_region(chi, labels)
+    # standard error of each region's x: 0.13 / 30 = 0.0044
+    np.testing.assert_allclose(per_region["x_li"].values, [0.95, 0.72], atol=0.02)
+    assert per_region["n_pixels"].values.tolist() == [900, 900]
+    pixel_x = state_of_charge_map(chi, mask=labels >= 0)["x_li"].values
+    biased = [np.nanmean(pixel_x[labels == i]) for i in (0, 1)]
+    assert biased[0] < 0.95 - 0.03 and biased[1] > 0.72 + 0.03
+    # a region whose χ lies on the plateau shared with x < 0.6 is flagged, not guessed
+    chi_amb = np.where(labels == 0, lixcoo2.chi_volume(0.62), lixcoo2.chi_volume(0.9))
+    amb = state_of_charge_by_region(chi_amb, labels)
+    assert np.isnan(amb["x_li"].values[0]) and amb["reason"].values[0] == SOC_AMBIGUOUS
+    assert amb["x_li"].values[1] == pytest.approx(0.9)
+
+
+def test_region_state_of_charge_rejects_bad_labels():
+    chi = np.zeros((4, 4))
+    with pytest.raises(InputError, match="labels"):
+        state_of_charge_by_region(chi, np.zeros((4, 5), dtype=int))
+    with pytest.raises(InputError, match="labels"):
+        state_of_charge_by_region(chi, np.zeros((4, 4)))  # float labels
+    with pytest.raises(InputError, match="no labelled pixel"):
+        state_of_charge_by_region(chi, np.full((4, 4), -1))

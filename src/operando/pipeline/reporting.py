@@ -121,6 +121,19 @@ def feasibility_table(cfg, fields) -> list[dict]:
              "t per image": format_time(r.t_image_s)} for r in df.itertuples()]
 
 
+def particle_soc_table(rec) -> list[dict]:
+    """Per surface particle: true and recovered x (χ averaged over the particle, then inverted)."""
+    from ..inverse import SOC_REASONS
+
+    rows = []
+    for p, a, b, why in zip(rec["particle"].values, rec["particle_x_true"].values,
+                            rec["particle_x_reconstructed"].values, rec["particle_reason"].values, strict=True):
+        ok = np.isfinite(b)
+        rows.append({"particle": int(p), "x true": f"{a:.3f}", "x reconstructed": f"{b:.3f}" if ok else "—",
+                     "error": f"{b - a:+.3f}" if ok else SOC_REASONS[int(why)]})
+    return rows
+
+
 def build_report(cfg, cells, charges, datasets, claims, folder: Path) -> Path:
     fields, meas, rec = datasets["fields"], datasets["measurement"], datasets["reconstruction"]
     sections = []
@@ -138,10 +151,7 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path) -> Path:
             f"M {rec.attrs['M_roundtrip_error']:.1e} (relative L2). Simulated measurement: CW noise "
             f"{meas.attrs['noise_cw'] * 1e9:.0f} nT per pixel after fitting the ODMR spectra.",
             fig_reconstruction(cells, rec),
-            table=[{"particle": int(p), "x true": f"{a:.3f}", "x reconstructed": f"{b:.3f}",
-                    "error": f"{b - a:+.3f}"}
-                   for p, a, b in zip(rec["particle"].values, rec["particle_x_true"].values,
-                                      rec["particle_x_reconstructed"].values, strict=True)])
+            table=particle_soc_table(rec))
     section("Feasibility", "Integration time to see each signal at SNR 3 with each technique "
             "(signals from this run; technique numbers with sources in operando.nv.feasibility).", [],
             table=feasibility_table(cfg, fields))

@@ -250,6 +250,7 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         magnetization_from_field,
         relative_l2_error,
         sheet_current_from_field,
+        state_of_charge_by_region,
         state_of_charge_map,
         susceptibility_from_field,
     )
@@ -294,8 +295,9 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     soc = state_of_charge_map(sus["chi"].values, mask=surface)
     pid = sus_cell.particle_id[-1]
     truth = particle_means(x_true, pid, surface)
-    recovered = particle_means(soc["x_li"].values, pid, surface)
-    ids = sorted(set(truth) & set(recovered))
+    by_particle = state_of_charge_by_region(sus["chi"].values, pid, mask=surface)
+    by_particle = by_particle.sel(region=[i for i in by_particle["region"].values if int(i) in truth])
+    ids = [int(i) for i in by_particle["region"].values]
     # magnetization round trip, noiseless and exact in the voxel engine
     chi_lco = susceptibility_maps(sus_cell, final_state(charges[im.susceptometry_step])["x_li"].values)["lco"][-1]
     M_layer = np.zeros((3, 1, *chi_lco.shape))
@@ -313,7 +315,9 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
             "chi_reconstructed": (("y", "x"), sus["chi"].values, {"units": "1"}),
             "particle": (("particle",), np.array(ids, dtype=int)),
             "particle_x_true": (("particle",), np.array([truth[i] for i in ids])),
-            "particle_x_reconstructed": (("particle",), np.array([recovered[i] for i in ids])),
+            "particle_x_reconstructed": (("particle",), by_particle["x_li"].values),
+            "particle_reason": (("particle",), by_particle["reason"].values,
+                                {"codes": by_particle["reason"].attrs["codes"]}),
         },
         coords={"y": fields["y"], "x": fields["x"], "component2": ["x", "y"]},
     )

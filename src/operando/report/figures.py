@@ -115,13 +115,18 @@ def truth_vs_reconstruction(truth, recon, extent, *, title: str, label: str, uni
         truth = np.where(mask, truth, np.nan)
         recon = np.where(mask, recon, np.nan)
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.4))
-    lim = np.nanmax(np.abs(truth)) * scale
-    for ax, data, name in zip(axes, (truth, recon, recon - truth), ("ground truth", "reconstruction",
-                                                                      "difference"), strict=True):
-        im = _image(ax, data, extent, cmap="RdBu_r", label=label, scale=scale, unit=unit)
-        if name != "difference" and np.isfinite(lim) and lim > 0:
-            im.set_clim(-lim, lim)
+    signed = np.nanmin(truth) < 0 < np.nanmax(truth)
+    # a signed quantity (J) on a diverging map centred at zero; a positive one (x) on a sequential
+    # map with the truth's range, so the reconstruction is read on the same scale
+    lo, hi = ((-np.nanmax(np.abs(truth)), np.nanmax(np.abs(truth))) if signed
+              else (np.nanmin(truth), np.nanmax(truth)))
+    for ax, data, name in zip(axes[:2], (truth, recon), ("ground truth", "reconstruction"), strict=True):
+        im = _image(ax, data, extent, cmap="RdBu_r" if signed else "viridis", label=label, scale=scale, unit=unit)
+        if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+            im.set_clim(lo * scale, hi * scale)
         ax.set_title(name, fontsize=10)
+    _image(axes[2], recon - truth, extent, cmap="RdBu_r", label=f"Δ{label}", symmetric=True, scale=scale, unit=unit)
+    axes[2].set_title("reconstruction − truth", fontsize=10)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
