@@ -137,6 +137,8 @@ def test_region_mean_is_unbiased_where_pixel_mean_is_not(rng):
     # standard error of each region's x: 0.13 / 30 = 0.0044
     np.testing.assert_allclose(per_region["x_li"].values, [0.95, 0.72], atol=0.02)
     assert per_region["n_pixels"].values.tolist() == [900, 900]
+    slope = 0.4 / (lixcoo2.chi_volume(0.6) - lixcoo2.chi_volume(1.0))  # |dx/dχ| on the invertible branch
+    np.testing.assert_allclose(per_region["x_sem"].values, 1e-4 / 30 * slope, rtol=0.1)
     pixel_x = state_of_charge_map(chi, mask=labels >= 0)["x_li"].values
     biased = [np.nanmean(pixel_x[labels == i]) for i in (0, 1)]
     assert biased[0] < 0.95 - 0.03 and biased[1] > 0.72 + 0.03

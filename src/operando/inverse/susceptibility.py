@@ -139,8 +139,8 @@ def state_of_charge_by_region(chi_map, labels, mask=None, **soc_kw) -> xr.Datase
     chi_map : (ny, nx) SI volume susceptibility. labels : (ny, nx) int, region id ≥ 0 (−1: none).
     mask : (ny, nx) bool, pixels to use (default: all labelled). ``soc_kw`` as in
     :func:`state_of_charge_map`; by default the tolerance is twice the standard error of each
-    region's mean χ. Returns a Dataset over ``region`` with ``x_li``, ``chi``, ``chi_sem``,
-    ``n_pixels`` and ``reason``.
+    region's mean χ. Returns a Dataset over ``region`` with ``x_li``, ``x_sem`` (the standard error
+    carried through χ → x), ``chi``, ``chi_sem``, ``n_pixels`` and ``reason``.
     """
     chi = as_float_array("chi_map", getattr(chi_map, "values", chi_map), ndim=2, finite=False)
     labels = np.asarray(getattr(labels, "values", labels))
@@ -160,9 +160,13 @@ def state_of_charge_by_region(chi_map, labels, mask=None, **soc_kw) -> xr.Datase
     sem = np.sqrt(np.maximum(second - mean**2, 0.0) / np.maximum(n - 1, 1))
     soc_kw.setdefault("chi_tolerance", 2 * sem[None, :])
     soc = state_of_charge_map(mean[None, :], **soc_kw)
+    x_from_chi = soc_kw.get("x_from_chi") or _lixcoo2_inverse()[0]
+    x_sem = np.abs([_local_slope(x_from_chi, c) for c in mean]) * sem
+    x_sem[np.isnan(soc["x_li"].values[0])] = np.nan
     return xr.Dataset(
         {
             "x_li": ("region", soc["x_li"].values[0], {"units": "1", "long_name": "Li content x"}),
+            "x_sem": ("region", x_sem, {"units": "1", "long_name": "standard error of x"}),
             "chi": ("region", mean, {"units": "1", "long_name": "region-mean volume susceptibility"}),
             "chi_sem": ("region", sem, {"units": "1", "long_name": "standard error of the mean chi"}),
             "n_pixels": ("region", n),
@@ -170,3 +174,13 @@ def state_of_charge_by_region(chi_map, labels, mask=None, **soc_kw) -> xr.Datase
         },
         coords={"region": ids},
     )
+
+
+def _local_slope(x_from_chi, chi: float) -> float:
+    """dx/dχ of the inverse at ``chi`` (central difference, one-sided at the ends of its range)."""
+    step = max(abs(chi), 1e-12) * 1e-4
+    for a, b in ((chi - step, chi + step), (chi, chi + step), (chi - step, chi)):
+        xa, xb = np.asarray(x_from_chi(np.array([a, b]))[0], dtype=float)
+        if np.isfinite(xa) and np.isfinite(xb):
+            return float((xb - xa) / (b - a))
+    return np.nan

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import xarray as xr
 
+from .._version import __version__
 from ..errors import DataFileError
 from ..io import load_dataset, provenance, save_dataset
 
 
 def stage_key(*parts) -> str:
-    """A short stable hash of JSON-serialisable parts (configs, upstream keys)."""
-    text = json.dumps(parts, sort_keys=True, default=str)
+    """A short stable hash of JSON-serialisable parts (configs, upstream keys) and the operando
+    version: results of another version are recomputed, not trusted."""
+    text = json.dumps([__version__, *parts], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

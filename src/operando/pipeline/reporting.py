@@ -125,12 +125,17 @@ def particle_soc_table(rec) -> list[dict]:
     """Per surface particle: true and recovered x (χ averaged over the particle, then inverted)."""
     from ..inverse import SOC_REASONS
 
+    def num(v, fmt=".3f"):
+        return f"{v:{fmt}}" if np.isfinite(v) else "—"
+
     rows = []
-    for p, a, b, why in zip(rec["particle"].values, rec["particle_x_true"].values,
-                            rec["particle_x_reconstructed"].values, rec["particle_reason"].values, strict=True):
-        ok = np.isfinite(b)
-        rows.append({"particle": int(p), "x true": f"{a:.3f}", "x reconstructed": f"{b:.3f}" if ok else "—",
-                     "error": f"{b - a:+.3f}" if ok else SOC_REASONS[int(why)]})
+    for p, a, b, sem, c, why in zip(rec["particle"].values, rec["particle_x_true"].values,
+                                    rec["particle_x_reconstructed"].values, rec["particle_x_sem"].values,
+                                    rec["particle_x_noiseless"].values, rec["particle_reason"].values, strict=True):
+        rows.append({"particle": int(p), "x true": f"{a:.3f}",
+                     "x reconstructed": f"{b:.3f} ± {sem:.3f}" if np.isfinite(b) else "—",
+                     "error": num(b - a, "+.3f") if np.isfinite(b) else SOC_REASONS[int(why)],
+                     "x from noiseless field": num(c), "model error": num(c - a, "+.3f")})
     return rows
 
 

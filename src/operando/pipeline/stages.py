@@ -298,6 +298,12 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     by_particle = state_of_charge_by_region(sus["chi"].values, pid, mask=surface)
     by_particle = by_particle.sel(region=[i for i in by_particle["region"].values if int(i) in truth])
     ids = [int(i) for i in by_particle["region"].values]
+    # the same inversion of the noiseless field: what the model alone gets wrong (buried particles,
+    # the uniform-layer assumption), apart from the measurement noise
+    B_clean = np.einsum("c,cyx->yx", axis, fields["B_lco_vector"].values)
+    sus_clean = susceptibility_from_field(B_clean, dy, dx, B_ext=im.B_ext * axis, standoff=h, thickness=T,
+                                          component=axis, reference_mask=non_magnetic)
+    clean = state_of_charge_by_region(sus_clean["chi"].values, pid, mask=surface).reindex(region=ids)
     # magnetization round trip, noiseless and exact in the voxel engine
     chi_lco = susceptibility_maps(sus_cell, final_state(charges[im.susceptometry_step])["x_li"].values)["lco"][-1]
     M_layer = np.zeros((3, 1, *chi_lco.shape))
@@ -316,6 +322,9 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
             "particle": (("particle",), np.array(ids, dtype=int)),
             "particle_x_true": (("particle",), np.array([truth[i] for i in ids])),
             "particle_x_reconstructed": (("particle",), by_particle["x_li"].values),
+            "particle_x_sem": (("particle",), by_particle["x_sem"].values, {"units": "1"}),
+            "particle_x_noiseless": (("particle",), clean["x_li"].values,
+                                     {"long_name": "x from the same inversion of the noiseless field"}),
             "particle_reason": (("particle",), by_particle["reason"].values,
                                 {"codes": by_particle["reason"].attrs["codes"]}),
         },
