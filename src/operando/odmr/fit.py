@@ -15,6 +15,7 @@ import xarray as xr
 
 from ..errors import InputError
 from ..progress import progress, progress_enabled
+from . import lm_compiled
 from .dataset import SIGNAL, VALID, as_odmr_dataset
 from .lm import levenberg_marquardt
 from .models import DipModel
@@ -56,6 +57,7 @@ def fit_spectra(
     batch_size: int | None = None,
     max_iter: int = 50,
     show_progress: bool = False,
+    engine: str = "auto",
 ) -> np.ndarray:
     """Fit spectra ``y`` (n, m) on frequencies ``f`` (m,) Hz; returns (n, 2p + 3) columns:
     parameters, their standard errors, reduced χ², iterations, converged (1/0).
@@ -65,7 +67,12 @@ def fit_spectra(
     one batch at a time, so the working memory is set by ``batch_size`` (default ≈ 2.6·10⁴ samples
     per batch, i.e. 25600/m spectra: about 6 MB of working arrays, and on 101-point spectra faster
     than larger batches, which fall out of cache), not by ``n``.
+
+    ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
+    Lorentzian dips without hyperfine lines; batches with missing samples fall back to NumPy) or
+    "auto" (compiled where numba is installed and the model allows it).
     """
+    compiled = _use_compiled(engine, model)
     n, m = y.shape
     p = len(model.names)
     batch_size = max(16, int(batch_size if batch_size else BATCH_SAMPLES // m))
@@ -93,15 +100,18 @@ def fit_spectra(
             weights = fin.astype(np.float64)
             yb = np.where(fin, yb, np.nanmean(yb, axis=1, keepdims=True))
         p0 = model.guess(f, yb)
-        res = levenberg_marquardt(
-            lambda q, index: model.evaluate(f, q),
-            yb,
-            p0,
-            weights=weights,
-            lower=lo,
-            upper=hi,
-            max_iter=max_iter,
-        )
+        if compiled and weights is None:
+            res = lm_compiled.levenberg_marquardt_lorentzian(model, f, yb, p0, lo, hi, max_iter=max_iter)
+        else:
+            res = levenberg_marquardt(
+                lambda q, index: model.evaluate(f, q),
+                yb,
+                p0,
+                weights=weights,
+                lower=lo,
+                upper=hi,
+                max_iter=max_iter,
+            )
         out[idx, :p] = res.params
         out[idx, p : 2 * p] = res.stderr
         out[idx, -3] = res.reduced_chi2
@@ -110,7 +120,23 @@ def fit_spectra(
     return out
 
 
-def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, show_progress=False):
+ENGINES = ("auto", "numpy", "compiled")
+
+
+def _use_compiled(engine: str, model) -> bool:
+    if engine not in ENGINES:
+        raise InputError(f"engine: expected one of {ENGINES}, got {engine!r}")
+    if engine == "numpy":
+        return False
+    ok = lm_compiled.available() and lm_compiled.supports(model)
+    if engine == "compiled" and not ok:
+        why = "numba is not installed (pip install 'operando[fast]')" if not lm_compiled.available() else (
+            "it covers Lorentzian dips without hyperfine lines only")
+        raise InputError(f"engine: 'compiled' cannot fit {type(model).__name__}: {why}")
+    return ok
+
+
+def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, engine="auto", show_progress=False):
     ny, nx, m = block.shape
     valid = None if valid_block is None else valid_block.reshape(-1)
     res = fit_spectra(
@@ -121,6 +147,7 @@ def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, show_progr
         batch_size=batch_size,
         max_iter=max_iter,
         show_progress=show_progress,
+        engine=engine,
     )
     return res.reshape(ny, nx, -1)
 
@@ -140,6 +167,7 @@ def fit_odmr(
     chunks: int | tuple[int, int] | None = None,
     scheduler: str | None = None,
     compute: bool = True,
+    engine: str = "auto",
 ) -> xr.Dataset:
     """Fit the spectrum of every pixel of an ODMR stack.
 
@@ -149,7 +177,8 @@ def fit_odmr(
     ``axes`` through the spin Hamiltonian; ``b_guess`` (3,) T is the approximate bias field) or a
     model object. ``chunks`` (pixels per side) or a dask-backed input fits chunk by chunk;
     ``scheduler`` is a ``dask.distributed`` address; ``compute=False`` returns a lazy dataset
-    (write it with :func:`operando.io.save_dataset` to stream chunks to disk).
+    (write it with :func:`operando.io.save_dataset` to stream chunks to disk). ``engine`` as in
+    :func:`fit_spectra`.
 
     Returns a Dataset (y, x) with one variable per parameter (with units), ``<name>_err``
     standard errors (from (JᵀJ)⁻¹ scaled by the reduced χ²), ``reduced_chi2``, ``n_iter``,
@@ -170,7 +199,8 @@ def fit_odmr(
         mdl = _fix_nv_branch(mdl, f, sig)
     valid = ds[VALID] if VALID in ds else None
     lazy = chunks is not None or scheduler is not None or not isinstance(sig.data, np.ndarray)
-    kw = {"f": f, "model": mdl, "batch_size": batch_size, "max_iter": max_iter}
+    _use_compiled(engine, mdl)  # a bad engine fails before any work
+    kw = {"f": f, "model": mdl, "batch_size": batch_size, "max_iter": max_iter, "engine": engine}
     if lazy:
         arr = _fit_lazy(sig, valid, chunks, kw)
     else:
