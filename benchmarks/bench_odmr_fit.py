@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import curve_fit
 
+from operando.odmr import lm_compiled
 from operando.odmr.fit import fit_odmr, fit_spectra
 from operando.odmr.models import DipModel
 from operando.odmr.synthetic import cramer_rao_std, simulate_stack, two_dip_params
@@ -104,7 +105,8 @@ def quick(args):
     # process CPU time next to wall time
     half = len(sub) // 2
     cf_a, w_a, c_a = timed(lambda: curve_fit_loop(f, y_sub[:half], p0[:half]))
-    if args.workers > 1:
+    engine = "compiled" if lm_compiled.available() else "numpy"
+    if args.workers > 1 and engine == "numpy":  # NumPy engine: threads over dask chunks
         fit, t_op, cpu_op = timed(lambda: fit_odmr(ds, chunks=(chunk, args.size)))
     else:
         fit, t_op, cpu_op = timed(lambda: fit_odmr(ds))
@@ -119,7 +121,7 @@ def quick(args):
     err_op_all = op_f0 - t_flat[:, 0]
     err_op, err_cf = err_op_all[sub], cf[:, 0] - t_flat[sub, 0]
     print(
-        f"operando fit_odmr ({args.workers} thread(s)): {n_pix} spectra in {t_op:.2f} s -> "
+        f"operando fit_odmr ({args.workers} thread(s), {engine} engine): {n_pix} spectra in {t_op:.2f} s -> "
         f"{rate_op:,.0f} spectra/s; converged {int(fit['converged'].sum())}/{n_pix}"
     )
     print(
