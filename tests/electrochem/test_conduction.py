@@ -79,6 +79,28 @@ def test_uniform_slab_and_series_bilayer():
     assert r.tortuosity_factor == pytest.approx(1.0, rel=1e-12)
 
 
+def test_conductivity_map_series_and_parallel_layers():
+    # two layers across x: resistors in series, σ_eff = L / Σ(l_i / σ_i); along y: in parallel
+    sigma = np.ones((1, 6, 10))
+    sigma[..., 4:] = 0.1
+    series = steady_conductivity(np.ones_like(sigma, dtype=bool), axis="x", conductivity=sigma)
+    assert series.effective_conductivity == pytest.approx(10 / (4 / 1.0 + 6 / 0.1), rel=1e-12)
+    parallel = steady_conductivity(np.ones_like(sigma, dtype=bool), axis="y", conductivity=sigma)
+    assert parallel.effective_conductivity == pytest.approx((4 * 1.0 + 6 * 0.1) / 10, rel=1e-12)
+    assert parallel.tortuosity_factor == pytest.approx(1.0, rel=1e-12)  # relative to the mean σ
+    # a zero-conductivity wall in the map blocks like a missing phase
+    sigma[..., 5] = 0.0
+    assert steady_conductivity(np.ones((1, 6, 10)), axis="x", conductivity=sigma).effective_conductivity == 0
+
+
+@pytest.mark.parametrize(
+    "sigma", [np.ones((2, 3, 3)), np.full((3, 3, 3), np.nan), -np.ones((3, 3, 3)), np.zeros((3, 3, 3))]
+)
+def test_bad_conductivity_map(sigma):
+    with pytest.raises(InputError, match="conductivity"):
+        steady_conductivity(np.ones((3, 3, 3)), conductivity=sigma)
+
+
 def test_blocked_phase_and_dead_ends():
     vol = np.ones((1, 6, 10), dtype=int)
     vol[0, :, 5] = 0  # a wall across x

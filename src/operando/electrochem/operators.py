@@ -60,9 +60,13 @@ def face_transmissibilities(conductivity, spacing) -> list[np.ndarray]:
         lo, hi = _pair(axis)
         ka, kb = k[lo], k[hi]
         total = ka + kb
-        with np.errstate(invalid="ignore", divide="ignore"):
-            hm = np.where(total > 0, 2.0 * ka * kb / np.where(total > 0, total, 1.0), 0.0)
-        out.append(hm * face_area(spacing, axis) / spacing[axis])
+        # in place, one temporary per step: this runs on every voxel of large volumes
+        hm = 2.0 * ka
+        hm *= kb
+        np.divide(hm, total, out=hm, where=total > 0)
+        hm *= face_area(spacing, axis)
+        hm /= spacing[axis]
+        out.append(hm)
     return out
 
 
