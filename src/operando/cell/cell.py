@@ -139,12 +139,43 @@ class Cell:
             return 0.0
         return mat.value(prop)
 
+    def grain_boundary_fill(self) -> float:
+        """Fraction of a grain-boundary voxel's thickness that is physical boundary, in (0, 1].
+
+        The digital boundary is widened to stay face-connected (:mod:`operando.cell.grains`):
+        ``gb_thickness / gb_thickness_effective`` from ``attrs``; 1 when the cell does not record
+        them (imported cells).
+        """
+        t_eff = float(self.attrs.get("gb_thickness_effective") or 0.0)
+        t_phys = float((self.attrs.get("spec") or {}).get("gb_thickness") or 0.0)
+        if t_eff <= 0 or t_phys <= 0:
+            return 1.0
+        return min(1.0, t_phys / t_eff)
+
+    def _grain_boundary_transport(self, value: float, prop: str) -> float:
+        """Transport coefficient of a widened grain-boundary voxel that keeps the physical
+        boundary's resistance (Wiener bounds on the boundary + grain layers of the voxel).
+
+        A boundary less conducting than its grains is a barrier crossed in series, so the voxel
+        takes the harmonic mix; a more conducting one is a path along the boundary, so the
+        arithmetic mix. Either way the voxel-size dependence of the widened layer cancels.
+        """
+        f = self.grain_boundary_fill()
+        if f >= 1.0 or "llzo" not in self.material_of:
+            return value
+        grain = float(self.phase_value("llzo", prop))
+        if value <= grain:
+            return 0.0 if value == 0 else 1.0 / (f / value + (1 - f) / grain)
+        return f * value + (1 - f) * grain
+
     def property_map(self, prop: str, x=None) -> np.ndarray:
         """Per-voxel SI value of ``prop``, (nz, ny, nx) float64.
 
         LixCoO2 voxels use the composition-dependent functions of ``materials.lixcoo2`` at ``x``
         (scalar or (nz, ny, nx) array; default ``x_init``). Conductivities and diffusivity are 0
         for materials without them (e.g. void); other missing properties raise InputError.
+        Grain-boundary voxels carry the transport coefficients of the physical boundary spread over
+        the widened digital one (:meth:`grain_boundary_fill`).
         """
         x_arr = None
         if x is not None and np.ndim(x) > 0:
@@ -157,7 +188,10 @@ class Cell:
             if x_arr is not None and self._x_dependent(phase, prop):
                 out[sel] = getattr(materials.lixcoo2, prop)(x_arr[sel])
             else:
-                out[sel] = self.phase_value(phase, prop, x if x_arr is None else None)
+                value = self.phase_value(phase, prop, x if x_arr is None else None)
+                if phase == "llzo_gb" and prop in ZERO_IF_MISSING:
+                    value = self._grain_boundary_transport(float(value), prop)
+                out[sel] = value
         return out
 
     def buried_mask(self) -> np.ndarray:
