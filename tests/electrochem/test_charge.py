@@ -229,3 +229,26 @@ def test_amg_krylov_path_matches_direct_3d():
     amg = charge(m, proto, progress=False, method="amg")
     np.testing.assert_allclose(amg.cell_voltage.values, direct.cell_voltage.values, rtol=1e-9)
     np.testing.assert_allclose(amg.x_li.values, direct.x_li.values, atol=1e-10)
+
+
+def test_reused_factorization_matches_direct(monkeypatch):
+    # force the reuse of the LU (normally only where its fill is 3-D-like): GMRES on the new
+    # Jacobian, preconditioned by an older factorization, gives the same run
+    from operando.electrochem import newton as newton_module
+
+    m = cells.layered_cell(
+        [(NEGATIVE, 2), (ELECTROLYTE, 3), (CATHODE, 5), (COLLECTOR, 1)], ny=3, nz=2,
+        spacing=(1e-7, 2e-7, 1e-7),
+    )
+    proto = Galvanostatic(c_rate=4.0, duration=120.0, save_every=60.0)
+    direct = charge(m, proto, progress=False, method="direct")
+    monkeypatch.setattr(newton_module, "REUSE_FILL", 0)
+    factorizations = []
+    real_splu = newton_module.spla.splu
+    monkeypatch.setattr(newton_module.spla, "splu", lambda a: factorizations.append(1) or real_splu(a))
+    reused = charge(m, proto, progress=False, method="auto")
+    assert len(factorizations) < reused.sizes["step"]  # fewer LUs than time steps
+    np.testing.assert_allclose(reused.cell_voltage.values, direct.cell_voltage.values, rtol=1e-9)
+    np.testing.assert_allclose(reused.x_li.values, direct.x_li.values, atol=1e-10)
+    with pytest.raises(InputError, match="method"):
+        charge(m, proto, progress=False, method="lu")

@@ -39,7 +39,7 @@ from .checkpoint import load_checkpoint, write_checkpoint
 from .fluxes import centre_currents, state_fluxes
 from .kinetics import FARADAY
 from .model import ChargeModel
-from .newton import newton
+from .newton import JacobianSolver, newton
 from .output import snapshot, to_dataset
 from .protocol import Galvanostatic
 from .system import ChargeSystem
@@ -86,10 +86,12 @@ def charge(
     checkpoint : path (.nc) rewritten atomically at every saved step; if it exists and matches,
         the run resumes from its last saved step.
     callback : called as ``callback(dataset_so_far)`` after each saved step (may raise to stop).
-    method : linear solver, "auto" | "direct" | "amg".
+    method : linear solver, "auto" | "direct" | "amg" (see :class:`~.newton.JacobianSolver`).
     min_x : the run stops when any LixCoO2 voxel falls below this content (OCP range limit).
     Returns an xarray.Dataset (see ``output.to_dataset``).
     """
+    if method not in ("auto", "direct", "amg"):
+        raise InputError(f"method: expected 'auto', 'direct' or 'amg', got {method!r}")
     if not isinstance(protocol, Galvanostatic):
         raise InputError(
             f"protocol: expected a Galvanostatic protocol, got {type(protocol).__name__}"
@@ -119,6 +121,7 @@ def charge(
         x_full[model.cathode] = system.split(u)[2]
     save_idx = int(np.searchsorted(save_times, t + _SAVE_SLACK * duration))
 
+    linear = JacobianSolver(method)
     bar_cm = progress_bar(desc="charge", total=duration, unit="s") if progress else _NoBar()
     with bar_cm as bar:
         bar.update(t)
@@ -132,7 +135,7 @@ def charge(
             target = current if mode == "cc" else protocol.v_max
             try:
                 u_new, V_new, i_face, _ = newton(
-                    system, u, V, x_old, mode, target, method=method, current_scale=current
+                    system, u, V, x_old, mode, target, current_scale=current, linear=linear
                 )
                 dx = float(np.abs(system.split(u_new)[2] - x_old).max(initial=0.0))
                 bad_x = system.nl and system.split(u_new)[2].min() < min_x
