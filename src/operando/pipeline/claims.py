@@ -138,11 +138,13 @@ def _buried_claim(cfg, cells, charges, fields) -> Claim:
     buried_ids = sorted(cell.attrs.get("buried_particles", []))
     B = fields["B_lco"].sel(orientation="perpendicular").values if "perpendicular" in \
         fields["orientation"].values else fields["B_lco"].isel(orientation=0).values
-    pid = cell.particle_id[-1]
-    peak = {i: float(np.abs(B[pid == i]).max()) for i in buried_ids if np.any(pid == i)}
+    # footprints: in a 3-D cell the cap replaces the particle's top layers
+    footprint = {i: (cell.particle_id == i).any(axis=0) for i in buried_ids}
+    peak = {i: float(np.abs(B[m]).max()) for i, m in footprint.items() if m.any()}
     limit = cfg.sensor.pulsed_sensitivity / np.sqrt(cfg.sensor.integration_time)
     ok = bool(peak) and all(p > 3 * limit for p in peak.values())
-    depth = float(cell.attrs.get("cap_thickness", 0.0))
+    layers = cell.attrs.get("cap_layers")
+    depth = layers * cell.grid.dz if layers else float(cell.attrs.get("cap_thickness", 0.0))
     ours = ", ".join(f"particle {i}: {_fmt_ut(p)}" for i, p in peak.items()) or "no buried particle"
     return Claim("M5", "particles buried several hundred nm below the surface still show their "
                  "state-of-charge signal", "visible", f"{ours} under {depth * 1e9:.0f} nm of LLZO "
