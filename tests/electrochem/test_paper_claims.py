@@ -125,19 +125,12 @@ def test_electronic_hot_spots_at_particle_contacts(snapshots):
     assert contact.flat[np.argmax(np.where(lco, je, 0.0))]  # the peak sits at a contact
 
 
-@pytest.mark.slow
 def test_one_c_is_homogeneous_in_three_dimensions():
     """seed 000 L137 (M1) at 1C holds in a 3-D volume of the preset (8 layers of 500 nm, 4 µm
     deep): particles reach the electrolyte around one another, so the composite's ionic
     tortuosity is ~2.4 against ~6 in a 2-D section, where the 1C spread is ~0.6 Δx̄."""
     cell = presets.pollok2025(voxel=500e-9, nz=8, dendrite=False, buried=False, material_of=MATERIALS)
-    protocols = {
-        "C/10": Galvanostatic(c_rate=0.1, duration=1800.0, v_max=4.6),
-        "1C": Galvanostatic(c_rate=1.0, duration=600.0, v_max=4.6),
-        "5C": Galvanostatic(c_rate=5.0, duration=240.0, v_max=4.6),
-    }
-    s = {k: particle_stats(cell, charge(cell, p, progress=False)) for k, p in protocols.items()}
-    print({k: {q: round(float(v), 4) for q, v in d.items()} for k, d in s.items()})
-    for name in ("C/10", "1C"):
-        assert s[name]["spread"] < 0.2 * s[name]["mean_dx"]
-    assert s["5C"]["spread"] > 0.5 * s["5C"]["mean_dx"] and s["5C"]["corr"] > 0.5
+    s = particle_stats(cell, charge(cell, Galvanostatic(c_rate=1.0, duration=600.0, v_max=4.6), progress=False))
+    print("3-D 1C:", s)
+    assert s["spread"] < 0.2 * s["mean_dx"]
+    assert s["corr"] > 0.5  # what spread there is still runs from the separator to the collector
