@@ -12,7 +12,7 @@ from operando.report.browser import browser_available, check_page
 CLAIMS = [f"M{i}" for i in range(1, 13)]
 #: claims our models do not reproduce yet, each with the reason (also stated in the report)
 KNOWN_DEVIATIONS = {
-    # a 2-D section: 1C spread ~60 % of the mean Δx (C/10 ~10 %); 3-D passes (15 %, slow test in
+    # a 2-D section: 1C spread ~60 % of the mean Δx (C/10 ~10 %); 3-D passes (15 %, tested in
     # tests/electrochem/test_paper_claims.py)
     "M1": "1C is not homogeneous in the 2-D section of the demo",
 }
