@@ -66,7 +66,7 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(0)
     volume = (rng.random((n, n, n)) < args.fraction).astype(np.int8)
     if multigrid.COMPILED:
-        kernels = f"numba, {multigrid.numba.get_num_threads()} threads"
+        kernels = f"numba, {multigrid._numba.numba.get_num_threads()} threads"
     else:
         kernels = "NumPy" + ("" if multigrid.available() else " (numba is not installed)")
     print(f"volume {n}³, fraction {args.fraction}, kernels: {kernels}")

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from operando.electrochem import multigrid, steady_conductivity
+from operando.electrochem import _multigrid_grid, multigrid, steady_conductivity
 from operando.electrochem.conduction import percolating
 from operando.electrochem.operators import (
     axis_index,
@@ -125,7 +125,7 @@ def test_fused_sweep_is_red_then_black_for_any_band_count():
     results = []
     for bands in (1, 2, 3, 7):
         u = u0.copy()
-        multigrid._grid_sweep(u, rhs, *level.trans_pc, level.inv_diag_pc, 0, False, bands)
+        _multigrid_grid._grid_sweep(u, rhs, *level.trans_pc, level.inv_diag_pc, 0, False, bands)
         results.append(u)
     for u in results[1:]:
         np.testing.assert_array_equal(u, results[0])
@@ -188,17 +188,17 @@ def test_convergence_error_and_trivial_cases():
 
 
 def test_works_without_numba(monkeypatch):
-    # import a fresh copy of the module as it would load where numba is not installed
-    import importlib.util
+    # import fresh copies of the solver and its kernels as they load where numba is not installed
+    import importlib
     import sys
 
     monkeypatch.setitem(sys.modules, "numba", None)  # makes `import numba` raise ImportError
-    spec = importlib.util.spec_from_file_location(
-        "operando.electrochem._multigrid_without_numba", multigrid.__file__
-    )
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
+    for name in [n for n in sys.modules if n == "operando._numba" or "multigrid" in n]:
+        parent, _, attr = name.rpartition(".")
+        monkeypatch.delitem(sys.modules, name)  # all restored after the test
+        monkeypatch.delattr(sys.modules[parent], attr, raising=False)
+    module = importlib.import_module("operando.electrochem.multigrid")
+    assert module is not multigrid
     assert not module.available() and not module.COMPILED
     vol, _ = CASES["random 0.7"]
     arrays = _conduction_arrays(vol, 1.0, "x")

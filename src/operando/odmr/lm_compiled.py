@@ -14,29 +14,19 @@ import threading
 
 import numpy as np
 
+from .. import _numba
 from .lm import LMResult, covariance
 
-try:  # numba is optional: the `fast` extra
-    import numba
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    numba = None
-
-if numba is not None:
-    # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
-    # 'nnan'/'ninf') because a diverging trial step must still be seen as one
-    _FAST = {"reassoc", "contract", "arcp", "nsz"}
-    _jit = numba.njit(cache=True, nogil=True, fastmath=_FAST)
-    _jit_parallel = numba.njit(cache=True, nogil=True, parallel=True, fastmath=_FAST)
-    _prange = numba.prange
-else:  # pragma: no cover
-    def _jit(fn):
-        return fn
-
-    _jit_parallel, _prange = _jit, range
+# reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
+# 'nnan'/'ninf') because a diverging trial step must still be seen as one
+_FAST = {"reassoc", "contract", "arcp", "nsz"}
+_jit = _numba.jit(fastmath=_FAST)
+_jit_parallel = _numba.jit(parallel=True, fastmath=_FAST)
+_prange = _numba.prange
 
 
 def available() -> bool:
-    return numba is not None
+    return _numba.available()
 
 
 def supports(model) -> bool:
