@@ -63,6 +63,7 @@ class JacobianSolver:
             y = self._preconditioned_gmres(scaled, scale * rhs)
             if y is None:  # the old factorization no longer preconditions: refactorize
                 self._factorize(scaled)
+                self._stale = False
                 y = self._lu.solve(scale * rhs)
             return scale * y
 
