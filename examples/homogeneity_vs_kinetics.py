@@ -5,13 +5,17 @@ answer depends on two values the paper does not fix: the LixCoO2|LLZO exchange-c
 (order-of-magnitude assumption, 2.6 A/m²) and the garnet's ionic conductivity (Table 1 L120:
 1e-4 S/cm; Ga-doped LLZO reaches ~1e-3 S/cm). This script charges the coarse 2-D preset at 1C for
 10 min for each pair and prints the spread of particle-mean x over the mean delithiation Δx̄
-(< 0.2 counts as homogeneous in the claims table).
+(< 0.2 counts as homogeneous in the claims table). With ``--3d`` the same preset is 8 layers of
+500 nm deep: particles then reach the electrolyte around one another, and at the packaged values
+the spread falls from 0.63 (2-D section) to 0.17, and below 0.06 from σ = 1 mS/cm.
 
-    .venv/bin/python examples/homogeneity_vs_kinetics.py          # ~15 s
+    .venv/bin/python examples/homogeneity_vs_kinetics.py          # 2-D section, ~15 s
+    .venv/bin/python examples/homogeneity_vs_kinetics.py --3d     # 3-D volume, ~1.5 min
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -41,8 +45,13 @@ def overrides(i0: float, sigma: float) -> str:
     )
 
 
-def main() -> None:
-    print("1C for 600 s, 2-D preset at 300 nm; spread of particle-mean x / Δx̄")
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--3d", dest="three_d", action="store_true", help="8 layers of 500 nm")
+    args = parser.parse_args(argv)
+    geometry = dict(voxel=500e-9, nz=8) if args.three_d else dict(voxel=300e-9, nz=1)
+    print(f"1C for 600 s, preset at {geometry['voxel'] * 1e9:.0f} nm x {geometry['nz']} layers; "
+          "spread of particle-mean x / Δx̄")
     print("i0 (A/m²)  " + "  ".join(f"σ={s:.0e} S/cm" for s in GARNET_CONDUCTIVITIES))
     with tempfile.TemporaryDirectory() as tmp:
         for i0 in EXCHANGE_CURRENTS:
@@ -53,7 +62,8 @@ def main() -> None:
                 path.write_text(overrides(i0, sigma))
                 materials.load_toml(path)
                 cell = presets.pollok2025(
-                    voxel=300e-9, dendrite=False, material_of={"llzo": "LLZO_cubic", "llzo_gb": "LLZO_cubic_GB"}
+                    **geometry, dendrite=False, buried=False,
+                    material_of={"llzo": "LLZO_cubic", "llzo_gb": "LLZO_cubic_GB"},
                 )
                 state = charge(cell, Galvanostatic(c_rate=1.0, duration=600.0, v_max=4.6), progress=False)
                 row.append(relative_spread(cell, state))
