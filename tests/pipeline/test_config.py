@@ -63,3 +63,14 @@ def test_cli_config_example_and_check(tmp_path):
 def test_cli_version():
     res = CliRunner().invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.startswith("operando ")
+
+
+def test_demo_configs(tmp_path):
+    from operando.pipeline.demo import demo_config
+
+    flat, volume = demo_config(tmp_path), demo_config(tmp_path, three_d=True)
+    assert (flat.cell.nz, flat.cell.voxel) == (1, 250e-9)
+    assert (volume.cell.nz, volume.cell.voxel) == (8, 500e-9)
+    assert demo_config(tmp_path, full=True, three_d=True).cell.voxel == 375e-9
+    # everything but the cell is the seed experiment's
+    assert volume.model_dump(exclude={"cell"}) == flat.model_dump(exclude={"cell"})

@@ -71,7 +71,7 @@ def evaluate_claims(cfg, cells, charges, datasets) -> list[Claim]:
                             "electrolyte between them (composite ionic tortuosity ~6 against ~2.4 in 3-D), and "
                             "1C gives ~60 %; the same preset 8 × 500 nm deep gives 15 % at 1C and 1.5 % at C/10 "
                             "(21 % after 10 min at the paper's 1C current density, 0.94 mA/cm²) "
-                            "(set [cell] nz = 8, voxel = \"500 nm\"; tests/electrochem/test_paper_claims.py). "
+                            "(operando demo --3d; tests/electrochem/test_paper_claims.py). "
                             "The 1C spread also rests on the assumed LixCoO2|LLZO exchange current: "
                             "examples/homogeneity_vs_kinetics.py maps it. The C-rate currents follow from this "
                             "cell's LixCoO2 loading, so our 1C current is below the paper's 0.94 mA/cm²"))
