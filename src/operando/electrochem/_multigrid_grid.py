@@ -39,6 +39,26 @@ def _grid_diagonal(tz, ty, tx, extra, diag, inv_diag):  # pragma: no cover - com
             inv_diag[k, j, i] = 1.0 / s if s > 0 else 0.0
 
 
+@_jit_inline
+def _neighbour_sum(u, tz, ty, tx, k, j, i):  # pragma: no cover - compiled
+    """Σ_faces T_f u_n over the face neighbours of cell (k, j, i)."""
+    nz, ny, nx = u.shape
+    s = 0.0
+    if i > 0:
+        s += tx[k, j, i - 1] * u[k, j, i - 1]
+    if i < nx - 1:
+        s += tx[k, j, i] * u[k, j, i + 1]
+    if j > 0:
+        s += ty[k, j - 1, i] * u[k, j - 1, i]
+    if j < ny - 1:
+        s += ty[k, j, i] * u[k, j + 1, i]
+    if k > 0:
+        s += tz[k - 1, j, i] * u[k - 1, j, i]
+    if k < nz - 1:
+        s += tz[k, j, i] * u[k + 1, j, i]
+    return s
+
+
 @_jit_parallel
 def _grid_apply(u, tz, ty, tx, diag, out):  # pragma: no cover - compiled
     """out = A u; returns u·out."""
@@ -49,18 +69,7 @@ def _grid_apply(u, tz, ty, tx, diag, out):  # pragma: no cover - compiled
         j = row - k * ny
         for i in range(nx):
             s = diag[k, j, i] * u[k, j, i]
-            if i > 0:
-                s -= tx[k, j, i - 1] * u[k, j, i - 1]
-            if i < nx - 1:
-                s -= tx[k, j, i] * u[k, j, i + 1]
-            if j > 0:
-                s -= ty[k, j - 1, i] * u[k, j - 1, i]
-            if j < ny - 1:
-                s -= ty[k, j, i] * u[k, j + 1, i]
-            if k > 0:
-                s -= tz[k - 1, j, i] * u[k - 1, j, i]
-            if k < nz - 1:
-                s -= tz[k, j, i] * u[k + 1, j, i]
+            s -= _neighbour_sum(u, tz, ty, tx, k, j, i)
             out[k, j, i] = s
             acc += s * u[k, j, i]
     return acc
@@ -70,24 +79,13 @@ def _grid_apply(u, tz, ty, tx, diag, out):  # pragma: no cover - compiled
 def _grid_relax_row(u, b, tz, ty, tx, inv_diag, row, color, from_zero):  # pragma: no cover
     """Gauss–Seidel update of the cells of grid row ``row`` = (k, j) with (k + j + i) % 2 ==
     color; ``from_zero``: neighbours taken as 0 (the first update from u = 0)."""
-    nz, ny, nx = u.shape
+    ny, nx = u.shape[1], u.shape[2]
     k = row // ny
     j = row - k * ny
     for i in range((k + j + color) & 1, nx, 2):
         s = b[k, j, i]
         if not from_zero:
-            if i > 0:
-                s += tx[k, j, i - 1] * u[k, j, i - 1]
-            if i < nx - 1:
-                s += tx[k, j, i] * u[k, j, i + 1]
-            if j > 0:
-                s += ty[k, j - 1, i] * u[k, j - 1, i]
-            if j < ny - 1:
-                s += ty[k, j, i] * u[k, j + 1, i]
-            if k > 0:
-                s += tz[k - 1, j, i] * u[k - 1, j, i]
-            if k < nz - 1:
-                s += tz[k, j, i] * u[k + 1, j, i]
+            s += _neighbour_sum(u, tz, ty, tx, k, j, i)
         u[k, j, i] = s * inv_diag[k, j, i]
 
 
@@ -140,18 +138,7 @@ def _grid_residual_restrict(u, b, tz, ty, tx, diag, agg, fz, fy, rc):  # pragma:
                     if a < 0:
                         continue
                     s = b[k, j, i] - diag[k, j, i] * u[k, j, i]
-                    if i > 0:
-                        s += tx[k, j, i - 1] * u[k, j, i - 1]
-                    if i < nx - 1:
-                        s += tx[k, j, i] * u[k, j, i + 1]
-                    if j > 0:
-                        s += ty[k, j - 1, i] * u[k, j - 1, i]
-                    if j < ny - 1:
-                        s += ty[k, j, i] * u[k, j + 1, i]
-                    if k > 0:
-                        s += tz[k - 1, j, i] * u[k - 1, j, i]
-                    if k < nz - 1:
-                        s += tz[k, j, i] * u[k + 1, j, i]
+                    s += _neighbour_sum(u, tz, ty, tx, k, j, i)
                     rc[a] += s
 
 

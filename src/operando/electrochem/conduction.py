@@ -196,8 +196,8 @@ def _layer(shape, axis: int, side: int, values) -> np.ndarray:
 
 def _solve_multigrid(shape, trans, t_low, t_high, axis, tol) -> np.ndarray:
     """Potential (nz, ny, nx), 0 outside the conducting voxels, by :func:`solve_grid`."""
-    extra = _layer(shape, axis, 0, t_low) + _layer(shape, axis, -1, t_high)
     rhs = _layer(shape, axis, 0, t_low)  # U = 1 behind the low face
+    extra = rhs + _layer(shape, axis, -1, t_high)
     # imported here: the module loads numba (when installed), which only this path needs
     from . import multigrid
 

@@ -38,7 +38,6 @@ class JacobianSolver:
 
     def __init__(self, method: str = "auto"):
         self.method = method
-        self.factorizations = 0
         self._lu = None
         self._stale = True
 
@@ -52,7 +51,7 @@ class JacobianSolver:
         scaled = sp.csc_matrix(sp.diags(scale) @ matrix @ sp.diags(scale))
         reuse = self.method == "auto" and not self._stale and self._lu.shape == scaled.shape
         if not reuse:
-            self._factorize(scaled)
+            self._lu = spla.splu(scaled)
             fill = self._lu.L.nnz + self._lu.U.nnz
             # cheap to factorize: the next Jacobian gets its own exact LU
             self._stale = self.method != "auto" or fill < REUSE_FILL * scaled.nnz
@@ -62,16 +61,12 @@ class JacobianSolver:
         def solve(rhs):
             y = self._preconditioned_gmres(scaled, scale * rhs)
             if y is None:  # the old factorization no longer preconditions: refactorize
-                self._factorize(scaled)
+                self._lu = spla.splu(scaled)
                 self._stale = False
                 y = self._lu.solve(scale * rhs)
             return scale * y
 
         return solve
-
-    def _factorize(self, scaled):
-        self._lu = spla.splu(scaled)
-        self.factorizations += 1
 
     def _preconditioned_gmres(self, scaled, rhs):
         if not np.any(rhs):
