@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from operando.cell import LABEL, build_cell, metrics, presets
-from operando.errors import GeometryError, InputError
+from operando.errors import GeometryError, InputError, UnknownMaterialError
 
 SMALL = dict(
     width=6e-6,
@@ -18,6 +18,14 @@ SMALL = dict(
     particle_radius=0.8e-6,
 )
 FACE = ndimage.generate_binary_structure(3, 1)
+
+
+def test_phases_of_a_material():
+    cell = presets.pollok2025(voxel=300e-9)
+    assert cell.phases_of("Li") == ["li_metal", "dendrite", "inclusion"]
+    assert cell.phases_of("LiCoO2") == ["lco"]
+    with pytest.raises(UnknownMaterialError, match="unobtainium"):
+        cell.phases_of("unobtainium")
 
 
 def test_preset_reproducible_bit_for_bit():
@@ -115,6 +123,18 @@ def test_3d_dendrite_connected_in_grain_boundaries_and_reproducible():
     again = build_cell(**spec, dendrite_fraction=0.6, dendrite_branches=1)
     assert again.labels.tobytes() == cell.labels.tobytes()
     assert again.particle_id.tobytes() == cell.particle_id.tobytes()
+    # a sheet: from the top of the upper half of the depth down, in every layer it reaches the tip
+    # depth; it stops where the boundary no longer does near the root above (here above layer 4)
+    k0, k1 = cell.attrs["dendrite"]["layers"]
+    assert k1 == 8 and k0 <= 5
+    assert np.array_equal(np.nonzero(dend.any(axis=(1, 2)))[0], np.arange(k0, k1))
+    x_tip = cell.grid.x[np.nonzero(dend)[2]].max()
+    for k in range(k0, k1):
+        assert cell.grid.x[np.nonzero(dend[k])[1]].max() == pytest.approx(x_tip)
+    # each layer's root lies within three voxels of the one above: the sheet follows one boundary
+    x0 = cell.attrs["x_separator"][0]
+    roots = [cell.grid.y[np.nonzero(dend[k][:, cell.grid.x < x0 + cell.grid.dx])[0]].mean() for k in range(k0, k1)]
+    assert np.all(np.abs(np.diff(roots)) <= 3 * cell.grid.dy + 1e-12)
 
 
 def test_3d_cap_buries_particles_and_dendrite():

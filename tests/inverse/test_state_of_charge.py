@@ -12,6 +12,8 @@ from operando.inverse import (
     magnetization_from_field,
     state_of_charge_by_region,
     state_of_charge_map,
+    state_of_charge_of_regions,
+    susceptibility_by_region,
     susceptibility_from_field,
 )
 from operando.inverse.susceptibility import SOC_AMBIGUOUS
@@ -157,3 +159,64 @@ def test_region_state_of_charge_rejects_bad_labels():
         state_of_charge_by_region(chi, np.zeros((4, 4)))  # float labels
     with pytest.raises(InputError, match="no labelled pixel"):
         state_of_charge_by_region(chi, np.full((4, 4), -1))
+
+
+@pytest.fixture(scope="module")
+def buried_spheres():
+    """Five spheres of different x in a 3-D volume (1.5 µm deep, 100 nm voxels), two of them
+    buried under 300 nm, in 100 mT along the (111) NV axis."""
+    grid = Grid((15, 48, 48), 100e-9)
+    z, y, x = np.meshgrid(grid.z, grid.y, grid.x, indexing="ij")
+    centres = [(0.8, 0.8, -0.5), (2.4, 1.0, -0.6), (3.9, 1.2, -0.9), (1.2, 3.6, -0.9), (3.3, 3.5, -0.8)]
+    radii = [0.5, 0.6, 0.55, 0.5, 0.5]
+    regions = np.full(grid.shape, -1)
+    for i, ((cx, cy, cz), r) in enumerate(zip(centres, radii, strict=True)):
+        inside = (x - cx * 1e-6) ** 2 + (y - cy * 1e-6) ** 2 + (z - cz * 1e-6) ** 2 <= (r * 1e-6) ** 2
+        regions[inside] = i
+    x_true = np.array([0.95, 0.7, 0.85, 0.75, 0.9])
+    chi = np.where(regions >= 0, lixcoo2.chi_volume(x_true[np.maximum(regions, 0)]), 0.0)
+    axis = np.ones(3) / np.sqrt(3)
+    B = stray_field_from_magnetization(paramagnetic_magnetization(chi, 0.1 * axis), grid, 50e-9)[:, 0]
+    return {"grid": grid, "regions": regions, "x": x_true, "B_nv": np.einsum("c,cyx->yx", axis, B),
+            "axis": axis}
+
+
+def test_region_inversion_recovers_buried_particles_exactly(buried_spheres):
+    s = buried_spheres
+    assert not np.isin(s["regions"][-3:], [2, 3]).any()  # two spheres lie 300 nm or more below
+    fit = susceptibility_by_region(s["B_nv"] + 3e-7, s["regions"], s["grid"], B_ext=0.1 * s["axis"],
+                                   standoff=50e-9, component=s["axis"], noise_sigma=0.0)
+    soc = state_of_charge_of_regions(fit)
+    np.testing.assert_allclose(soc["x_li"].values, s["x"], atol=1e-8)  # the field is exact: so is x
+    assert fit.attrs["offset"] == pytest.approx(3e-7, rel=1e-6)  # an unknown bias is absorbed
+
+
+def test_region_inversion_error_bars_hold_under_noise(buried_spheres, rng):
+    s = buried_spheres
+    sigma = 50e-9  # pulsed sensitivity at 1 s (seed 000 L139)
+    z_scores = []
+    for _ in range(20):
+        noisy = s["B_nv"] + rng.normal(0.0, sigma, s["B_nv"].shape)
+        fit = susceptibility_by_region(noisy, s["regions"], s["grid"], B_ext=0.1 * s["axis"],
+                                       standoff=50e-9, component=s["axis"])
+        soc = state_of_charge_of_regions(fit)
+        assert fit.attrs["noise_sigma"] == pytest.approx(sigma, rel=0.1)  # from the residual
+        z_scores.append((soc["x_li"].values - s["x"]) / soc["x_sem"].values)
+    z = np.concatenate(z_scores)
+    assert np.all(np.isfinite(z))
+    assert 0.6 < np.std(z) < 1.4  # the stated standard errors are the real scatter
+
+
+def test_region_inversion_rejects_bad_input(buried_spheres):
+    s = buried_spheres
+    kw = dict(B_ext=0.1, standoff=50e-9)
+    with pytest.raises(InputError, match="regions"):
+        susceptibility_by_region(s["B_nv"], s["regions"][1:], s["grid"], **kw)
+    with pytest.raises(InputError, match="regions"):
+        susceptibility_by_region(s["B_nv"], s["regions"].astype(float), s["grid"], **kw)
+    with pytest.raises(InputError, match="B_map"):
+        susceptibility_by_region(s["B_nv"][1:], s["regions"], s["grid"], **kw)
+    with pytest.raises(InputError, match="no region"):
+        susceptibility_by_region(s["B_nv"], np.full(s["grid"].shape, -1), s["grid"], **kw)
+    with pytest.raises(InputError, match="B_ext"):
+        susceptibility_by_region(s["B_nv"], s["regions"], s["grid"], B_ext=0.0, standoff=50e-9)

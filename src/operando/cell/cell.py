@@ -121,6 +121,12 @@ class Cell:
         labs = [k for n in names for k in self.labels_of(n)]
         return np.isin(self.labels, labs) if labs else np.zeros(self.grid.shape, bool)
 
+    def phases_of(self, material: str) -> list[str]:
+        """Names of this cell's phases made of ``material`` ("Li": electrode, dendrite, inclusions)."""
+        name = materials.get(material).name
+        return [p for p in self.phase_names
+                if p in self.material_of and materials.get(self.material_of[p]).name == name]
+
     def material(self, phase: str) -> materials.Material:
         if phase not in self.material_of:
             raise InputError(f"phase: {phase!r} has no material; material_of = {self.material_of}")

@@ -4,7 +4,8 @@ voids, and a capping layer that buries chosen features below the surface.
 The dendrite follows the grain-boundary network (seed 000 L43, seed 001 L108-L110: electronic
 leakage along LLZO grain boundaries makes Li plate there): it is the shortest face-connected path
 through grain-boundary voxels from the Li|LLZO interface to the requested penetration depth, plus
-optional side branches, thickened to a given width but never leaving the grain boundaries.
+optional side branches, thickened to a given width but never leaving the grain boundaries. In a
+3-D cell it is a sheet: the path is grown in each layer of a depth range, next to the one above.
 """
 
 from __future__ import annotations
@@ -63,31 +64,35 @@ def grow_dendrite(
 ) -> tuple[np.ndarray, dict]:
     """Li dendrite grown from the negative electrode along grain boundaries.
 
+    In a 3-D cell the dendrite is a sheet of Li filling a grain boundary over the z layers
+    ``layers``: each layer holds a path grown as in a 2-D cell, rooted next to the root of the
+    layer above and branching at the same depths, so the sheet follows the boundary surface down.
+    It stops at the first layer whose grain boundaries do not reach the tip depth.
+
     Parameters
     ----------
     gb : bool (nz, ny, nx) grain-boundary mask of the electrolyte.
     x_interface : x of the Li|LLZO interface, m (the Li metal occupies x < x_interface).
     length : penetration depth along x, m (0 < length <= electrolyte_thickness).
-    y_start : lateral position of the root, m (default: random in the middle half).
-    width : dendrite width, m (0: the one-voxel path); the dendrite stays inside ``gb``.
+    y_start : lateral position of the root in the top layer, m (default: random in the middle half).
+    width : dendrite width in the (y, x) plane, m (0: the one-voxel path); it stays inside ``gb``.
     branches : number of side branches ending at 40-90 % of ``length``.
-    layers : z-layer range ``(k0, k1)`` the dendrite may occupy in a 3-D cell (default: all);
-        the root sits in the upper third of that range, close to the surface.
+    layers : z-layer range ``(k0, k1)`` of a 3-D dendrite (default: all); it grows from layer
+        ``k1 - 1``, the one closest to the surface, down to ``k0``.
 
     Returns
     -------
-    dendrite : bool (nz, ny, nx) mask, face-connected to the Li|LLZO interface.
-    info : dict with root and tip positions (m) and the path length (m).
+    dendrite : bool (nz, ny, nx) mask, face-connected to the Li|LLZO interface in every layer.
+    info : dict with root and tip positions (m) and the path length (m) in the top layer, the
+        layers filled and the number of branches.
     """
     check_dendrite_length(length, electrolyte_thickness)
     check_positive("width", width, allow_zero=True, unit="m")
     x = grid.x
     ix0 = int(np.searchsorted(x, x_interface))  # first electrolyte column
-    ix_tip = int(np.searchsorted(x, x_interface + length, side="right")) - 1
-    ix_tip = max(ix_tip, ix0)
-    ly = grid.ny * grid.dy
+    ix_tip = max(int(np.searchsorted(x, x_interface + length, side="right")) - 1, ix0)
     if y_start is None:
-        y_start = grid.y[0] + ly * (0.25 + 0.5 * rng.random())
+        y_start = grid.y[0] + grid.ny * grid.dy * (0.25 + 0.5 * rng.random())
     k0, k1 = (
         (0, grid.nz) if layers is None else (max(0, int(layers[0])), min(grid.nz, int(layers[1])))
     )
@@ -95,80 +100,112 @@ def grow_dendrite(
         raise GeometryError(
             f"layers: empty z-layer range {layers!r} for a cell of {grid.nz} layers"
         )
+    out = np.zeros(grid.shape, bool)
+    info, ends = None, None
+    for k in range(k1 - 1, k0 - 1, -1):
+        # below the first layer the root may move by a few voxels only: the same boundary, inclined
+        max_shift = None if info is None else 3 * max(grid.dy, grid.dz)
+        layer = _grow_layer(grid, gb, k, ix0, ix_tip, y_start, length, rng, branches, ends, max_shift)
+        if layer is None:
+            if info is None:
+                raise GeometryError(
+                    f"dendrite_length: no grain-boundary path from the interface reaches {length:.3g} m; "
+                    "use a shorter dendrite or thicker/more grain boundaries"
+                )
+            break
+        mask, layer_info, ends = layer
+        out[k] = mask
+        y_start = layer_info["root_y"]
+        info = info or dict(layer_info, penetration=layer_info["tip_x"] + grid.dx / 2 - x_interface)
+        info["layers"] = [k, k1]
+    r_vox = int(np.floor(width / 2 / min(grid.dy, grid.dx)))
+    if r_vox >= 1:
+        out = ndimage.binary_dilation(out, structure=_ball(r_vox, planar=True)) & gb
+        out[..., :ix0] = False
+        out[..., ix_tip + 1 :] = False
+    return out, info
+
+
+def _grow_layer(grid, gb, k, ix0, ix_tip, y_start, length, rng, branches, ends, max_shift=None):
+    """One z layer of a dendrite: the shortest grain-boundary path from the interface near
+    ``y_start`` to the tip column, plus side branches. ``ends`` (the branch ends of the layer
+    above, or None) places each branch next to the one above instead of at random.
+
+    Returns (ny, nx) mask, info dict, branch ends as (depth column, y); None if no path exists
+    or its root lies farther than ``max_shift`` (m) from ``y_start``.
+    """
     # search a window around the root first (cheap); widen to the whole width, then to every
     # root on the interface, if the grain boundaries there do not reach the tip depth
     margin = 0.6 * length + 4 * grid.dy
-    found = None
     for half_width, any_root in ((margin, False), (np.inf, False), (np.inf, True)):
         jy0 = int(np.searchsorted(grid.y, y_start - half_width))
         jy1 = max(int(np.searchsorted(grid.y, y_start + half_width, side="right")), jy0 + 1)
-        box = (slice(k0, k1), slice(jy0, jy1), slice(ix0, ix_tip + 1))
-        found = _shortest_paths(grid, gb[box], grid.y[jy0:jy1], y_start, any_root)
+        sub = gb[k, jy0:jy1, ix0 : ix_tip + 1]
+        found = _shortest_paths(grid, sub, grid.y[jy0:jy1], y_start, any_root)
         if found is not None:
             break
-    if found is None:
-        raise GeometryError(
-            f"dendrite_length: no grain-boundary path from the interface reaches {length:.3g} m; "
-            "use a shorter dendrite or thicker/more grain boundaries"
-        )
-    graph, sub, nodes, (_kz, _ky, kx), yy, dist, pred, tips_ok = found
+    else:
+        return None
+    graph, nodes, (_ky, kx), yy, dist, pred, tips_ok = found
     path = np.zeros(nodes.size, bool)
     tip = int(np.argmin(np.where(tips_ok, dist, np.inf)))
     root = _trace(pred, tip, path)
-    n_branches = 0
+    if max_shift is not None and abs(yy[root] - y_start) > max_shift:
+        return None
+    new_ends = []
     if branches > 0:
         # side branches grow from the trunk: shortest paths from the trunk to points at 40-90 %
         # of the penetration depth, no longer than half the penetration
         d_b, pred_b, _ = dijkstra(
             graph, indices=np.nonzero(path)[0], min_only=True, return_predecessors=True
         )
-        for _ in range(int(branches)):
-            depth = rng.uniform(0.4, 0.9) * (sub.shape[2] - 1)
+        for b in range(int(branches)):
+            if ends is None:
+                depth = rng.uniform(0.4, 0.9) * (sub.shape[1] - 1)
+            elif b < len(ends):
+                depth = ends[b][0]
+            else:
+                break
             near = (np.abs(kx - depth) < 1.0) & (d_b > 2 * grid.dx) & (d_b <= 0.5 * length)
             cand = np.nonzero(near & ~path)[0]
             if cand.size:
-                _trace(pred_b, int(cand[rng.integers(0, cand.size)]), path)
-                n_branches += 1
-    mask_sub = np.zeros(sub.shape, bool)
-    mask_sub.flat[nodes[path]] = True
-    r_vox = width / 2 / min(grid.dy, grid.dx)
-    if r_vox >= 1:
-        st = _ball(int(np.floor(r_vox)), planar=grid.nz == 1)
-        mask_sub = ndimage.binary_dilation(mask_sub, structure=st) & sub
-    out = np.zeros(grid.shape, bool)
-    out[box] = mask_sub
+                pick = (
+                    cand[rng.integers(0, cand.size)] if ends is None
+                    else cand[np.argmin(np.abs(yy[cand] - ends[b][1]))]
+                )
+                _trace(pred_b, int(pick), path)
+                new_ends.append((depth, float(yy[pick])))
+    mask = np.zeros(gb.shape[1:], bool)
+    mask[jy0:jy1, ix0 : ix_tip + 1].flat[nodes[path]] = True
     info = {
         "root_y": float(yy[root]),
-        "tip_x": float(x[ix0 + kx[tip]]),
+        "tip_x": float(grid.x[ix0 + kx[tip]]),
         "tip_y": float(yy[tip]),
-        "penetration": float(x[ix0 + kx[tip]] + grid.dx / 2 - x_interface),
         "path_length": float(dist[tip] + grid.dx),
-        "branches": n_branches,
+        "branches": len(new_ends),
     }
-    return out, info
+    return mask, info, new_ends
 
 
 def _shortest_paths(grid: Grid, sub: np.ndarray, y: np.ndarray, y_start: float, any_root: bool):
-    """Dijkstra from the interface roots through the grain boundaries of ``sub``; None if no
-    path reaches the last x column."""
-    graph, nodes = _face_graph(sub, (grid.dz, grid.dy, grid.dx))
+    """Dijkstra from the interface roots through the grain boundaries of the (ny, nx) layer
+    ``sub``; None if no path reaches the last x column."""
+    graph, nodes = _face_graph(sub[None], (grid.dz, grid.dy, grid.dx))
     if nodes.size == 0:
         return None
-    kz, ky, kx = np.unravel_index(nodes, sub.shape)
+    ky, kx = np.unravel_index(nodes, sub.shape)
     yy = y[ky]
     src_ok = kx == 0
-    if grid.nz > 1:  # root in the upper third of the allowed layers (close to the surface)
-        src_ok &= kz >= sub.shape[0] - max(1, sub.shape[0] // 3)
     if not src_ok.any():
         return None
     dist_y = np.abs(yy - y_start)
     near = dist_y <= dist_y[src_ok].min() + 2 * grid.dy
     roots = np.nonzero(src_ok & (True if any_root else near))[0]
     dist, pred, _ = dijkstra(graph, indices=roots, min_only=True, return_predecessors=True)
-    tips_ok = (kx == sub.shape[2] - 1) & np.isfinite(dist)
+    tips_ok = (kx == sub.shape[1] - 1) & np.isfinite(dist)
     if not tips_ok.any():
         return None
-    return graph, sub, nodes, (kz, ky, kx), yy, dist, pred, tips_ok
+    return graph, nodes, (ky, kx), yy, dist, pred, tips_ok
 
 
 def _trace(pred: np.ndarray, node: int, path: np.ndarray) -> int:

@@ -58,7 +58,8 @@ def pollok2025(
 
     Li metal negative electrode (2 µm) | polycrystalline LLZO separator (8 µm, grains ~2.5 µm)
     with a Li-metal dendrite grown along the grain boundaries to 60 % of the separator (two side
-    branches, 0.3 µm wide), three isolated Li inclusions and 0.5 % voids | composite positive
+    branches, 0.3 µm wide; in 3-D a sheet filling one boundary over the upper half of the depth),
+    three isolated Li inclusions and 0.5 % voids | composite positive
     electrode (10 µm) of LixCoO2 particles (mean radius 1.2 µm, 30 % spread, 50 % by volume,
     touching at finite contacts, no carbon, LLZO filling the gaps; seed 000 L137) | Au current
     collector (0.6 µm); 15 µm wide along y. Total 20.6 x 15 µm: with the default 150 nm voxels

@@ -4,6 +4,9 @@
   :func:`sheet_current_from_field`, :func:`magnetization_from_field`,
   :func:`susceptibility_from_field`; :func:`state_of_charge_map` turns χ into the Li content x,
   :func:`state_of_charge_by_region` per particle (χ averaged first: unbiased under noise).
+* :func:`susceptibility_by_region`: one χ per particle of a microstructure known in depth (least
+  squares on the voxel field engine; buried particles included), then
+  :func:`state_of_charge_of_regions`.
 * ``method="voxel"``: exact discrete inversion for sources voxelized on the map's lattice
   (:mod:`.voxel`); :func:`current_from_stream_function` builds such a divergence-free current.
 * Regularised inversions on the field engine as a pylops operator: :class:`FieldOperator`,
@@ -26,7 +29,14 @@ from .metrics import (
 )
 from .operators import FieldOperator, dot_test
 from .regularised import Reconstruction, solve_tikhonov, solve_tv
-from .susceptibility import SOC_REASONS, state_of_charge_by_region, state_of_charge_map, susceptibility_from_field
+from .susceptibility import (
+    SOC_REASONS,
+    state_of_charge_by_region,
+    state_of_charge_map,
+    state_of_charge_of_regions,
+    susceptibility_by_region,
+    susceptibility_from_field,
+)
 from .uncertainty import filter_noise_std, monte_carlo_std
 from .voxel import current_from_stream_function
 from .weights import estimate_noise_sigma
@@ -56,5 +66,7 @@ __all__ = [
     "solve_tv",
     "state_of_charge_by_region",
     "state_of_charge_map",
+    "state_of_charge_of_regions",
+    "susceptibility_by_region",
     "susceptibility_from_field",
 ]

@@ -67,12 +67,11 @@ def evaluate_claims(cfg, cells, charges, datasets) -> list[Claim]:
         claims.append(Claim("M1", "C/10 and 1C delithiate the LixCoO2 particles homogeneously",
                             "homogeneous (0.09, 0.94 mA/cm²)", ours, ok, "seed 000 L137",
                             f"measure: (max − min) of particle-mean x below {HOMOGENEOUS_SPREAD:.0%} of the mean "
-                            "Δx̄. A 2-D section (nz = 1) overstates it: the touching particles wall off the "
-                            "electrolyte between them (composite ionic tortuosity ~6 against ~2.4 in 3-D), and "
-                            "1C gives ~60 %; the same preset 8 × 500 nm deep gives 15 % at 1C and 1.5 % at C/10 "
-                            "(21 % after 10 min at the paper's 1C current density, 0.94 mA/cm²) "
-                            "(operando demo --3d; tests/electrochem/test_paper_claims.py). "
-                            "The 1C spread also rests on the assumed LixCoO2|LLZO exchange current: "
+                            "Δx̄. It needs the cell in depth: a 2-D section (operando demo --2d) walls off the "
+                            "electrolyte between touching particles (composite ionic tortuosity ~6 against ~2.4 "
+                            "in 3-D) and gives ~60 % at 1C. At the paper's 1C current density (0.94 mA/cm²) the "
+                            "volume gives 21 % after 10 min (tests/electrochem/test_paper_claims.py). The 1C "
+                            "spread also rests on the assumed LixCoO2|LLZO exchange current: "
                             "examples/homogeneity_vs_kinetics.py maps it. The C-rate currents follow from this "
                             "cell's LixCoO2 loading, so our 1C current is below the paper's 0.94 mA/cm²"))
     # M2 — 5C gradient toward the negative electrode, x > 1/2, uniform within particles
@@ -201,9 +200,10 @@ def _focusing_claim(cfg, cells, charges) -> Claim:
                  f"Li surface; plating rate at its tip {focus:.1f}× that of the flat Li electrode; max/median "
                  f"electronic |J| in LixCoO2 = {hot:.1f}", ok, "seed 000 L152",
                  "tip: reacting dendrite voxels within 1 µm of its furthest point; pass: share > 50 %, tip "
-                 "focus > 3, hot-spot ratio > 3. The ionic current next to the dendrite is only ~1.3× that "
-                 "elsewhere in the electrolyte (99th percentiles): its largest values sit in LLZO necks of "
-                 "the composite electrode")
+                 "focus > 3, hot-spot ratio > 3. In a 3-D cell the dendrite is a Li sheet in one grain "
+                 "boundary over the upper half of the depth. The ionic current within 1 µm of it is 1.4× "
+                 "(2-D section) to 1.7× (volume) that elsewhere in the separator (99th percentiles), about as "
+                 "large as in the LLZO necks of the composite electrode")
 
 
 def _standoff_claim(fields) -> Claim:

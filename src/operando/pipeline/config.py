@@ -44,8 +44,9 @@ class CellConfig(_Strict):
 
     preset: Literal["pollok2025"] | None = "pollok2025"
     file: Path | None = None
-    voxel: Length = Field(default=250e-9, gt=0, description="voxel edge")
-    nz: int = Field(default=1, ge=1, le=512, description="voxel layers in depth (1 = 2-D slab)")
+    # 8 × 500 nm reaches the depth over which the particles meet the electrolyte around one another
+    voxel: Length = Field(default=500e-9, gt=0, description="voxel edge")
+    nz: int = Field(default=8, ge=1, le=512, description="voxel layers in depth (1 = 2-D slab)")
     dendrite: bool = True
     buried: bool = True
     electrolyte: Literal["LLZO_cubic", "LLZO"] = Field(
@@ -185,8 +186,8 @@ out = "operando-out"          # output folder (datasets, figures, report.html)
 
 [cell]
 preset = "pollok2025"         # the Li|LLZO|LixCoO2 cross-section of seed 000 Fig. 4a
-voxel = "250 nm"              # voxel edge; smaller is finer and slower
-nz = 1                        # voxel layers in depth (1 = a 2-D slab)
+voxel = "500 nm"              # voxel edge; smaller is finer and slower
+nz = 8                        # voxel layers in depth (1 = a 2-D section: seconds, but 1C less homogeneous)
 dendrite = true               # grow a Li-metal dendrite along LLZO grain boundaries
 buried = true                 # cap some particles and the dendrite below the surface
 electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tetragonal, 1e-6 S/cm)

@@ -33,20 +33,24 @@ def fig4a(cfg, cells, charges, fields) -> list:
     dcell = cells["dendrite"]
     x = final_state(charges[sus.name])["x_li"].values[-1]
     oe = final_state(charges[im.oersted_step])
-    J = np.linalg.norm(oe["J_ion"].values + oe["J_e"].values, axis=0)[-1]
+    # the sensor sees every layer of a 3-D cell: the Li metal as its footprint, the current as a
+    # depth average; the Li content is that of the top layer
+    J = np.linalg.norm(oe["J_ion"].values + oe["J_e"].values, axis=0).mean(axis=0)
     j_nom = float(charges[im.oersted_step].attrs["nominal_current_density"])
     o0 = "perpendicular" if "perpendicular" in fields["orientation"].values else fields["orientation"].values[0]
-    li = dcell.mask(["li_metal", "dendrite"])[-1].astype(float)
+    li = dcell.mask(dcell.phases_of("Li")).any(axis=0)
+    deep = dcell.grid.nz > 1
     panels = [
-        {"data": x, "title": f"Li content x of LixCoO2 after {sus.name} ({sus.duration / 60:.0f} min)",
-         "cmap": "viridis", "label": "x"},
+        {"data": x, "title": f"Li content x of LixCoO2 after {sus.name} ({sus.duration / 60:.0f} min)"
+         + (", top layer" if deep else ""), "cmap": "viridis", "label": "x"},
         {"data": fields["B_lco"].sel(orientation=o0).values, "title": f"LixCoO2 stray field, {im.B_ext * 1e3:.0f} mT "
          f"{o0}, {im.standoff * 1e9:.0f} nm", "cmap": "magma", "label": "B_NV", "unit": "µT", "scale": 1e6},
-        {"data": np.where(li > 0, 1.0, np.nan), "title": "Li metal (electrode, dendrite, inclusions)",
-         "cmap": "Greys", "label": "Li"},
+        {"data": np.where(li, 1.0, np.nan), "title": "Li metal (electrode, dendrite, inclusions)"
+         + (", seen through the depth" if deep else ""), "cmap": "Greys", "label": "Li"},
         {"data": fields["B_li"].sel(orientation=o0).values, "title": "Li-metal stray field", "cmap": "magma",
          "label": "B_NV", "unit": "µT", "scale": 1e6},
-        {"data": J * 0.1, "title": f"|J| at {j_nom * 0.1:.3g} mA/cm² nominal ({im.oersted_step})",
+        {"data": J * 0.1, "title": f"|J| at {j_nom * 0.1:.3g} mA/cm² nominal ({im.oersted_step})"
+         + (", depth average" if deep else ""),
          "cmap": "inferno", "label": "|J|", "unit": "mA/cm²"},
         {"data": fields["B_oersted"].sel(component="z").values, "title": "Ørsted field Bz", "cmap": "RdBu_r",
          "label": "Bz", "unit": "nT", "scale": 1e9, "symmetric": True},
@@ -122,17 +126,19 @@ def feasibility_table(cfg, fields) -> list[dict]:
 
 
 def particle_soc_table(rec) -> list[dict]:
-    """Per surface particle: true and recovered x (χ averaged over the particle, then inverted)."""
+    """Per particle the sensor sees (at the surface or under the cap): true and recovered x (one χ
+    per particle fitted to the field with the microstructure known, then inverted)."""
     from ..inverse import SOC_REASONS
 
     def num(v, fmt=".3f"):
         return f"{v:{fmt}}" if np.isfinite(v) else "—"
 
-    rows = []
+    rows, buried = [], set(rec.attrs.get("buried_particles", []))
     for p, a, b, sem, c, why in zip(rec["particle"].values, rec["particle_x_true"].values,
                                     rec["particle_x_reconstructed"].values, rec["particle_x_sem"].values,
                                     rec["particle_x_noiseless"].values, rec["particle_reason"].values, strict=True):
-        rows.append({"particle": int(p), "x true": f"{a:.3f}",
+        rows.append({"particle": int(p), "where": "buried" if int(p) in buried else "surface",
+                     "x true": f"{a:.3f}",
                      "x reconstructed": f"{b:.3f} ± {sem:.3f}" if np.isfinite(b) else "—",
                      "error": num(b - a, "+.3f") if np.isfinite(b) else SOC_REASONS[int(why)],
                      "x from noiseless field": num(c), "model error": num(c - a, "+.3f")})
@@ -147,14 +153,17 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path) -> Path:
         pngs = [(cap, _save(fig, folder, f"{len(sections)}_{k}")) for k, (cap, fig) in enumerate(figs)]
         sections.append(Section(title, text, pngs, table))
 
-    section("The cell", "The Li | LLZO | LixCoO2 cross-section (seed 000 Fig. 4a) as voxels.", fig_cell(cells))
+    section("The cell", "The Li | LLZO | LixCoO2 cell of seed 000 Fig. 4a as voxels (top layer of a 3-D "
+            "cell).", fig_cell(cells))
     section("Multimodal magnetic images", "Electrochemistry → magnetic sources → fields on the NV plane.",
             fig4a(cfg, cells, charges, fields))
     section("Signal strength", "Paramagnetic signals are linear in the applied field; the Ørsted "
             "signal is linear in the current density.", fig4b(cfg, fields) + fig4c(fields))
     section("Reconstruction", f"Noiseless round trips: J {rec.attrs['J_roundtrip_error']:.1e}, "
             f"M {rec.attrs['M_roundtrip_error']:.1e} (relative L2). Simulated measurement: CW noise "
-            f"{meas.attrs['noise_cw'] * 1e9:.0f} nT per pixel after fitting the ODMR spectra.",
+            f"{meas.attrs['noise_cw'] * 1e9:.0f} nT per pixel after fitting the ODMR spectra. The map "
+            "inverts the field pixel by pixel as one uniform layer; the table fits one susceptibility per "
+            "particle with the microstructure known in depth (as tomography of the same cell gives it).",
             fig_reconstruction(cells, rec),
             table=particle_soc_table(rec))
     section("Feasibility", "Integration time to see each signal at SNR 3 with each technique "

@@ -58,7 +58,7 @@ def susceptibility_maps(cell, x_li: np.ndarray) -> dict[str, np.ndarray]:
     lco = cell.mask("lco")
     chi_lco = np.zeros(cell.grid.shape)
     chi_lco[lco] = materials.lixcoo2.chi_volume(np.clip(x_li[lco], 0.0, 1.0))
-    chi_li = np.where(cell.mask(["li_metal", "dendrite"]), materials.get("Li").value("chi_volume"), 0.0)
+    chi_li = np.where(cell.mask(cell.phases_of("Li")), materials.get("Li").value("chi_volume"), 0.0)
     return {"lco": chi_lco, "li": chi_li}
 
 

@@ -250,8 +250,9 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         magnetization_from_field,
         relative_l2_error,
         sheet_current_from_field,
-        state_of_charge_by_region,
         state_of_charge_map,
+        state_of_charge_of_regions,
+        susceptibility_by_region,
         susceptibility_from_field,
     )
 
@@ -293,17 +294,24 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
                                     standoff=h, thickness=T, component=axis,
                                     reference_mask=non_magnetic, noise_sigma=meas.attrs["noise_cw"])
     soc = state_of_charge_map(sus["chi"].values, mask=surface)
-    pid = sus_cell.particle_id[-1]
-    truth = particle_means(x_true, pid, surface)
-    by_particle = state_of_charge_by_region(sus["chi"].values, pid, mask=surface)
-    by_particle = by_particle.sel(region=[i for i in by_particle["region"].values if int(i) in truth])
-    ids = [int(i) for i in by_particle["region"].values]
-    # the same inversion of the noiseless field: what the model alone gets wrong (buried particles,
-    # the uniform-layer assumption), apart from the measurement noise
+    # per particle: one χ each, fitted with the microstructure known in depth (as a tomogram of the
+    # same cell would give it), buried particles included; the truth is each particle's mean x
+    vol = source_volume(sus_cell, T)
+    regions = np.where(vol.present, np.take(sus_cell.particle_id, vol.column, axis=0), -1)
+    x_cell = final_state(charges[im.susceptometry_step])["x_li"].values
+    truth = particle_means(x_cell, sus_cell.particle_id)
+    fit = dict(regions=regions, grid=vol.grid, B_ext=im.B_ext * axis, standoff=h, component=axis)
+    by_particle = state_of_charge_of_regions(
+        susceptibility_by_region(meas["B_lco_measured"].values, noise_sigma=meas.attrs["noise_cw"], **fit))
+    # the same fit of the noiseless field: what the model alone gets wrong (x not uniform inside a
+    # particle), apart from the measurement noise
     B_clean = np.einsum("c,cyx->yx", axis, fields["B_lco_vector"].values)
-    sus_clean = susceptibility_from_field(B_clean, dy, dx, B_ext=im.B_ext * axis, standoff=h, thickness=T,
-                                          component=axis, reference_mask=non_magnetic)
-    clean = state_of_charge_by_region(sus_clean["chi"].values, pid, mask=surface).reindex(region=ids)
+    clean = state_of_charge_of_regions(susceptibility_by_region(B_clean, noise_sigma=0.0, **fit))
+    # reported: the particles the sensor sees, those at the surface and those under the cap; the
+    # interior of a 3-D cell is in the fit, but its field is too weak and alike to tell them apart
+    seen = set(np.unique(sus_cell.particle_id[-1][lco])) | set(sus_cell.attrs.get("buried_particles", []))
+    ids = [int(i) for i in by_particle["region"].values if int(i) in seen]
+    by_particle, clean = by_particle.sel(region=ids), clean.sel(region=ids)
     # magnetization round trip, noiseless and exact in the voxel engine
     chi_lco = susceptibility_maps(sus_cell, final_state(charges[im.susceptometry_step])["x_li"].values)["lco"][-1]
     M_layer = np.zeros((3, 1, *chi_lco.shape))
@@ -333,7 +341,8 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         },
         coords={"y": fields["y"], "x": fields["x"], "component2": ["x", "y"]},
     )
-    ds.attrs.update(J_relative_error=err_J, J_roundtrip_error=err_J_roundtrip,
+    ds.attrs.update(buried_particles=[i for i in ids if i in sus_cell.attrs.get("buried_particles", [])],
+                    J_relative_error=err_J, J_roundtrip_error=err_J_roundtrip,
                     M_roundtrip_error=err_M_roundtrip, edge_margin_pixels=margin,
                     interior_pixels=int(interior_mask(Bz.shape, margin).sum()))
     return ds
