@@ -7,7 +7,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from operando.electrochem import _multigrid_grid, multigrid, steady_conductivity
-from operando.electrochem.conduction import percolating
+from operando.electrochem.conduction import DIRECT_LIMIT_3D, percolating
 from operando.electrochem.operators import (
     axis_index,
     boundary_transmissibility,
@@ -50,7 +50,8 @@ def test_multigrid_equals_direct_solve(case, axis):
 
 
 def test_auto_uses_multigrid_on_3d_volumes_and_agrees():
-    vol = _volume((16, 18, 20), 0.7, 3)
+    vol = _volume((20, 22, 24), 0.7, 3)
+    assert vol.sum() > DIRECT_LIMIT_3D
     auto = steady_conductivity(vol, axis="x")
     direct = steady_conductivity(vol, axis="x", method="direct")
     assert auto.effective_conductivity == pytest.approx(direct.effective_conductivity, rel=1e-9)
