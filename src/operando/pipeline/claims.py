@@ -25,6 +25,11 @@ def _fmt_nt(b: float) -> str:
     return f"{b * 1e9:.3g} nT"
 
 
+def _source_depth(cell, fields) -> float:
+    """Depth (m) of the magnetic sources: a 3-D cell's own, or the slab a 2-D section is extruded to."""
+    return cell.grid.nz * cell.grid.dz if cell.grid.nz > 1 else float(fields.attrs["source_thickness"])
+
+
 def _order_of(value: float, ref: float, factor: float = np.sqrt(10.0)) -> bool:
     """``value`` is of the order of ``ref``: within ``factor`` of it (a decade centred on ref)."""
     return ref / factor <= value <= ref * factor
@@ -118,7 +123,7 @@ def evaluate_claims(cfg, cells, charges, datasets) -> list[Claim]:
     # M9 — standoff dependence
     claims.append(_standoff_claim(fields))
     # M10 — detection limits and integration times
-    claims.append(_integration_claim(cfg, fields, meas))
+    claims.append(_integration_claim(cfg, cells["dendrite"], fields, meas))
     # M11 — electronic-only currents ~4 orders larger
     claims.append(_electronic_claim(cfg, cells, charges))
     # M12 — unique 2-D reconstructions
@@ -174,7 +179,7 @@ def _oersted_claim(cfg, cells, fields) -> Claim:
                  f"peak |Bz| {_fmt_nt(peak)} at {j_nom / MA_CM2:.3g} mA/cm²; within 1 µm of the dendrite "
                  f"{_fmt_nt(near_peak)} vs median {_fmt_nt(far_typical)} elsewhere in the electrolyte; "
                  f"log-log slope {slope:.4f}", ok, "seed 000 L152, L154",
-                 "order of magnitude: within 10× of 3 nT (source slab 2 µm deep)")
+                 f"order of magnitude: within 10× of 3 nT (sources {_source_depth(cell, fields) * 1e6:.3g} µm deep)")
 
 
 def _focusing_claim(cfg, cells, charges) -> Claim:
@@ -220,7 +225,7 @@ def _standoff_claim(fields) -> Claim:
                  "seed 000 L144–146, L178", "both must be monotonic over the standoff sweep")
 
 
-def _integration_claim(cfg, fields, meas) -> Claim:
+def _integration_claim(cfg, cell, fields, meas) -> Claim:
     from ..nv.feasibility import LOCAL_J_RANGE
     from ..nv.sensitivity import integration_time
 
@@ -239,7 +244,8 @@ def _integration_claim(cfg, fields, meas) -> Claim:
                  f"LixCoO2 signal {_fmt_ut(lco)} needs {t_lco_cw:.2g} s at CW {eta_cw * 1e6:.2g} µT/√Hz; "
                  f"Ørsted at 10,000 / 100 mA/cm² needs {t_lo:.2g} s / {t_hi / 60:.3g} min at "
                  f"{eta_p * 1e9:.3g} nT/√Hz (SNR 1)", ok, "seed 000 L139, L156",
-                 "our Ørsted field per unit current (2 µm slab) scaled to the local current densities")
+                 f"our Ørsted field per unit current (sources {_source_depth(cell, fields) * 1e6:.3g} µm deep) "
+                 "scaled to the local current densities")
 
 
 def _electronic_claim(cfg, cells, charges) -> Claim:
