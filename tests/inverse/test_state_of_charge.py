@@ -10,6 +10,7 @@ from operando.inverse import (
     SOC_REASONS,
     edge_width,
     magnetization_from_field,
+    region_unit_fields,
     state_of_charge_by_region,
     state_of_charge_map,
     state_of_charge_of_regions,
@@ -177,15 +178,14 @@ def buried_spheres():
     chi = np.where(regions >= 0, lixcoo2.chi_volume(x_true[np.maximum(regions, 0)]), 0.0)
     axis = np.ones(3) / np.sqrt(3)
     B = stray_field_from_magnetization(paramagnetic_magnetization(chi, 0.1 * axis), grid, 50e-9)[:, 0]
-    return {"grid": grid, "regions": regions, "x": x_true, "B_nv": np.einsum("c,cyx->yx", axis, B),
-            "axis": axis}
+    G = region_unit_fields(regions, grid, B_ext=0.1 * axis, standoff=50e-9, component=axis)
+    return {"grid": grid, "regions": regions, "x": x_true, "B_nv": np.einsum("c,cyx->yx", axis, B), "G": G}
 
 
 def test_region_inversion_recovers_buried_particles_exactly(buried_spheres):
     s = buried_spheres
     assert not np.isin(s["regions"][-3:], [2, 3]).any()  # two spheres lie 300 nm or more below
-    fit = susceptibility_by_region(s["B_nv"] + 3e-7, s["regions"], s["grid"], B_ext=0.1 * s["axis"],
-                                   standoff=50e-9, component=s["axis"], noise_sigma=0.0)
+    fit = susceptibility_by_region(s["B_nv"] + 3e-7, s["G"], noise_sigma=0.0)
     soc = state_of_charge_of_regions(fit)
     np.testing.assert_allclose(soc["x_li"].values, s["x"], atol=1e-8)  # the field is exact: so is x
     assert fit.attrs["offset"] == pytest.approx(3e-7, rel=1e-6)  # an unknown bias is absorbed
@@ -197,8 +197,7 @@ def test_region_inversion_error_bars_hold_under_noise(buried_spheres, rng):
     z_scores = []
     for _ in range(20):
         noisy = s["B_nv"] + rng.normal(0.0, sigma, s["B_nv"].shape)
-        fit = susceptibility_by_region(noisy, s["regions"], s["grid"], B_ext=0.1 * s["axis"],
-                                       standoff=50e-9, component=s["axis"])
+        fit = susceptibility_by_region(noisy, s["G"])
         soc = state_of_charge_of_regions(fit)
         assert fit.attrs["noise_sigma"] == pytest.approx(sigma, rel=0.1)  # from the residual
         z_scores.append((soc["x_li"].values - s["x"]) / soc["x_sem"].values)
@@ -211,12 +210,12 @@ def test_region_inversion_rejects_bad_input(buried_spheres):
     s = buried_spheres
     kw = dict(B_ext=0.1, standoff=50e-9)
     with pytest.raises(InputError, match="regions"):
-        susceptibility_by_region(s["B_nv"], s["regions"][1:], s["grid"], **kw)
+        region_unit_fields(s["regions"][1:], s["grid"], **kw)
     with pytest.raises(InputError, match="regions"):
-        susceptibility_by_region(s["B_nv"], s["regions"].astype(float), s["grid"], **kw)
+        region_unit_fields(s["regions"].astype(float), s["grid"], **kw)
     with pytest.raises(InputError, match="B_map"):
-        susceptibility_by_region(s["B_nv"][1:], s["regions"], s["grid"], **kw)
+        susceptibility_by_region(s["B_nv"][1:], s["G"])
     with pytest.raises(InputError, match="no region"):
-        susceptibility_by_region(s["B_nv"], np.full(s["grid"].shape, -1), s["grid"], **kw)
+        region_unit_fields(np.full(s["grid"].shape, -1), s["grid"], **kw)
     with pytest.raises(InputError, match="B_ext"):
-        susceptibility_by_region(s["B_nv"], s["regions"], s["grid"], B_ext=0.0, standoff=50e-9)
+        region_unit_fields(s["regions"], s["grid"], B_ext=0.0, standoff=50e-9)

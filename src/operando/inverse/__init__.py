@@ -5,7 +5,7 @@
   :func:`susceptibility_from_field`; :func:`state_of_charge_map` turns χ into the Li content x,
   :func:`state_of_charge_by_region` per particle (χ averaged first: unbiased under noise).
 * :func:`susceptibility_by_region`: one χ per particle of a microstructure known in depth (least
-  squares on the voxel field engine; buried particles included), then
+  squares on the particles' fields from :func:`region_unit_fields`; buried particles included), then
   :func:`state_of_charge_of_regions`.
 * ``method="voxel"``: exact discrete inversion for sources voxelized on the map's lattice
   (:mod:`.voxel`); :func:`current_from_stream_function` builds such a divergence-free current.
@@ -31,6 +31,7 @@ from .operators import FieldOperator, dot_test
 from .regularised import Reconstruction, solve_tikhonov, solve_tv
 from .susceptibility import (
     SOC_REASONS,
+    region_unit_fields,
     state_of_charge_by_region,
     state_of_charge_map,
     state_of_charge_of_regions,
@@ -58,6 +59,7 @@ __all__ = [
     "interior_mask",
     "magnetization_from_field",
     "monte_carlo_std",
+    "region_unit_fields",
     "relative_continuity_residual",
     "relative_l2_error",
     "sensing_axis",

@@ -168,63 +168,76 @@ def state_of_charge_by_region(chi_map, labels, mask=None, **soc_kw) -> xr.Datase
     return state_of_charge_of_regions(regions, **soc_kw)
 
 
-def susceptibility_by_region(B_map, regions, grid, *, B_ext, standoff: float, component="z",
-                             mask=None, noise_sigma: float | None = None) -> xr.Dataset:
-    """Susceptibility χ of each region of a known 3-D microstructure from one field map.
+def region_unit_fields(regions, grid, *, B_ext, standoff: float, component="z") -> xr.DataArray:
+    """Field along the sensing axis (T) of each region of a 3-D microstructure at χ = 1, in the
+    applied field ``B_ext``: the columns of :func:`susceptibility_by_region`'s least squares.
 
-    Where the geometry is known in depth (tomography of the same cell, or a simulated one) and χ
-    is uniform inside each region (x is nearly uniform inside a particle, seed 000 L137), the map
-    is linear in the region susceptibilities: B = Σ_i χ_i G_i + c, with G_i the field along the
-    sensing axis of region i at χ = 1 (the voxel engine, exact for voxels) and c an unknown offset.
-    Least squares gives χ_i and their standard errors σ sqrt(diag((AᵀA)⁻¹)). Unlike the layer
-    inversion of :func:`susceptibility_from_field` this holds for buried regions and for sources of
-    any depth.
-
-    B_map : (ny, nx) field along ``component`` (T) at height ``standoff`` (m) above the grid's top.
     regions : (nz, ny, nx) int on ``grid``, region id ≥ 0, −1 outside every region.
-    B_ext : applied field, 3-vector (T) or a number (T, along +z).
-    mask : (ny, nx) bool, pixels to fit (default: every finite pixel).
-    noise_sigma : std of the map's noise (T); default: estimated from the fit residual.
+    B_ext : applied field, 3-vector (T) or a number (T, along +z). ``standoff`` (m): height of the
+    map above the grid's top. ``component``: sensing axis, "x", "y", "z" or a 3-vector.
 
-    Returns a Dataset over ``region`` with ``chi``, ``chi_sem`` and ``n_pixels`` (pixels above the
-    region), and the attrs ``offset`` (T) and ``noise_sigma`` (T).
+    Returns a DataArray (region, y, x) with the coordinate ``n_pixels`` (pixels above each region).
     """
     from ..magnetics import paramagnetic_magnetization, stray_field_from_magnetization
 
-    B = as_float_array("B_map", B_map, ndim=2, finite=False)
     regions = np.asarray(regions)
     if regions.shape != grid.shape or not np.issubdtype(regions.dtype, np.integer):
         raise InputError(f"regions: expected an integer array of the grid's shape {grid.shape}, "
                          f"got {regions.dtype} {regions.shape}")
-    if B.shape != grid.shape[1:]:
-        raise InputError(f"B_map: expected shape {grid.shape[1:]} (the grid's y, x), got {B.shape}")
     ids = np.unique(regions[regions >= 0])
     if ids.size == 0:
         raise InputError("regions: no region id >= 0")
     B_ext = np.array([0.0, 0.0, float(B_ext)]) if np.ndim(B_ext) == 0 else as_float_array("B_ext", B_ext, shape=(3,))
     check_positive("|B_ext|", float(np.linalg.norm(B_ext)), unit="T")
     axis = sensing_axis(component)
-    use = np.isfinite(B) if mask is None else np.isfinite(B) & np.asarray(mask, dtype=bool)
-    columns = [np.ones(int(use.sum()))]
+    fields, footprint = [], []
     for i in ids:
-        G = stray_field_from_magnetization(paramagnetic_magnetization((regions == i).astype(float), B_ext),
-                                           grid, [standoff])[:, 0]
-        columns.append(np.einsum("c,cyx->yx", axis, G)[use])
-    A = np.stack(columns, axis=1)
+        inside = regions == i
+        B = stray_field_from_magnetization(paramagnetic_magnetization(inside.astype(float), B_ext), grid, [standoff])
+        fields.append(np.einsum("c,cyx->yx", axis, B[:, 0]))
+        footprint.append(int(inside.any(axis=0).sum()))
+    return xr.DataArray(np.stack(fields), dims=("region", "y", "x"),
+                        coords={"region": ids, "n_pixels": ("region", footprint)},
+                        attrs={"units": "T", "long_name": "field along the sensing axis at chi = 1"})
+
+
+def susceptibility_by_region(B_map, unit_fields: xr.DataArray, *, mask=None,
+                             noise_sigma: float | None = None) -> xr.Dataset:
+    """Susceptibility χ of each region of a known 3-D microstructure from one field map.
+
+    Where the geometry is known in depth (tomography of the same cell, or a simulated one) and χ
+    is uniform inside each region (x is nearly uniform inside a particle, seed 000 L137), the map
+    is linear in the region susceptibilities: B = Σ_i χ_i G_i + c, with G_i the field of region i
+    at χ = 1 (:func:`region_unit_fields`, the voxel engine, exact for voxels) and c an unknown
+    offset. Least squares gives χ_i and their standard errors σ sqrt(diag((AᵀA)⁻¹)). Unlike the
+    layer inversion of :func:`susceptibility_from_field` this holds for buried regions and for
+    sources of any depth.
+
+    B_map : (ny, nx) field along the sensing axis of ``unit_fields`` (T).
+    mask : (ny, nx) bool, pixels to fit (default: every finite pixel).
+    noise_sigma : std of the map's noise (T); default: estimated from the fit residual.
+
+    Returns a Dataset over ``region`` with ``chi``, ``chi_sem`` and ``n_pixels`` (pixels above the
+    region), and the attrs ``offset`` (T) and ``noise_sigma`` (T).
+    """
+    B = as_float_array("B_map", B_map, ndim=2, finite=False)
+    if B.shape != unit_fields.shape[1:]:
+        raise InputError(f"B_map: expected shape {unit_fields.shape[1:]} (the grid's y, x), got {B.shape}")
+    use = np.isfinite(B) if mask is None else np.isfinite(B) & np.asarray(mask, dtype=bool)
+    A = np.column_stack([np.ones(int(use.sum())), unit_fields.values[:, use].T])
     coef, *_ = np.linalg.lstsq(A, B[use], rcond=None)
     dof = A.shape[0] - A.shape[1]
     if noise_sigma is None:
         if dof <= 0:
-            raise InputError(f"B_map: {A.shape[0]} pixels cannot fit {ids.size} regions and an offset")
+            raise InputError(f"B_map: {A.shape[0]} pixels cannot fit {A.shape[1] - 1} regions and an offset")
         noise_sigma = float(np.linalg.norm(B[use] - A @ coef) / np.sqrt(dof))
-    cov = np.linalg.pinv(A.T @ A)
-    sem = noise_sigma * np.sqrt(np.maximum(np.diag(cov)[1:], 0.0))
-    footprint = [(regions == i).any(axis=0).sum() for i in ids]
+    sem = noise_sigma * np.sqrt(np.maximum(np.diag(np.linalg.pinv(A.T @ A))[1:], 0.0))
     return xr.Dataset(
         {"chi": ("region", coef[1:], {"units": "1", "long_name": "region volume susceptibility"}),
          "chi_sem": ("region", sem, {"units": "1", "long_name": "standard error of chi"}),
-         "n_pixels": ("region", np.asarray(footprint), {"long_name": "pixels above the region"})},
-        coords={"region": ids}, attrs={"offset": float(coef[0]), "noise_sigma": float(noise_sigma)})
+         "n_pixels": ("region", unit_fields["n_pixels"].values, {"long_name": "pixels above the region"})},
+        coords={"region": unit_fields["region"].values},
+        attrs={"offset": float(coef[0]), "noise_sigma": float(noise_sigma)})
 
 
 def state_of_charge_of_regions(regions: xr.Dataset, **soc_kw) -> xr.Dataset:

@@ -248,6 +248,7 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         current_from_stream_function,
         interior_mask,
         magnetization_from_field,
+        region_unit_fields,
         relative_l2_error,
         sheet_current_from_field,
         state_of_charge_map,
@@ -285,7 +286,8 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     err_J_roundtrip = relative_l2_error(np.stack([rt["Jx"].values, rt["Jy"].values]), J_top, margin=margin)
     # --- state of charge (mode 1)
     sus_cell = cells["dendrite" if _step(cfg, im.susceptometry_step).dendrite else "pristine"]
-    x_true = final_state(charges[im.susceptometry_step])["x_li"].values[-1]
+    x_cell = final_state(charges[im.susceptometry_step])["x_li"].values
+    x_true = x_cell[-1]
     lco = sus_cell.mask("lco")[-1]
     surface = lco & ~sus_cell.buried_mask()[-1]
     non_magnetic = sus_cell.mask(["llzo", "llzo_gb"])[-1] & ~sus_cell.mask(["li_metal", "dendrite"])[-1]
@@ -298,22 +300,21 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     # same cell would give it), buried particles included; the truth is each particle's mean x
     vol = source_volume(sus_cell, T)
     regions = np.where(vol.present, np.take(sus_cell.particle_id, vol.column, axis=0), -1)
-    x_cell = final_state(charges[im.susceptometry_step])["x_li"].values
     truth = particle_means(x_cell, sus_cell.particle_id)
-    fit = dict(regions=regions, grid=vol.grid, B_ext=im.B_ext * axis, standoff=h, component=axis)
+    G = region_unit_fields(regions, vol.grid, B_ext=im.B_ext * axis, standoff=h, component=axis)
     by_particle = state_of_charge_of_regions(
-        susceptibility_by_region(meas["B_lco_measured"].values, noise_sigma=meas.attrs["noise_cw"], **fit))
+        susceptibility_by_region(meas["B_lco_measured"].values, G, noise_sigma=meas.attrs["noise_cw"]))
     # the same fit of the noiseless field: what the model alone gets wrong (x not uniform inside a
     # particle), apart from the measurement noise
     B_clean = np.einsum("c,cyx->yx", axis, fields["B_lco_vector"].values)
-    clean = state_of_charge_of_regions(susceptibility_by_region(B_clean, noise_sigma=0.0, **fit))
+    clean = state_of_charge_of_regions(susceptibility_by_region(B_clean, G, noise_sigma=0.0))
     # reported: the particles the sensor sees, those at the surface and those under the cap; the
     # interior of a 3-D cell is in the fit, but its field is too weak and alike to tell them apart
     seen = set(np.unique(sus_cell.particle_id[-1][lco])) | set(sus_cell.attrs.get("buried_particles", []))
     ids = [int(i) for i in by_particle["region"].values if int(i) in seen]
     by_particle, clean = by_particle.sel(region=ids), clean.sel(region=ids)
     # magnetization round trip, noiseless and exact in the voxel engine
-    chi_lco = susceptibility_maps(sus_cell, final_state(charges[im.susceptometry_step])["x_li"].values)["lco"][-1]
+    chi_lco = susceptibility_maps(sus_cell, x_cell)["lco"][-1]
     M_layer = np.zeros((3, 1, *chi_lco.shape))
     M_layer[2, 0] = chi_lco * im.B_ext / (4e-7 * np.pi)
     Bz_m = stray_field_from_magnetization(M_layer, g1, [h])[2, 0]
