@@ -37,14 +37,17 @@ def _root(
 
 
 def _report(result) -> None:
-    """Print the claim table and where the results are."""
+    """Print the warnings, the claim table and where the results are."""
+    from .papers import POLLOK2025
+    from .report import verdict_summary
+
+    if result.claims:
+        typer.echo(f"Claims of {POLLOK2025.short}:")
     for c in result.claims:
-        mark = "pass" if c.passed else "FAIL"
-        typer.echo(f"  {c.id:>4} {mark}  {c.ours}")
-    n = sum(c.passed for c in result.claims)
+        typer.echo(f"  {c.id:>4} {c.verdict:<15} {c.ours}")
     total = sum(result.timings.values())
-    typer.echo(f"{n} of {len(result.claims)} claims reproduced; stages computed: "
-               f"{', '.join(result.computed) or 'none (all cached)'}; {total:.1f} s")
+    summary = verdict_summary(result.claims) if result.claims else "no claims judged"
+    typer.echo(f"{summary}; stages computed: {', '.join(result.computed) or 'none (all cached)'}; {total:.1f} s")
     typer.echo(f"report: {result.report}")
 
 
@@ -162,9 +165,16 @@ def fit(
     typer.echo(f"wrote {path}")
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
+
+
 def main():  # console-script entry point
+    import warnings
+
     from .errors import OperandoError
 
+    warnings.showwarning = _show_warning
     try:
         app()
     except OperandoError as exc:

@@ -11,10 +11,35 @@ def test_example_config_is_valid_and_equals_the_defaults():
     cfg = RunConfig.from_mapping(tomllib.loads(EXAMPLE_CONFIG))
     assert cfg.imaging.standoff == pytest.approx(50e-9)
     assert cfg.imaging.B_ext == pytest.approx(0.1)
-    assert cfg.charge[-1].current_density == pytest.approx(235.0)  # 23.5 mA/cm² (seed 000 L152)
     default = RunConfig()
-    assert [s.name for s in cfg.charge] == [s.name for s in default.charge]
-    assert cfg.imaging.nv_orientations == default.imaging.nv_orientations
+    assert cfg == default.model_copy(update={"out": cfg.out})
+
+
+def test_default_steps_are_the_papers_current_densities():
+    # Pollok et al., Nat. Commun. 2025, L137 (C/10, 1C, 5C) and L152 (25C): mA/cm² → A/m²
+    paper = {"C/10": 0.9, "1C": 9.4, "5C": 47.0, "25C": 235.0}
+    assert {s.name: s.nominal_current_density for s in RunConfig().charge} == pytest.approx(paper)
+    # a C-rate in a configuration is the paper's: 1C = 0.94 mA/cm²
+    step = RunConfig.from_mapping({"charge": [{"name": "x", "c_rate": 5, "duration": "1 s"}],
+                                   "imaging": {"oersted_step": "x", "susceptometry_step": "x"}}).charge[0]
+    assert step.nominal_current_density == pytest.approx(47.0)
+
+
+def test_python_preset_and_configuration_share_their_defaults():
+    from operando.cell import presets
+
+    cell = presets.pollok2025()
+    c = RunConfig().cell
+    assert cell.grid.dz == pytest.approx(c.voxel) and cell.grid.nz == c.nz
+    assert cell.material_of["llzo"] == c.electrolyte == "LLZO_cubic"
+
+
+def test_loading_makes_one_c_the_papers_current_density():
+    # the preset's LixCoO2 loading is chosen so that 1C = 0.94 mA/cm² (Pollok et al. 2025 L137)
+    from operando.cell import metrics, presets
+
+    for seed in (0, 1):
+        assert metrics.c_rate_current_density(presets.pollok2025(seed=seed)) == pytest.approx(9.4, rel=0.03)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +54,9 @@ def test_example_config_is_valid_and_equals_the_defaults():
         ({"charge": [{"name": "a", "c_rate": -1, "duration": "1 s"}]}, "charge.0.c_rate", "greater than 0"),
         ({"imaging": {"oersted_step": "50C"}}, "oersted_step", "names no charge step"),
         ({"sensor": {"kind": "squid"}}, "sensor.kind", "scanning"),
+        ({"imaging": {"B_ext_direction": "parallel"}}, "imaging.B_ext_direction", "unknown key"),
+        ({"imaging": {"modes": []}}, "imaging.modes", "at least 1"),
+        ({"claims": "never"}, "claims", "auto"),
     ],
 )
 def test_bad_config_names_key_value_and_expectation(data, key, words):

@@ -18,8 +18,9 @@ def _figure(k):
 
 def _report(tmp_path, n_fig=2):
     claims = [
-        Claim("M3", "stray field ~10 µT", "~10 µT", "12 µT", True, "seed 000 L139"),
-        Claim("M8", "Li ~10× weaker", "~10×", "3×", False, "seed 000 L164", note="smaller cell"),
+        Claim("M3", "stray field ~10 µT", "~10 µT", "12 µT", "reproduced", "Pollok et al. 2025 L139"),
+        Claim("M8", "Li ~10× weaker", "~10×", "3×", "differs", "Pollok et al. 2025 L164", note="smaller cell"),
+        Claim("M4", "linear in B", "linear", "slope 1", "by construction"),
     ]
     sections = [Section("Fields", "text <b>escaped</b>", [(f"fig {k}", _figure(k)) for k in range(n_fig)],
                         table=[{"a": 1, "b": "<x>"}])]
@@ -32,9 +33,16 @@ def test_report_is_self_contained_and_escaped(tmp_path):
     assert text.count("data:image/png;base64,") == 2
     assert "http://" not in text and "https://" not in text  # nothing fetched from a network
     assert "&lt;b&gt;escaped&lt;/b&gt;" in text and "&lt;x&gt;" in text
-    assert "1 of 2 claims reproduced" in text
-    assert re.search(r'class="fail" id="claim-M8"', text)
+    assert "1 reproduced, 1 differ, 1 by construction." in text
+    assert re.search(r'class="differs" id="claim-M8"', text)
     assert render_report("t", {}, [], []).startswith("<!DOCTYPE html>")
+
+
+def test_a_claim_needs_a_known_verdict():
+    with pytest.raises(ValueError, match="verdict"):
+        Claim("M1", "x", "y", "z", "pass")
+    assert Claim("M1", "x", "y", "z", "reproduced").passed
+    assert not Claim("M1", "x", "y", "z", "by construction").passed
 
 
 def check_in_browser(path):

@@ -1,17 +1,32 @@
-"""Named cells. :func:`pollok2025` is the cross-section simulated in seed 000 Fig. 4a."""
+"""Named cells. :func:`pollok2025` is the cell simulated in Pollok et al., Nat. Commun. 2025, Fig. 4a."""
 
 from __future__ import annotations
 
 from .build import CellSpec, build_cell
 from .cell import Cell
 
+#: Defaults shared by :func:`pollok2025` and the run configuration (``[cell]``): a volume 8 layers
+#: of 500 nm deep, with the doped cubic garnet that can carry the paper's 23.5 mA/cm².
+DEFAULTS = {"voxel": 500e-9, "nz": 8, "electrolyte": "LLZO_cubic"}
+
+#: Loading of LixCoO2 per electrode area that makes 1C = 0.94 mA/cm² (Pollok et al. 2025, L137)
+#: over Δx = 0.5: 9.4 A/m² × 3600 s / (F · 51 630 mol/m³ · 0.5) = 13.6 µm of dense LixCoO2, i.e.
+#: a 27.5 µm composite at 50 vol % (the paper gives the current densities, not the thickness).
+CATHODE_THICKNESS = 27.5e-6
+
+
+def _garnet(electrolyte: str) -> dict[str, str]:
+    """Materials of the garnet phases (grains, boundaries, cap) for electrolyte ``LLZO``/``LLZO_cubic``."""
+    return {"llzo": electrolyte, "llzo_gb": f"{electrolyte}_GB", "cap": electrolyte}
+
 
 def pollok2025_spec(
-    voxel: float = 150e-9,
-    nz: int = 1,
+    voxel: float = DEFAULTS["voxel"],
+    nz: int = DEFAULTS["nz"],
     seed: int = 0,
     dendrite: bool = True,
     buried: bool = True,
+    electrolyte: str = DEFAULTS["electrolyte"],
     **overrides,
 ) -> CellSpec:
     """The :class:`CellSpec` behind :func:`pollok2025` (see there)."""
@@ -19,7 +34,7 @@ def pollok2025_spec(
         width=15e-6,
         li_thickness=2e-6,
         electrolyte_thickness=8e-6,
-        cathode_thickness=10e-6,
+        cathode_thickness=CATHODE_THICKNESS,
         collector_thickness=0.6e-6,
         voxel=voxel,
         nz=nz,
@@ -41,30 +56,40 @@ def pollok2025_spec(
         bury_dendrite=bool(buried and dendrite),
         x_init=0.99,
         seed=seed,
+        material_of=_garnet(electrolyte),
     )
     params.update(overrides)
     return CellSpec(**params)
 
 
 def pollok2025(
-    voxel: float = 150e-9,
-    nz: int = 1,
+    voxel: float = DEFAULTS["voxel"],
+    nz: int = DEFAULTS["nz"],
     seed: int = 0,
     dendrite: bool = True,
     buried: bool = True,
+    electrolyte: str = DEFAULTS["electrolyte"],
     **overrides,
 ) -> Cell:
-    """Li | LLZO | LixCoO2 cross-section of seed 000 Fig. 4a (L132-L160).
+    """Li | LLZO | LixCoO2 cell of Pollok et al., Nat. Commun. 2025, Fig. 4a (L132-L160).
+
+    What comes from the paper: the phases (Li metal, polycrystalline LLZO with grain boundaries and a
+    grain-boundary dendrite, LixCoO2 particles touching at finite contacts with LLZO in the gaps and no
+    carbon, L137), buried particles and dendrite (L139, L144), the materials (Table 1) and the current
+    densities (L137, L152). What is assumed (the paper's Supplementary S2-S3 geometry is not in it):
+    every size below, chosen as typical of the tomography and SEM studies it cites (refs. 81-82), and
+    the cathode thickness, chosen so that this loading makes 1C = 0.94 mA/cm² (:data:`CATHODE_THICKNESS`).
 
     Li metal negative electrode (2 µm) | polycrystalline LLZO separator (8 µm, grains ~2.5 µm)
     with a Li-metal dendrite grown along the grain boundaries to 60 % of the separator (two side
     branches, 0.3 µm wide; in 3-D a sheet filling one boundary over the upper half of the depth),
     three isolated Li inclusions and 0.5 % voids | composite positive
     electrode (10 µm) of LixCoO2 particles (mean radius 1.2 µm, 30 % spread, 50 % by volume,
-    touching at finite contacts, no carbon, LLZO filling the gaps; seed 000 L137) | Au current
-    collector (0.6 µm); 15 µm wide along y. Total 20.6 x 15 µm: with the default 150 nm voxels
-    that is 137 x 100 voxels, coarse enough for a 2-D electrochemical simulation in seconds;
-    ``voxel=`` gives finer versions, ``nz > 1`` a 3-D cell of depth ``nz * voxel``.
+    touching at finite contacts, no carbon, LLZO filling the gaps) 27.5 µm | Au current
+    collector (0.6 µm); 15 µm wide along y. Total 38.1 x 15 µm, ``nz * voxel`` deep (default
+    8 × 500 nm = 4 µm: 8 x 30 x 77 voxels); ``nz=1`` gives a 2-D section (seconds to charge, but it
+    walls off the electrolyte between touching particles). ``electrolyte``: ``"LLZO_cubic"`` (doped
+    cubic garnet, 1e-4 S/cm) or ``"LLZO"`` (tetragonal, 1e-6 S/cm: too resistive for 23.5 mA/cm²).
 
     Why these sizes: the figure shows a few-µm-particle composite and a separator a few grains
     thick, as in the X-ray tomography and SEM studies it is inspired by (seed 000 refs. 81-82);
@@ -77,10 +102,8 @@ def pollok2025(
 
     ``x_init = 0.99``: the cell starts fully lithiated (the OCP fit diverges at exactly x = 1).
 
-    C-rate: over Δx = 0.5 this electrode stores ~0.34 mA·h/cm², so 1 C ≈ 0.34 mA/cm²
-    (``metrics.c_rate_current_density``); seed 000 L137 quotes 0.94 mA/cm² at 1 C for its
-    electrode (more LixCoO2 per area), so reproduce Fig. 4a by current density (23.5 mA/cm²,
-    L152) rather than by C-rate.
+    C-rate: over Δx = 0.5 this electrode stores ~0.94 mA·h/cm², so 1C ≈ 0.94 mA/cm² as in the paper
+    (``metrics.c_rate_current_density`` gives the voxelized cell's own value).
     Keyword ``overrides`` replace any :class:`CellSpec` field.
     """
-    return build_cell(pollok2025_spec(voxel, nz, seed, dendrite, buried, **overrides))
+    return build_cell(pollok2025_spec(voxel, nz, seed, dendrite, buried, electrolyte, **overrides))

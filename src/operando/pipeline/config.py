@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from ..cell import presets
 from ..errors import InputError
 from ..units import to_si
 
@@ -34,6 +35,10 @@ Field_T = Annotated[float, _quantity("T")]
 CurrentDensity = Annotated[float, _quantity("A/m^2")]
 Sensitivity = Annotated[float, _quantity("T/Hz^0.5")]
 
+#: Pollok et al., Nat. Commun. 2025, L137: 1C of the simulated cell is 0.94 mA/cm² (C/10 0.09,
+#: 5C 4.70 mA/cm²); a C-rate written in a configuration always means the paper's, in A/m².
+PAPER_ONE_C = 9.4
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,15 +49,17 @@ class CellConfig(_Strict):
 
     preset: Literal["pollok2025"] | None = "pollok2025"
     file: Path | None = None
-    # 8 × 500 nm reaches the depth over which the particles meet the electrolyte around one another
-    voxel: Length = Field(default=500e-9, gt=0, description="voxel edge")
-    nz: int = Field(default=8, ge=1, le=512, description="voxel layers in depth (1 = 2-D slab)")
-    dendrite: bool = True
+    # the preset's own defaults (operando.cell.presets.DEFAULTS), shared with the Python API
+    voxel: Length = Field(default=presets.DEFAULTS["voxel"], gt=0, description="voxel edge")
+    nz: int = Field(default=presets.DEFAULTS["nz"], ge=1, le=512,
+                    description="voxel layers in depth (1 = 2-D slab)")
+    dendrite: bool = Field(default=True, description="the steps marked `dendrite` use a cell with a "
+                           "Li-metal dendrite in the grain boundaries (false: the same cell without it)")
     buried: bool = True
     electrolyte: Literal["LLZO_cubic", "LLZO"] = Field(
-        default="LLZO_cubic",
-        description="garnet of the electrolyte: doped cubic (seed 000 Table 1 L120, 1e-4 S/cm) or "
-        "tetragonal (L119, 1e-6 S/cm: too resistive to carry 23.5 mA/cm² through 8 µm below 4.3 V)",
+        default=presets.DEFAULTS["electrolyte"],
+        description="garnet of the electrolyte: doped cubic (Pollok et al. 2025 Table 1, 1e-4 S/cm) or "
+        "tetragonal (Table 1, 1e-6 S/cm: too resistive to carry 23.5 mA/cm² through 8 µm below 4.3 V)",
     )
 
     @model_validator(mode="after")
@@ -63,7 +70,9 @@ class CellConfig(_Strict):
 
 
 class ChargeStep(_Strict):
-    """One galvanostatic charge: a C-rate or a nominal current density, for a duration."""
+    """One galvanostatic charge from the pristine cell: a nominal current density, or a C-rate in
+    the paper's sense (1C = 0.94 mA/cm², Pollok et al. 2025 L137), for a duration (the step also
+    ends at the 4.3 V cut-off; the report gives how long it ran and why it stopped)."""
 
     name: str
     c_rate: float | None = Field(default=None, gt=0, le=1000)
@@ -77,13 +86,21 @@ class ChargeStep(_Strict):
             raise ValueError("give exactly one of c_rate or current_density")
         return self
 
+    @property
+    def nominal_current_density(self) -> float:
+        """A/m² over the cell's cross-section."""
+        return self.current_density if self.current_density is not None else self.c_rate * PAPER_ONE_C
+
 
 class ImagingConfig(_Strict):
-    """The three imaging modes of seed 000 and the geometry of the measurement."""
+    """The three imaging modes of Pollok et al. 2025 and the geometry of the measurement. For each
+    NV orientation the applied field lies along the NV axis (perpendicular, in-plane, or tilted
+    54.7° for a (111) tip), as in the paper (L139)."""
 
-    modes: list[Literal["susceptometry", "oersted", "lithium"]] = ["susceptometry", "oersted", "lithium"]
+    modes: list[Literal["susceptometry", "oersted", "lithium"]] = Field(
+        default=["susceptometry", "oersted", "lithium"], min_length=1,
+        description="what is imaged: LixCoO2 in B_ext, the Ørsted field of the currents, Li metal in B_ext")
     B_ext: Field_T = Field(default=0.1, gt=0, le=20)
-    B_ext_direction: Literal["perpendicular", "parallel", "111"] = "perpendicular"
     nv_orientations: list[Literal["perpendicular", "parallel", "111"]] = [
         "perpendicular",
         "parallel",
@@ -106,15 +123,25 @@ class SensorConfig(_Strict):
 
 
 class ReconstructionConfig(_Strict):
-    regularisation: Literal["discrepancy", "lcurve", "none"] = "discrepancy"
-    window_cutoff: float = Field(default=1.0, gt=0, le=100, description="low-pass cut-off in units of 1/standoff")
+    """How the current density is reconstructed from the measured Ørsted map, and the low-pass
+    window of the Fourier inversions (current and susceptibility maps)."""
+
+    regularisation: Literal["discrepancy", "lcurve", "none"] = Field(
+        default="discrepancy",
+        description="current density: Tikhonov with its weight by the discrepancy principle or the L-curve, "
+        "or 'none' for the windowed inverse filter")
+    window_cutoff: float = Field(
+        default=1.0, gt=0, le=100,
+        description="cut-off wavelength of the Hann low-pass window of the Fourier inversions, in units of "
+        "the standoff")
 
 
 def _default_steps() -> list[ChargeStep]:
+    """The paper's nominal current densities (Pollok et al. 2025 L137, L152), in A/m²."""
     return [
-        ChargeStep(name="C/10", c_rate=0.1, duration=12000.0),
-        ChargeStep(name="1C", c_rate=1.0, duration=1200.0),
-        ChargeStep(name="5C", c_rate=5.0, duration=240.0),
+        ChargeStep(name="C/10", current_density=0.9, duration=12000.0),
+        ChargeStep(name="1C", current_density=9.4, duration=1200.0),
+        ChargeStep(name="5C", current_density=47.0, duration=240.0),
         ChargeStep(name="25C", current_density=235.0, duration=10.0, dendrite=True),
     ]
 
@@ -129,6 +156,10 @@ class RunConfig(_Strict):
     imaging: ImagingConfig = ImagingConfig()
     sensor: SensorConfig = SensorConfig()
     reconstruction: ReconstructionConfig = ReconstructionConfig()
+    claims: Literal["auto", "always"] = Field(
+        default="auto",
+        description="auto: a paper claim is judged only when this run's conditions are the paper's (else "
+        "'not applicable'); always: judge every claim at this run's conditions")
 
     @model_validator(mode="after")
     def _steps_exist(self):
@@ -181,31 +212,33 @@ def _explain(exc: ValidationError) -> str:
 
 EXAMPLE_CONFIG = """\
 # operando run configuration. Quantities are strings with units; every key is optional.
+# The defaults are the conditions of Pollok et al., Nat. Commun. 2025 (doi:10.1038/s41467-025-63409-y)
 seed = 0                      # random seed: the same seed builds the same cell and noise
 out = "operando-out"          # output folder (datasets, figures, report.html)
+claims = "auto"               # auto: judge the paper's claims only at the paper's conditions | always
 
 [cell]
-preset = "pollok2025"         # the Li|LLZO|LixCoO2 cross-section of seed 000 Fig. 4a
+preset = "pollok2025"         # the Li|LLZO|LixCoO2 cell of the paper's Fig. 4a (geometry partly assumed)
 voxel = "500 nm"              # voxel edge; smaller is finer and slower
 nz = 8                        # voxel layers in depth (1 = a 2-D section: seconds, but 1C less homogeneous)
-dendrite = true               # grow a Li-metal dendrite along LLZO grain boundaries
+dendrite = true               # the steps marked `dendrite` get a Li-metal dendrite in the grain boundaries
 buried = true                 # cap some particles and the dendrite below the surface
 electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tetragonal, 1e-6 S/cm)
 # file = "my_cell.nc"         # or load a saved / segmented cell instead of a preset
 
 [[charge]]                    # galvanostatic steps, each from the pristine cell
 name = "C/10"
-c_rate = 0.1                  # or: current_density = "0.09 mA/cm^2"
+current_density = "0.09 mA/cm^2"   # or: c_rate = 0.1 (a C-rate in the paper's sense: 1C = 0.94 mA/cm^2)
 duration = "200 min"          # the same charge as 5C for 4 min, to compare homogeneity
 
 [[charge]]
 name = "1C"
-c_rate = 1.0
+current_density = "0.94 mA/cm^2"
 duration = "20 min"
 
 [[charge]]
 name = "5C"
-c_rate = 5.0
+current_density = "4.70 mA/cm^2"
 duration = "4 min"
 
 [[charge]]
@@ -215,9 +248,8 @@ duration = "10 s"
 dendrite = true               # this step uses the cell with the dendrite
 
 [imaging]
-modes = ["susceptometry", "oersted", "lithium"]
-B_ext = "100 mT"              # applied field
-B_ext_direction = "perpendicular"   # perpendicular | parallel | 111
+modes = ["susceptometry", "oersted", "lithium"]   # LixCoO2 in B_ext | Ørsted field | Li metal in B_ext
+B_ext = "100 mT"              # applied field, along each NV axis in turn
 nv_orientations = ["perpendicular", "parallel", "111"]
 standoff = "50 nm"            # NV-to-surface distance
 standoff_sweep = ["20 nm", "50 nm", "100 nm", "200 nm", "500 nm", "1 um"]
@@ -232,6 +264,6 @@ integration_time = "1 s"      # per pixel
 simulate_spectra = true       # simulate and fit ODMR spectra (else a noisy field map)
 
 [reconstruction]
-regularisation = "discrepancy"   # discrepancy | lcurve | none
-window_cutoff = 1.0              # low-pass cut-off, in units of 1/standoff
+regularisation = "discrepancy"   # current density: Tikhonov (discrepancy | lcurve) or none (inverse filter)
+window_cutoff = 1.0              # Hann window cut-off wavelength, in units of the standoff
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,15 +24,18 @@ from .stages import (
     charge_dataset,
     fields_dataset,
     measurement_dataset,
+    oersted_sweep_dataset,
     reconstruction_dataset,
+    step_named,
 )
 
 
 @dataclass
 class RunResult:
     folder: Path
-    report: Path
+    report: Path | None
     claims: list
+    warnings: list[str] = field(default_factory=list)
     datasets: dict[str, xr.Dataset] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
@@ -48,11 +52,13 @@ def _say(msg: str) -> None:
         print(msg, flush=True)
 
 
-def run_experiment(cfg: RunConfig, *, progress: bool | None = None) -> RunResult:
-    """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``."""
+def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True) -> RunResult:
+    """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``
+    (``report=False``: datasets and claims only; ``RunResult.report`` is then None)."""
     from .claims import evaluate_claims
-    from .reporting import build_report
+    from .reporting import build_report, grid_warnings
 
+    start = time.perf_counter()
     folder = Path(cfg.out)
     cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed)
     datasets: dict[str, xr.Dataset] = {}
@@ -90,6 +96,11 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None) -> RunResult
     # 3. magnetic fields of the three imaging modes
     fkey = stage_key("fields", charge_keys, cell_keys, cfg.imaging.model_dump(mode="json"))
     fields = stage("fields", fkey, lambda: fields_dataset(cfg, cells, charges))
+    if "oersted" in cfg.imaging.modes:  # the Ørsted step's cell re-solved at the paper's currents
+        oe = step_named(cfg, cfg.imaging.oersted_step)
+        skey = stage_key("oersted_sweep", cell_keys["dendrite" if oe.dendrite else "pristine"],
+                         cfg.imaging.standoff)
+        stage("oersted_sweep", skey, lambda: oersted_sweep_dataset(cfg, cells, show))
     # 4. the simulated NV measurement (noise, ODMR spectra and their fit)
     mkey = stage_key("measurement", fkey, cfg.sensor.model_dump(mode="json"), cfg.seed)
     meas = stage("measurement", mkey, lambda: measurement_dataset(cfg, fields))
@@ -99,7 +110,11 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None) -> RunResult
 
     # 6. claims, figures and the report (cheap: always redone)
     t0 = time.perf_counter()
+    notes = grid_warnings(cells) + [ds.attrs["warning"] for ds in charges.values() if "warning" in ds.attrs]
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
     claims = evaluate_claims(cfg, cells, charges, datasets)
-    report = build_report(cfg, cells, charges, datasets, claims, folder)
+    report_path = build_report(cfg, cells, charges, datasets, claims, folder, elapsed=time.perf_counter() - start,
+                               warnings=notes) if report else None
     timings["report"] = time.perf_counter() - t0
-    return RunResult(folder, report, claims, datasets, cache.reused, cache.computed, timings)
+    return RunResult(folder, report_path, claims, notes, datasets, cache.reused, cache.computed, timings)

@@ -29,13 +29,15 @@ J_SWEEP = (1.0, 10.0, 100.0, 235.0, 1000.0)
 
 # --- cells and charge -------------------------------------------------------------------------
 def build_cell_dataset(cfg, variant: str) -> xr.Dataset:
+    """The cell of ``variant`` ("pristine" or "dendrite"); ``cell.dendrite = false`` leaves the
+    dendrite out of both."""
     c = cfg.cell
     if c.file is not None:
         cell = Cell.load(c.file)
     else:
-        garnet = {"llzo": c.electrolyte, "llzo_gb": f"{c.electrolyte}_GB", "cap": c.electrolyte}
-        cell = presets.pollok2025(voxel=c.voxel, nz=c.nz, seed=cfg.seed, dendrite=variant == "dendrite",
-                                  buried=c.buried, material_of=garnet)
+        cell = presets.pollok2025(voxel=c.voxel, nz=c.nz, seed=cfg.seed,
+                                  dendrite=variant == "dendrite" and c.dendrite, buried=c.buried,
+                                  electrolyte=c.electrolyte)
     return cell.to_dataset()
 
 
@@ -43,12 +45,45 @@ def cell_from_dataset(ds: xr.Dataset) -> Cell:
     return Cell.from_dataset(ds)
 
 
+def step_named(cfg, name: str):
+    return next(s for s in cfg.charge if s.name == name)
+
+
+def cell_for_step(cfg, cells: dict, step) -> Cell:
+    """The cell a charge step runs on (the dendrite variant for steps marked ``dendrite``)."""
+    return cells["dendrite" if step.dendrite else "pristine"]
+
+
 def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
-    protocol = Galvanostatic(c_rate=step.c_rate, current_density=step.current_density,
-                             duration=step.duration, save_every=step.duration / 4)
+    """Galvanostatic charge of ``cell`` at the step's nominal current density from the pristine state.
+    A step that stops at the voltage cut-off within its first time step cannot carry its current:
+    it is reported with the phase that takes most of the voltage."""
+    protocol = Galvanostatic(current_density=step.nominal_current_density, duration=step.duration,
+                             save_every=step.duration / 4)
     ds = charge(cell, protocol, checkpoint=checkpoint, progress=progress)
     ds.attrs["step_name"] = step.name
+    t_end = float(ds["t"].values[-1]) if ds.sizes["t"] else 0.0
+    if ds.attrs.get("termination") == "v_max" and t_end <= 1e-3 * step.duration:
+        msg = (f"charge step {step.name!r}: {step.nominal_current_density / 10:.3g} mA/cm² cannot be carried: the "
+               f"cell reached the {protocol.v_max} V cut-off at t = {t_end:.3g} s, in its first time step; "
+               f"{limiting_phase(ds)}")
+        ds.attrs["warning"] = msg  # the run warns on the console and in the report, cached or not
     return ds
+
+
+def limiting_phase(ds: xr.Dataset) -> str:
+    """Which part of the cell takes most of the voltage in the last saved state: the ionic drop
+    across the electrolyte, the electronic drop across the electrodes, or the interfaces."""
+    st = final_state(ds)
+    phi_i, phi_e = st["phi_i"].values, st["phi_e"].values
+    drops = {"ionic conduction in the electrolyte": float(np.nanmax(phi_i) - np.nanmin(phi_i))
+             if np.isfinite(phi_i).any() else 0.0,
+             "electronic conduction in the electrodes": float(np.nanmax(phi_e) - np.nanmin(phi_e))
+             if np.isfinite(phi_e).any() else 0.0}
+    V = float(st["cell_voltage"])
+    name = max(drops, key=drops.get)
+    return (f"the largest drop is {name} ({drops[name]:.3g} V of the {V:.3g} V; choose a more conductive "
+            "material or a lower current density)")
 
 
 def final_state(ds: xr.Dataset) -> xr.Dataset:
@@ -80,64 +115,148 @@ def oersted_field(cell: Cell, J: np.ndarray, heights, thickness: float = SOURCE_
 
 
 def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
+    """Fields on the NV plane of the modes in ``imaging.modes``: the LixCoO2 field of the
+    susceptometry step's state (per NV orientation, vs standoff and vs B_ext), the Li metal's field,
+    and the Ørsted field of the Ørsted step's currents."""
     im = cfg.imaging
     h = im.standoff
-    sus_state = final_state(charges[im.susceptometry_step])
-    x_li = sus_state["x_li"].values
-    sus_cell = cells["dendrite" if _step(cfg, im.susceptometry_step).dendrite else "pristine"]
+    modes = set(im.modes)
+    sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
+    x_li = final_state(charges[im.susceptometry_step])["x_li"].values
     li_cell = cells["dendrite"]
+    x_pristine = np.full(li_cell.grid.shape, sus_cell.x_init)
     g = sus_cell.grid
-    y, x = g.y, g.x
-    out = {}
-    # mode 1 and 3: LixCoO2 and Li metal in B_ext, for each field / NV orientation
+    out, coords = {}, {"y": ("y", g.y, {"units": "m"}), "x": ("x", g.x, {"units": "m"}),
+                       "orientation": list(im.nv_orientations), "component": ["x", "y", "z"]}
+    # modes 1 and 3: LixCoO2 and Li metal in B_ext, for each field / NV orientation
     B_lco, B_li = [], []
     for o in im.nv_orientations:
-        fl = paramagnetic_fields(sus_cell, x_li, im.B_ext, o, [h])
-        fli = paramagnetic_fields(li_cell, np.full(li_cell.grid.shape, sus_cell.x_init), im.B_ext, o, [h])
         n = nv_axis(o)
-        B_lco.append(project(fl["lco"], n)[0])
-        B_li.append(project(fli["li"], n)[0])
-        if o == "perpendicular" or (o == im.nv_orientations[0] and "perpendicular" not in im.nv_orientations):
-            out["B_lco_vector"] = (("component", "y", "x"), _plane(fl["lco"]), {"units": "T"})
-            out["B_lco_axis"] = (("component",), n, {"units": "1"})
-    out["B_lco"] = (("orientation", "y", "x"), np.stack(B_lco),
-                    {"units": "T", "long_name": "LixCoO2 stray field along the NV axis"})
-    out["B_li"] = (("orientation", "y", "x"), np.stack(B_li),
-                   {"units": "T", "long_name": "Li-metal stray field along the NV axis"})
-    # standoff dependence (seed 000 Fig. 4c), perpendicular geometry
-    sweep = np.asarray(sorted(set(im.standoff_sweep) | {h}))
-    fs = paramagnetic_fields(sus_cell, x_li, im.B_ext, "perpendicular", sweep)
-    out["B_lco_standoff"] = (("standoff", "y", "x"), fs["lco"][2], {"units": "T"})
-    out["peak_lco_vs_standoff"] = (("standoff",), np.abs(fs["lco"][2]).max(axis=(1, 2)), {"units": "T"})
-    out["feature_length_vs_standoff"] = (("standoff",), feature_length(fs["lco"][2], g.dy, g.dx),
-                                         {"units": "m", "long_name": "‖B‖ / ‖∇B‖"})
-    # linearity in B_ext (seed 000 Fig. 4b)
-    peak_lco, peak_li = [], []
-    for b in B_EXT_SWEEP:
-        f1 = paramagnetic_fields(sus_cell, x_li, b, "perpendicular", [h])
-        f2 = paramagnetic_fields(li_cell, np.full(li_cell.grid.shape, sus_cell.x_init), b, "perpendicular", [h])
-        peak_lco.append(np.abs(f1["lco"][2]).max())
-        peak_li.append(np.abs(f2["li"][2]).max())
-    out["peak_lco_vs_B_ext"] = (("B_ext",), np.array(peak_lco), {"units": "T"})
-    out["peak_li_vs_B_ext"] = (("B_ext",), np.array(peak_li), {"units": "T"})
+        if "susceptometry" in modes:
+            fl = paramagnetic_fields(sus_cell, x_li, im.B_ext, o, [h])
+            B_lco.append(project(fl["lco"], n)[0])
+            if o == "perpendicular" or (o == im.nv_orientations[0] and "perpendicular" not in im.nv_orientations):
+                out["B_lco_vector"] = (("component", "y", "x"), _plane(fl["lco"]), {"units": "T"})
+                out["B_lco_axis"] = (("component",), n, {"units": "1"})
+        if "lithium" in modes:
+            B_li.append(project(paramagnetic_fields(li_cell, x_pristine, im.B_ext, o, [h])["li"], n)[0])
+    if B_lco:
+        out["B_lco"] = (("orientation", "y", "x"), np.stack(B_lco),
+                        {"units": "T", "long_name": "LixCoO2 stray field along the NV axis"})
+        # standoff dependence (Fig. 4c), perpendicular geometry
+        sweep = np.asarray(sorted(set(im.standoff_sweep) | {h}))
+        fs = paramagnetic_fields(sus_cell, x_li, im.B_ext, "perpendicular", sweep)
+        out["B_lco_standoff"] = (("standoff", "y", "x"), fs["lco"][2], {"units": "T"})
+        out["peak_lco_vs_standoff"] = (("standoff",), np.abs(fs["lco"][2]).max(axis=(1, 2)), {"units": "T"})
+        out["feature_length_vs_standoff"] = (("standoff",), feature_length(fs["lco"][2], g.dy, g.dx),
+                                             {"units": "m", "long_name": "‖B‖ / ‖∇B‖"})
+        coords["standoff"] = ("standoff", sweep, {"units": "m"})
+    if B_li:
+        out["B_li"] = (("orientation", "y", "x"), np.stack(B_li),
+                       {"units": "T", "long_name": "Li-metal stray field along the NV axis"})
+    # linearity in B_ext (Fig. 4b)
+    if modes & {"susceptometry", "lithium"}:
+        peaks = {"lco": [], "li": []}
+        for b in B_EXT_SWEEP:
+            if "susceptometry" in modes:
+                B = paramagnetic_fields(sus_cell, x_li, b, "perpendicular", [h])["lco"]
+                peaks["lco"].append(np.abs(B[2]).max())
+            if "lithium" in modes:
+                B = paramagnetic_fields(li_cell, x_pristine, b, "perpendicular", [h])["li"]
+                peaks["li"].append(np.abs(B[2]).max())
+        for k, v in peaks.items():
+            if v:
+                out[f"peak_{k}_vs_B_ext"] = (("B_ext",), np.array(v), {"units": "T"})
+        coords["B_ext"] = ("B_ext", np.asarray(B_EXT_SWEEP), {"units": "T"})
+    # depth of the sources: a 3-D cell's own, or the slab a 2-D section is extruded to
+    depth = g.nz * g.dz if g.nz > 1 else SOURCE_THICKNESS
+    ds_attrs = dict(standoff=h, B_ext=im.B_ext, source_thickness=depth, spacing=[g.dy, g.dx])
     # mode 2: Ørsted field of the currents
-    oe_state = final_state(charges[im.oersted_step])
-    oe_cell = cells["dendrite" if _step(cfg, im.oersted_step).dendrite else "pristine"]
-    J = oe_state["J_ion"].values + oe_state["J_e"].values
-    B_oe = oersted_field(oe_cell, J, [h])
-    out["B_oersted"] = (("component", "y", "x"), _plane(B_oe), {"units": "T"})
-    j_nom = float(charges[im.oersted_step].attrs["nominal_current_density"])
-    out["peak_oersted_vs_J"] = (("J_nominal",), np.abs(B_oe[2]).max() * np.asarray(J_SWEEP) / j_nom,
-                                {"units": "T", "note": "Biot–Savart is linear in J: scaled from the simulated state"})
-    coords = {"y": ("y", y, {"units": "m"}), "x": ("x", x, {"units": "m"}),
-              "orientation": list(im.nv_orientations), "component": ["x", "y", "z"],
-              "standoff": ("standoff", sweep, {"units": "m"}),
-              "B_ext": ("B_ext", np.asarray(B_EXT_SWEEP), {"units": "T"}),
-              "J_nominal": ("J_nominal", np.asarray(J_SWEEP), {"units": "A/m^2"})}
+    if "oersted" in modes:
+        oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
+        B_oe = oersted_field(oe_cell, total_current(final_state(charges[im.oersted_step])), [h])
+        out["B_oersted"] = (("component", "y", "x"), _plane(B_oe), {"units": "T"})
+        ds_attrs["oersted_nominal_current_density"] = float(charges[im.oersted_step].attrs["nominal_current_density"])
     ds = xr.Dataset(out, coords=coords)
-    ds.attrs.update(standoff=h, B_ext=im.B_ext, source_thickness=SOURCE_THICKNESS,
-                    oersted_nominal_current_density=j_nom, spacing=[g.dy, g.dx])
+    ds.attrs.update(ds_attrs)
     return ds
+
+
+def total_current(state: xr.Dataset) -> np.ndarray:
+    """Ionic plus electronic current density (3, nz, ny, nx), A/m²."""
+    return state["J_ion"].values + state["J_e"].values
+
+
+#: nominal current densities (A/m²) at which the Ørsted step is re-solved for the linearity of its
+#: field: the paper's 1C, 5C and 25C (Pollok et al. 2025 L137, L152)
+OERSTED_SWEEP = (9.4, 47.0, 235.0)
+#: s of charge at each current of the sweep: the current distribution is set by conduction and
+#: kinetics within the first second, before the state of charge moves
+OERSTED_SWEEP_DURATION = 1.0
+
+
+def oersted_sweep_dataset(cfg, cells: dict, progress: bool = False) -> xr.Dataset:
+    """Peak |Bz| of the Ørsted field at the standoff after re-solving the Ørsted step's cell at each
+    current density of :data:`OERSTED_SWEEP` (the electrochemistry is nonlinear, so the field's
+    linearity in the current is a result, not an assumption)."""
+    step = step_named(cfg, cfg.imaging.oersted_step)
+    cell = cell_for_step(cfg, cells, step)
+    peaks = []
+    for j in OERSTED_SWEEP:
+        protocol = Galvanostatic(current_density=j, duration=OERSTED_SWEEP_DURATION,
+                                 save_every=OERSTED_SWEEP_DURATION)
+        st = final_state(charge(cell, protocol, progress=progress))
+        B = oersted_field(cell, total_current(st), [cfg.imaging.standoff])
+        peaks.append(float(np.abs(B[2]).max()))
+    return xr.Dataset({"peak_oersted": (("J_nominal",), np.array(peaks), {"units": "T"})},
+                      coords={"J_nominal": ("J_nominal", np.asarray(OERSTED_SWEEP), {"units": "A/m^2"})},
+                      attrs={"duration": OERSTED_SWEEP_DURATION, "standoff": cfg.imaging.standoff})
+
+
+def electronic_only_field(cfg, cells: dict, charges: dict) -> dict:
+    """Ørsted field when the cell's polarisation drives current through the LixCoO2 network alone.
+
+    Same cell and state as the Ørsted image: the voltage V − OCV(x̄) of that state is applied across
+    the LixCoO2 voxels from the separator side of the electrode to the collector side (steady
+    conduction with the per-voxel σ_e(x)); returns the field's peak |Bz| (T) at the standoff, the
+    voltage (V) and the network's effective conductivity (S/m)."""
+    from .. import materials
+    from ..electrochem import steady_conductivity
+
+    step = step_named(cfg, cfg.imaging.oersted_step)
+    cell = cell_for_step(cfg, cells, step)
+    st = final_state(charges[step.name])
+    lco = cell.mask("lco")
+    x = np.where(lco, st["x_li"].values, np.nan)
+    x_mean = float(np.nanmean(x))
+    voltage = float(st["cell_voltage"]) - float(materials.lixcoo2.ocp(x_mean))
+    cols = np.nonzero(lco.any(axis=(0, 1)))[0]
+    sl = np.s_[..., cols[0]:cols[-1] + 1]
+    sigma = np.where(lco, materials.lixcoo2.electronic_conductivity(np.clip(np.nan_to_num(x, nan=1.0), 0, 1)), 0.0)
+    g = cell.grid
+    res = steady_conductivity(lco[sl], axis="x", conductivity=sigma[sl], spacing=g.spacing)
+    u = np.full(g.shape, np.nan)
+    u[sl] = res.potential * voltage
+    J = centre_current(u, sigma, g.spacing)
+    B = oersted_field(cell, J, [cfg.imaging.standoff])
+    return {"peak": float(np.abs(B[2]).max()), "voltage": voltage, "sigma_eff": res.effective_conductivity}
+
+
+def centre_current(u: np.ndarray, sigma: np.ndarray, spacing) -> np.ndarray:
+    """Current density −σ∇u (3, nz, ny, nx) at voxel centres from a potential u (V, NaN outside the
+    conductor): face currents between conducting neighbours (harmonic-mean σ), averaged to centres."""
+    J = np.zeros((3, *u.shape))
+    for comp, ax in ((0, 2), (1, 1), (2, 0)):  # x, y, z components ↔ array axes
+        if u.shape[ax] < 2:
+            continue
+        lo, hi = [slice(None)] * 3, [slice(None)] * 3
+        lo[ax], hi[ax] = slice(None, -1), slice(1, None)
+        s0, s1 = sigma[tuple(lo)], sigma[tuple(hi)]
+        k = np.where((s0 > 0) & (s1 > 0), 2 * s0 * s1 / np.where(s0 + s1 > 0, s0 + s1, 1.0), 0.0)
+        face = np.nan_to_num(-k * (u[tuple(hi)] - u[tuple(lo)]) / spacing[ax])
+        J[comp][tuple(lo)] += 0.5 * face
+        J[comp][tuple(hi)] += 0.5 * face
+    return J
 
 
 def feature_length(B: np.ndarray, dy: float, dx: float) -> np.ndarray:
@@ -146,10 +265,6 @@ def feature_length(B: np.ndarray, dy: float, dx: float) -> np.ndarray:
     with the standoff; it measures the blur of seed 000 Fig. 4c."""
     gy, gx = np.gradient(B, dy, dx, axis=(-2, -1))
     return np.sqrt(np.sum(B**2, axis=(-2, -1)) / np.sum(gy**2 + gx**2, axis=(-2, -1)))
-
-
-def _step(cfg, name):
-    return next(s for s in cfg.charge if s.name == name)
 
 
 # --- measurement ------------------------------------------------------------------------------
@@ -241,16 +356,98 @@ def particle_means(values: np.ndarray, particle_id: np.ndarray, select=None) -> 
     return {int(i): float(sums[i] / counts[i]) for i in np.nonzero(counts)[0]}
 
 
+def current_from_map(Bz: np.ndarray, dy: float, dx: float, *, standoff: float, thickness: float, rcfg,
+                     noise_sigma: float) -> tuple[np.ndarray, str]:
+    """In-plane current density (2, ny, nx) A/m² of one uniform layer from a Bz map, by the
+    configured reconstruction: Tikhonov with its weight by the discrepancy principle or the L-curve,
+    or the Hann-windowed inverse filter (``regularisation = "none"``); and a description."""
+    from ..inverse import sheet_current_from_field
+    from ..inverse.operators import FieldOperator
+    from ..inverse.regularised import solve_tikhonov
+
+    if rcfg.regularisation == "none":
+        cut = rcfg.window_cutoff * standoff
+        rec = sheet_current_from_field(Bz, dy, dx, standoff=standoff, thickness=thickness, cutoff_wavelength=cut)
+        return np.stack([rec["Jx"].values, rec["Jy"].values]), f"inverse filter, Hann cut-off {cut * 1e9:.0f} nm"
+    op = FieldOperator(Bz.shape, dy, dx, [standoff], layers=[(0.0, thickness)], source="current")
+    r = solve_tikhonov(op, Bz[None], noise_sigma=noise_sigma, weight=rcfg.regularisation)
+    return r.sources()[0], f"Tikhonov, weight by {rcfg.regularisation}"
+
+
 def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, meas: xr.Dataset) -> xr.Dataset:
-    """Current density from the Ørsted map and the state-of-charge map from the LixCoO2 map, each
-    beside its ground truth; plus exact round trips of the 2-D inverse filters (seed 000 L139, L154)."""
+    """Current density from the measured (noisy) Ørsted map and the state-of-charge map from the
+    measured LixCoO2 map, each beside its ground truth, the same current inversion of the noiseless
+    map (its model error), and exact round trips of the 2-D inverse filters (Pollok et al. 2025
+    L139, L154)."""
+    from ..grid import Grid
     from ..inverse import (
         current_from_stream_function,
         interior_mask,
         magnetization_from_field,
-        region_unit_fields,
         relative_l2_error,
         sheet_current_from_field,
+    )
+
+    im, rcfg = cfg.imaging, cfg.reconstruction
+    h, T = im.standoff, fields.attrs["source_thickness"]
+    dy, dx = fields.attrs["spacing"]
+    margin = 4
+    shape = (fields.sizes["y"], fields.sizes["x"])
+    data, attrs = {}, {"edge_margin_pixels": margin, "interior_pixels": int(interior_mask(shape, margin).sum())}
+    # --- currents (mode 2): from the measured map, and from the noiseless one (model error alone)
+    if "oersted" in im.modes:
+        oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
+        J_true = _depth_mean_current(oe_cell, total_current(final_state(charges[im.oersted_step])), T)
+        sigma = float(meas.attrs["noise_pulsed"])
+        J_rec, method = current_from_map(meas["B_oersted_measured"].values, dy, dx, standoff=h, thickness=T,
+                                         rcfg=rcfg, noise_sigma=sigma)
+        Bz = fields["B_oersted"].sel(component="z").values
+        J_model, _ = current_from_map(Bz, dy, dx, standoff=h, thickness=T, rcfg=rcfg,
+                                      noise_sigma=max(1e-3 * float(np.sqrt(np.mean(Bz**2))), 1e-18))
+        data.update(J_true=(("component2", "y", "x"), J_true, {"units": "A/m^2"}),
+                    J_reconstructed=(("component2", "y", "x"), J_rec, {"units": "A/m^2"}),
+                    J_noiseless=(("component2", "y", "x"), J_model,
+                                 {"units": "A/m^2", "long_name": "the same inversion of the noiseless map"}))
+        attrs.update(J_relative_error=relative_l2_error(J_rec, J_true, margin=margin),
+                     J_model_error=relative_l2_error(J_model, J_true, margin=margin), J_method=method)
+    # exact round trip (voxel inversion): a divergence-free current shaped like the cathode, one
+    # uniform layer on the map's lattice, must come back to round-off
+    g1 = Grid((1, *shape), (T, dy, dx))
+    lco_top = cells["pristine"].mask("lco")[-1].astype(float)
+    psi = ndimage.gaussian_filter(lco_top, 1.5) * 1e-2
+    psi[:2], psi[-2:], psi[:, :2], psi[:, -2:] = 0, 0, 0, 0
+    J_top = current_from_stream_function(psi, dy, dx)
+    J_layer = np.zeros((3, 1, *shape))
+    J_layer[:2, 0] = J_top
+    Bz_layer = oersted_field_from_current(J_layer, g1, [h])[2, 0]
+    rt = sheet_current_from_field(Bz_layer, dy, dx, standoff=h, thickness=T, window="none", method="voxel")
+    attrs["J_roundtrip_error"] = relative_l2_error(np.stack([rt["Jx"].values, rt["Jy"].values]), J_top,
+                                                   margin=margin)
+    # magnetization round trip, noiseless and exact in the voxel engine
+    pristine = cells["pristine"]
+    chi_top = susceptibility_maps(pristine, np.full(pristine.grid.shape, pristine.x_init))["lco"][-1]
+    M_layer = np.zeros((3, 1, *shape))
+    M_layer[2, 0] = chi_top * im.B_ext / (4e-7 * np.pi)
+    Bz_m = stray_field_from_magnetization(M_layer, g1, [h])[2, 0]
+    reference = pristine.mask(["llzo", "llzo_gb"])[-1]
+    rm = magnetization_from_field(Bz_m, dy, dx, standoff=h, thickness=T, window="none",
+                                  reference_mask=reference, method="voxel")
+    attrs["M_roundtrip_error"] = relative_l2_error(rm["M"].values, M_layer[2, 0], margin=margin)
+    # --- state of charge (mode 1)
+    if "susceptometry" in im.modes:
+        data_soc, attrs_soc = _state_of_charge(cfg, cells, charges, fields, meas)
+        data.update(data_soc)
+        attrs.update(attrs_soc)
+    ds = xr.Dataset(data, coords={"y": fields["y"], "x": fields["x"], "component2": ["x", "y"]})
+    ds.attrs.update(attrs)
+    return ds
+
+
+def _state_of_charge(cfg, cells, charges, fields, meas) -> tuple[dict, dict]:
+    """The pixel state-of-charge map (surface particles) and one x per particle (microstructure known in
+    depth), each beside the truth."""
+    from ..inverse import (
+        region_unit_fields,
         state_of_charge_map,
         state_of_charge_of_regions,
         susceptibility_by_region,
@@ -260,50 +457,27 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     im = cfg.imaging
     h, T = im.standoff, fields.attrs["source_thickness"]
     dy, dx = fields.attrs["spacing"]
-    margin = 4
-    # --- currents (mode 2)
-    oe_cell = cells["dendrite" if _step(cfg, im.oersted_step).dendrite else "pristine"]
-    st = final_state(charges[im.oersted_step])
-    J = st["J_ion"].values + st["J_e"].values
-    J_true = _depth_mean_current(oe_cell, J, T)
-    Bz = fields["B_oersted"].sel(component="z").values
-    rec = sheet_current_from_field(Bz, dy, dx, standoff=h, thickness=T)
-    J_rec = np.stack([rec["Jx"].values, rec["Jy"].values])
-    err_J = relative_l2_error(J_rec, J_true, margin=margin)
-    # exact round trip (voxel inversion): a divergence-free current shaped like the cathode, one
-    # uniform layer on the map's lattice, must come back to round-off
-    from ..grid import Grid
-
-    g1 = Grid((1, *Bz.shape), (T, dy, dx))
-    lco_top = cells["pristine"].mask("lco")[-1].astype(float)
-    psi = ndimage.gaussian_filter(lco_top, 1.5) * 1e-2
-    psi[:2], psi[-2:], psi[:, :2], psi[:, -2:] = 0, 0, 0, 0
-    J_top = current_from_stream_function(psi, dy, dx)
-    J_layer = np.zeros((3, 1, *Bz.shape))
-    J_layer[:2, 0] = J_top
-    Bz_layer = oersted_field_from_current(J_layer, g1, [h])[2, 0]
-    rt = sheet_current_from_field(Bz_layer, dy, dx, standoff=h, thickness=T, window="none", method="voxel")
-    err_J_roundtrip = relative_l2_error(np.stack([rt["Jx"].values, rt["Jy"].values]), J_top, margin=margin)
-    # --- state of charge (mode 1)
-    sus_cell = cells["dendrite" if _step(cfg, im.susceptometry_step).dendrite else "pristine"]
+    sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
     x_cell = final_state(charges[im.susceptometry_step])["x_li"].values
-    x_true = x_cell[-1]
     lco = sus_cell.mask("lco")[-1]
     surface = lco & ~sus_cell.buried_mask()[-1]
     non_magnetic = sus_cell.mask(["llzo", "llzo_gb"])[-1] & ~sus_cell.mask(["li_metal", "dendrite"])[-1]
     axis = fields["B_lco_axis"].values
-    sus = susceptibility_from_field(meas["B_lco_measured"].values, dy, dx, B_ext=im.B_ext * axis,
-                                    standoff=h, thickness=T, component=axis,
-                                    reference_mask=non_magnetic, noise_sigma=meas.attrs["noise_cw"])
+    noise = float(meas.attrs["noise_cw"])
+    sus = susceptibility_from_field(meas["B_lco_measured"].values, dy, dx, B_ext=im.B_ext * axis, standoff=h,
+                                    thickness=T, component=axis, reference_mask=non_magnetic, noise_sigma=noise,
+                                    cutoff_wavelength=cfg.reconstruction.window_cutoff * h)
     soc = state_of_charge_map(sus["chi"].values, mask=surface)
+    x_true = np.where(lco, x_cell[-1], np.nan)
+    err = np.abs(soc["x_li"].values - x_true)[surface]
     # per particle: one χ each, fitted with the microstructure known in depth (as a tomogram of the
     # same cell would give it), buried particles included; the truth is each particle's mean x
     vol = source_volume(sus_cell, T)
     regions = np.where(vol.present, np.take(sus_cell.particle_id, vol.column, axis=0), -1)
     truth = particle_means(x_cell, sus_cell.particle_id)
     G = region_unit_fields(regions, vol.grid, B_ext=im.B_ext * axis, standoff=h, component=axis)
-    by_particle = state_of_charge_of_regions(
-        susceptibility_by_region(meas["B_lco_measured"].values, G, noise_sigma=meas.attrs["noise_cw"]))
+    by_particle = state_of_charge_of_regions(susceptibility_by_region(meas["B_lco_measured"].values, G,
+                                                                      noise_sigma=noise))
     # the same fit of the noiseless field: what the model alone gets wrong (x not uniform inside a
     # particle), apart from the measurement noise
     B_clean = np.einsum("c,cyx->yx", axis, fields["B_lco_vector"].values)
@@ -313,37 +487,23 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     seen = set(np.unique(sus_cell.particle_id[-1][lco])) | set(sus_cell.attrs.get("buried_particles", []))
     ids = [int(i) for i in by_particle["region"].values if int(i) in seen]
     by_particle, clean = by_particle.sel(region=ids), clean.sel(region=ids)
-    # magnetization round trip, noiseless and exact in the voxel engine
-    chi_lco = susceptibility_maps(sus_cell, x_cell)["lco"][-1]
-    M_layer = np.zeros((3, 1, *chi_lco.shape))
-    M_layer[2, 0] = chi_lco * im.B_ext / (4e-7 * np.pi)
-    Bz_m = stray_field_from_magnetization(M_layer, g1, [h])[2, 0]
-    rm = magnetization_from_field(Bz_m, dy, dx, standoff=h, thickness=T, window="none",
-                                  reference_mask=non_magnetic, method="voxel")
-    err_M_roundtrip = relative_l2_error(rm["M"].values, M_layer[2, 0], margin=margin)
-    ds = xr.Dataset(
-        {
-            "J_true": (("component2", "y", "x"), J_true, {"units": "A/m^2"}),
-            "J_reconstructed": (("component2", "y", "x"), J_rec, {"units": "A/m^2"}),
-            "x_true": (("y", "x"), np.where(lco, x_true, np.nan), {"units": "1"}),
-            "x_reconstructed": (("y", "x"), soc["x_li"].values, {"units": "1"}),
-            "chi_reconstructed": (("y", "x"), sus["chi"].values, {"units": "1"}),
-            "particle": (("particle",), np.array(ids, dtype=int)),
-            "particle_x_true": (("particle",), np.array([truth[i] for i in ids])),
-            "particle_x_reconstructed": (("particle",), by_particle["x_li"].values),
-            "particle_x_sem": (("particle",), by_particle["x_sem"].values, {"units": "1"}),
-            "particle_x_noiseless": (("particle",), clean["x_li"].values,
-                                     {"long_name": "x from the same inversion of the noiseless field"}),
-            "particle_reason": (("particle",), by_particle["reason"].values,
-                                {"codes": by_particle["reason"].attrs["codes"]}),
-            "particle_chi": (("particle",), by_particle["chi"].values, {"units": "1"}),
-            "particle_chi_sem": (("particle",), by_particle["chi_sem"].values, {"units": "1"}),
-            "particle_pixels": (("particle",), by_particle["n_pixels"].values),
-        },
-        coords={"y": fields["y"], "x": fields["x"], "component2": ["x", "y"]},
-    )
-    ds.attrs.update(buried_particles=[i for i in ids if i in sus_cell.attrs.get("buried_particles", [])],
-                    J_relative_error=err_J, J_roundtrip_error=err_J_roundtrip,
-                    M_roundtrip_error=err_M_roundtrip, edge_margin_pixels=margin,
-                    interior_pixels=int(interior_mask(Bz.shape, margin).sum()))
-    return ds
+    data = {
+        "x_true": (("y", "x"), x_true, {"units": "1"}),
+        "x_reconstructed": (("y", "x"), soc["x_li"].values, {"units": "1"}),
+        "chi_reconstructed": (("y", "x"), sus["chi"].values, {"units": "1"}),
+        "particle": (("particle",), np.array(ids, dtype=int)),
+        "particle_x_true": (("particle",), np.array([truth[i] for i in ids])),
+        "particle_x_reconstructed": (("particle",), by_particle["x_li"].values),
+        "particle_x_sem": (("particle",), by_particle["x_sem"].values, {"units": "1"}),
+        "particle_x_noiseless": (("particle",), clean["x_li"].values,
+                                 {"long_name": "x from the same inversion of the noiseless field"}),
+        "particle_reason": (("particle",), by_particle["reason"].values,
+                            {"codes": by_particle["reason"].attrs["codes"]}),
+        "particle_chi": (("particle",), by_particle["chi"].values, {"units": "1"}),
+        "particle_chi_sem": (("particle",), by_particle["chi_sem"].values, {"units": "1"}),
+        "particle_pixels": (("particle",), by_particle["n_pixels"].values),
+    }
+    attrs = {"buried_particles": [i for i in ids if i in sus_cell.attrs.get("buried_particles", [])],
+             "x_map_median_error": float(np.nanmedian(err)) if np.isfinite(err).any() else float("nan"),
+             "x_map_recovered_fraction": float(np.isfinite(err).mean()) if err.size else 0.0}
+    return data, attrs

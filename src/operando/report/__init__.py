@@ -1,5 +1,18 @@
 """Figures and the self-contained HTML report of a run."""
 
-from .html import Claim, Section, figure_png, render_report, write_report
+from .html import (
+    BY_CONSTRUCTION,
+    DIFFERS,
+    NOT_APPLICABLE,
+    REPRODUCED,
+    VERDICTS,
+    Claim,
+    Section,
+    figure_png,
+    render_report,
+    verdict_summary,
+    write_report,
+)
 
-__all__ = ["Claim", "Section", "figure_png", "render_report", "write_report"]
+__all__ = ["BY_CONSTRUCTION", "DIFFERS", "NOT_APPLICABLE", "REPRODUCED", "VERDICTS", "Claim", "Section",
+           "figure_png", "render_report", "verdict_summary", "write_report"]

@@ -13,18 +13,44 @@ from pathlib import Path
 
 from ..io import atomic_write_text
 
+REPRODUCED, DIFFERS, BY_CONSTRUCTION, NOT_APPLICABLE = "reproduced", "differs", "by construction", "not applicable"
+VERDICTS = (REPRODUCED, DIFFERS, BY_CONSTRUCTION, NOT_APPLICABLE)
+
 
 @dataclass
 class Claim:
-    """One quantitative claim of a paper, with our number beside the paper's."""
+    """One quantitative claim of a paper, with our number beside the paper's and a verdict:
+
+    * ``reproduced`` — measured by simulation at the paper's conditions, with a threshold that could fail;
+    * ``differs`` — measured, and it does not meet the paper's words; ``note`` gives the reason;
+    * ``by construction`` — a property of the model or the mathematics, not counted as a reproduction;
+    * ``not applicable`` — the run's conditions are not the paper's (``note`` says which).
+    """
 
     id: str
     claim: str
     paper: str
     ours: str
-    passed: bool
+    verdict: str
     where: str = ""
     note: str = ""
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict: expected one of {VERDICTS}, got {self.verdict!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == REPRODUCED
+
+
+def verdict_summary(claims: list[Claim]) -> str:
+    """``"7 reproduced, 4 differ, 2 by construction"`` (not-applicable claims named only if any)."""
+    n = {v: sum(c.verdict == v for c in claims) for v in VERDICTS}
+    parts = [f"{n[REPRODUCED]} reproduced", f"{n[DIFFERS]} differ", f"{n[BY_CONSTRUCTION]} by construction"]
+    if n[NOT_APPLICABLE]:
+        parts.append(f"{n[NOT_APPLICABLE]} not applicable")
+    return ", ".join(parts)
 
 
 @dataclass
@@ -51,8 +77,9 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:11
 h1{font-size:1.7em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;width:100%;font-size:.92em;margin:.6em 0}
 th,td{border:1px solid #ccc;padding:.35em .5em;vertical-align:top;text-align:left}
-th{background:#f3f3f3} tr.pass td.verdict{color:#0a6b2a;font-weight:600}
-tr.fail td.verdict{color:#b00020;font-weight:600}
+th{background:#f3f3f3} tr.reproduced td.verdict{color:#0a6b2a;font-weight:600}
+tr.differs td.verdict{color:#b00020;font-weight:600} tr.construction td.verdict{color:#555}
+tr.na td.verdict{color:#888} .warn{padding:.5em 1em;background:#fff6e5;border:1px solid #f0c36d;border-radius:6px}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444} .meta{color:#555;font-size:.9em}
 .summary{padding:.6em 1em;border-radius:6px;background:#f5f8ff;border:1px solid #cfdcf7}
@@ -73,28 +100,41 @@ def _table(rows: list[dict]) -> str:
 def _claims_table(claims: list[Claim]) -> str:
     head = "<tr><th>#</th><th>claim</th><th>paper</th><th>operando</th><th>verdict</th><th>note</th></tr>"
     rows = []
+    css = {REPRODUCED: "reproduced", DIFFERS: "differs", BY_CONSTRUCTION: "construction", NOT_APPLICABLE: "na"}
     for c in claims:
-        cls = "pass" if c.passed else "fail"
         rows.append(
-            f'<tr class="{cls}" id="claim-{html.escape(c.id)}"><td>{html.escape(c.id)}</td>'
+            f'<tr class="{css[c.verdict]}" id="claim-{html.escape(c.id)}"><td>{html.escape(c.id)}</td>'
             f"<td>{html.escape(c.claim)}<br><span class=meta>{html.escape(c.where)}</span></td>"
             f"<td>{html.escape(c.paper)}</td><td>{html.escape(c.ours)}</td>"
-            f'<td class="verdict">{"pass" if c.passed else "FAIL"}</td><td>{html.escape(c.note)}</td></tr>'
+            f'<td class="verdict">{c.verdict}</td><td>{html.escape(c.note)}</td></tr>'
         )
     return f'<table class="claims"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def render_report(title: str, meta: dict, claims: list[Claim], sections: list[Section]) -> str:
-    n_pass = sum(c.passed for c in claims)
+def render_report(title: str, meta: dict, claims: list[Claim], sections: list[Section],
+                  warnings: list[str] = (), intro: Section | None = None, claims_source: str = "") -> str:
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         "<p class=meta>" + " · ".join(f"{html.escape(k)}: {html.escape(str(v))}" for k, v in meta.items()) + "</p>",
-        f'<p class="summary" id="summary">{n_pass} of {len(claims)} claims reproduced.</p>',
-        "<h2>Paper claims</h2>",
-        _claims_table(claims),
     ]
+    if warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+        parts.append(f'<div class="warn" id="warnings"><b>Warnings</b><ul>{items}</ul></div>')
+    if intro is not None:
+        parts.append(f'<h2 id="simulated">{html.escape(intro.title)}</h2>')
+        if intro.text:
+            parts.append(f"<p>{html.escape(intro.text)}</p>")
+        if intro.table is not None:
+            parts.append(_table(intro.table))
+    if claims:
+        parts += [
+            f'<p class="summary" id="summary">Claims of {html.escape(claims_source or "the paper")}: '
+            f"{verdict_summary(claims)}.</p>",
+            "<h2>Paper claims</h2>",
+            _claims_table(claims),
+        ]
     for i, s in enumerate(sections):
         parts.append(f'<h2 id="section-{i}">{html.escape(s.title)}</h2>')
         if s.text:
@@ -111,6 +151,6 @@ def render_report(title: str, meta: dict, claims: list[Claim], sections: list[Se
     return "\n".join(parts)
 
 
-def write_report(path, title: str, meta: dict, claims: list[Claim], sections: list[Section]) -> Path:
-    """Write the report atomically and return its path."""
-    return atomic_write_text(path, render_report(title, meta, claims, sections))
+def write_report(path, title: str, meta: dict, claims: list[Claim], sections: list[Section], **kw) -> Path:
+    """Write the report atomically and return its path (``kw`` as in :func:`render_report`)."""
+    return atomic_write_text(path, render_report(title, meta, claims, sections, **kw))
