@@ -68,7 +68,6 @@ CASES = {
     "cell.nz": (2, _ds("cell_pristine", "labels")),
     "cell.dendrite": (False, lambda r: int(Cell.from_dataset(r.datasets["cell_dendrite"]).mask("dendrite").sum())),
     "cell.buried": (False, lambda r: Cell.from_dataset(r.datasets["cell_pristine"]).attrs.get("buried_particles")),
-    "cell.electrolyte": ("LLZO", _ds("charge_5C", "cell_voltage")),
     "charge": ([{"name": "5C", "current_density": "2 mA/cm^2", "duration": "30 s"},
                 {"name": "25C", "current_density": "23.5 mA/cm^2", "duration": "0.5 s", "dendrite": True}],
                _ds("charge_5C", attr="nominal_current_density")),
@@ -120,3 +119,14 @@ def test_claims_at_other_conditions_are_not_applicable_unless_asked(base, tmp_pa
     assert verdict["M4"].verdict == "by construction"
     asked = {c.id: c for c in _variant(base, tmp_path, {"claims": "always"}).claims}
     assert asked["M2"].verdict in ("reproduced", "differs") and "not the paper's" in asked["M2"].note
+
+
+def test_electrolyte_is_used_and_a_current_it_cannot_carry_names_the_limiting_phase(base, tmp_path):
+    # tetragonal LLZO (1e-6 S/cm, Pollok et al. 2025 Table 1) cannot carry 4.70 mA/cm² across 8 µm
+    from operando.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        _variant(base, tmp_path, {"cell.electrolyte": "LLZO"})
+    msg = str(err.value)
+    assert "'5C'" in msg and "4.7 mA/cm²" in msg
+    assert "limiting phase is ionic conduction in the separator" in msg

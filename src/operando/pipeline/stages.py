@@ -56,34 +56,66 @@ def cell_for_step(cfg, cells: dict, step) -> Cell:
 
 def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
     """Galvanostatic charge of ``cell`` at the step's nominal current density from the pristine state.
-    A step that stops at the voltage cut-off within its first time step cannot carry its current:
-    it is reported with the phase that takes most of the voltage."""
-    protocol = Galvanostatic(current_density=step.nominal_current_density, duration=step.duration,
-                             save_every=step.duration / 4)
-    ds = charge(cell, protocol, checkpoint=checkpoint, progress=progress)
+
+    A step that cannot carry its current — the solver finds no state at t = 0, or the cell reaches
+    the voltage cut-off in its first time step — is reported with the part of the cell that would take
+    the most voltage (:func:`ohmic_drops`): an error in the first case, a warning in the second."""
+    from ..errors import ConvergenceError, InputError
+
+    j = step.nominal_current_density
+    protocol = Galvanostatic(current_density=j, duration=step.duration, save_every=step.duration / 4)
+    try:
+        ds = charge(cell, protocol, checkpoint=checkpoint, progress=progress)
+    except ConvergenceError as exc:
+        if "at t = 0 s" not in str(exc):
+            raise
+        raise InputError(f"charge step {step.name!r}: {j / 10:.3g} mA/cm² cannot be carried by this cell: the "
+                         f"solver finds no state at t = 0 ({exc}); {_limiting(cell, j)}") from None
     ds.attrs["step_name"] = step.name
     t_end = float(ds["t"].values[-1]) if ds.sizes["t"] else 0.0
     if ds.attrs.get("termination") == "v_max" and t_end <= 1e-3 * step.duration:
-        msg = (f"charge step {step.name!r}: {step.nominal_current_density / 10:.3g} mA/cm² cannot be carried: the "
-               f"cell reached the {protocol.v_max} V cut-off at t = {t_end:.3g} s, in its first time step; "
-               f"{limiting_phase(ds)}")
-        ds.attrs["warning"] = msg  # the run warns on the console and in the report, cached or not
+        # the run warns on the console and in the report, cached or not
+        ds.attrs["warning"] = (f"charge step {step.name!r}: {j / 10:.3g} mA/cm² cannot be carried: the cell "
+                               f"reached the {protocol.v_max} V cut-off at t = {t_end:.3g} s, in its first time "
+                               f"step; {_limiting(cell, j)}")
     return ds
 
 
-def limiting_phase(ds: xr.Dataset) -> str:
-    """Which part of the cell takes most of the voltage in the last saved state: the ionic drop
-    across the electrolyte, the electronic drop across the electrodes, or the interfaces."""
-    st = final_state(ds)
-    phi_i, phi_e = st["phi_i"].values, st["phi_e"].values
-    drops = {"ionic conduction in the electrolyte": float(np.nanmax(phi_i) - np.nanmin(phi_i))
-             if np.isfinite(phi_i).any() else 0.0,
-             "electronic conduction in the electrodes": float(np.nanmax(phi_e) - np.nanmin(phi_e))
-             if np.isfinite(phi_e).any() else 0.0}
-    V = float(st["cell_voltage"])
+def ohmic_drops(cell: Cell, current_density: float) -> dict[str, float]:
+    """Voltage (V) that ``current_density`` (A/m²) would take across each conductor of the cell in
+    series, from steady conduction on its voxels: ions through the separator, ions through the
+    composite electrode's garnet, electrons through its LixCoO2 network (at the pristine x)."""
+    from .. import materials
+    from ..electrochem import steady_conductivity
+
+    g = cell.grid
+    garnet = cell.mask(["llzo", "llzo_gb"])
+    lco = cell.mask("lco")
+    electrodes = lco | cell.mask(["li_metal", "dendrite", "collector"])
+    sep = ~electrodes.any(axis=(0, 1))  # columns between the Li metal and the first particle
+    comp = lco.any(axis=(0, 1))
+    sigma_i = np.nan_to_num(np.asarray(cell.property_map("ionic_conductivity"), dtype=float))
+    sigma_e = np.where(lco, float(materials.lixcoo2.electronic_conductivity(cell.x_init)), 0.0)
+    out = {}
+    for name, cols, mask, sigma in (("ionic conduction in the separator", sep, garnet, sigma_i),
+                                    ("ionic conduction in the composite electrode", comp, garnet, sigma_i),
+                                    ("electronic conduction in the LixCoO2 network", comp, lco, sigma_e)):
+        if not cols.any():
+            continue
+        idx = np.nonzero(cols)[0]
+        sl = np.s_[..., idx[0]:idx[-1] + 1]
+        eff = steady_conductivity(mask[sl], axis="x", conductivity=sigma[sl],
+                                  spacing=g.spacing).effective_conductivity
+        out[name] = current_density * len(idx) * g.dx / eff if eff > 0 else np.inf
+    return out
+
+
+def _limiting(cell: Cell, current_density: float) -> str:
+    drops = ohmic_drops(cell, current_density)
     name = max(drops, key=drops.get)
-    return (f"the largest drop is {name} ({drops[name]:.3g} V of the {V:.3g} V; choose a more conductive "
-            "material or a lower current density)")
+    listed = ", ".join(f"{k} {v:.3g} V" for k, v in drops.items())
+    return (f"the limiting phase is {name} ({listed} at this current; the cut-off allows ~1.3 V above open "
+            "circuit): choose a more conducting material or a lower current density")
 
 
 def final_state(ds: xr.Dataset) -> xr.Dataset:
