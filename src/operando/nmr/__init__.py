@@ -3,10 +3,12 @@ shifts, static and MAS spectra, ⁶Li tracer exchange, measured spectra and feas
 
 * :mod:`.nuclei` — γ, spin, abundance, Q; Larmor frequency, receptivity; tabulated shifts.
 * :mod:`.skin` — skin depth, foil attenuation, skin-depth signal weights on a cell.
+* :mod:`.bms` — susceptibility shifts from the microstructure (exact voxel kernels, Lorentz).
 * :mod:`.tracer` — tracer exchange (Liu et al., Nat. Mater. 2025, Eq. 1–2) and mechanism test.
 """
 
-from . import nuclei, skin, tracer
+from . import bms, nuclei, skin, tracer
+from .bms import b0_direction, bms_shift, bms_shift_tensor, chi_map, project_tensor, strip_shifts
 from .nuclei import (
     Nucleus,
     Shift,
@@ -25,6 +27,11 @@ __all__ = [
     "Nucleus",
     "Shift",
     "TracerExchange",
+    "b0_direction",
+    "bms",
+    "bms_shift",
+    "bms_shift_tensor",
+    "chi_map",
     "classify_mechanism",
     "exchange_round",
     "field_of_spectrometer",
@@ -34,6 +41,7 @@ __all__ = [
     "nuclei",
     "nucleus",
     "nucleus_names",
+    "project_tensor",
     "receptivity",
     "shift",
     "shift_names",
@@ -41,5 +49,6 @@ __all__ = [
     "skin",
     "skin_depth",
     "skin_depth_of",
+    "strip_shifts",
     "tracer",
 ]

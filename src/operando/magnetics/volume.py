@@ -1,0 +1,178 @@
+"""Field of a voxelized magnetization inside the voxel volume itself (at every voxel centre).
+
+The forward module evaluates fields on planes above the sample; NMR needs the field where the
+nuclei are — inside the magnetized material. Each voxel is the same uniformly magnetized cuboid,
+and the field of cuboid V at a point r, inside or outside V, is ``H_a = (1/4π) Σ_b ∂a∂b W M_b``
+with ``W = ∫_V dV'/|r - r'|`` (B = μ0 (H + M) inside V, μ0 H outside). The corner antiderivatives
+of :mod:`.kernels` give ``∂a∂b W`` at any displacement, inside included; here they are evaluated on
+the 3-D lattice of voxel-centre offsets, embedded by parity, and the sum over source voxels is a
+zero-padded 3-D FFT convolution (no periodic images), exact to rounding for any voxelized M.
+
+``K_zz`` follows from Laplace's equation ``∇²W = -4π`` inside V (0 outside): ``K_zz = -(K_xx +
+K_yy) - 4π`` at zero offset, ``-(K_xx + K_yy)`` elsewhere, so the self term is the cuboid's own
+demagnetizing tensor (trace 1).
+
+**Lorentz correction.** A nucleus inside a continuous magnetized medium does not see the
+macroscopic B: the medium within a small sphere around it is discrete, and its averaged field
+``(2/3) μ0 M`` must be removed: ``B_loc = μ0 (H + M/3)``. For a uniformly magnetized sphere
+(``H = -M/3``) the local field equals the applied one.
+
+For a linear medium with ``|χ| ≪ 1`` (``M = χ B0/μ0``), the relative change of the field along
+the applied direction b is ``δ(r) = bᵀ σ(r) b`` with the shift tensor
+``σ_ab(r) = (1/4π) Σ_r' K_ab(r - r') χ(r') + δ_ab χ(r)/3`` (Lorentz-corrected) — the bulk
+magnetic susceptibility (BMS) shift of NMR. Its trace vanishes wherever χ is uniform around r, so
+magic-angle spinning averages it away.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.fft as sfft
+from scipy.constants import mu_0
+
+from .._checks import as_float_array, unit_vector
+from ..errors import InputError
+from ..grid import Grid
+from .fourier import padded_shape
+from .kernels import corner_functions, embed_with_parity
+
+__all__ = ["TENSOR_COMPONENTS", "field_in_volume", "field_shift_in_volume", "shift_tensor_in_volume"]
+
+#: Order of the symmetric tensor components returned by :func:`shift_tensor_in_volume`.
+TENSOR_COMPONENTS = ("xx", "yy", "zz", "xy", "xz", "yz")
+_AXIS = {"x": 0, "y": 1, "z": 2}
+
+
+def _parity(component: str) -> tuple[int, int, int]:
+    """Sign of ∂a∂b W under z → -z, y → -y, x → -x."""
+    return tuple(-1 if component.count(ax) % 2 else 1 for ax in "zyx")
+
+
+@lru_cache(maxsize=1)  # reused across directions and tensor components of one geometry
+def _octant(spacing, shape) -> dict[str, np.ndarray]:
+    """``∂a∂b W`` (dimensionless) at voxel-centre offsets (k dz, j dy, i dx), k, j, i >= 0."""
+    dz, dy, dx = spacing
+    nz, ny, nx = shape
+    scale = max(spacing)
+    u = ((np.arange(nx + 1) - 0.5) * dx / scale)[None, None, :]
+    v = ((np.arange(ny + 1) - 0.5) * dy / scale)[None, :, None]
+    w = ((np.arange(nz + 1) - 0.5) * dz / scale)[:, None, None]
+    corners = corner_functions("magnetization", u, v, w)  # xx, yy, xy, xz, yz
+    k = np.diff(np.diff(np.diff(corners, axis=-1), axis=-2), axis=-3)
+    out = dict(zip(("xx", "yy", "xy", "xz", "yz"), k, strict=True))
+    zz = -(out["xx"] + out["yy"])
+    zz[0, 0, 0] -= 4 * np.pi
+    out["zz"] = zz
+    return out
+
+
+def _padded(grid: Grid) -> tuple[int, int, int]:
+    py, px = padded_shape(grid.ny, grid.nx, pad=2)
+    return (sfft.next_fast_len(2 * grid.nz), py, px)
+
+
+def _kernel_spectrum(octant, weights: dict[str, float], shape) -> np.ndarray:
+    """rfftn of Σ_c w_c K_c over the whole padded lattice (each K_c embedded with its parity).
+
+    Components of equal parity are summed before embedding (the three diagonal ones share one).
+    """
+    nz = next(iter(octant.values())).shape[0]
+    pz, py, px = shape
+    by_parity: dict[tuple[int, int, int], np.ndarray] = {}
+    for comp, wgt in weights.items():
+        if wgt != 0:
+            key = _parity(comp)
+            by_parity[key] = by_parity.get(key, 0.0) + wgt * octant[comp]
+    full = np.zeros(shape)
+    plane = np.zeros((nz, py, px))
+    for (sz, sy, sx), quadrant in by_parity.items():
+        embed_with_parity(quadrant, (sy, sx), (py, px), out=plane)
+        full[:nz] += plane
+        if nz > 1:
+            full[pz - nz + 1 :] += sz * plane[:0:-1]
+    return sfft.rfftn(full, workers=-1)
+
+
+def _source_spectrum(source, shape) -> np.ndarray:
+    """rfftn of ``source`` zero-padded to ``shape``, axis by axis so that zero rows are skipped."""
+    pz, py, px = shape
+    s = sfft.rfft(source, n=px, axis=2, workers=-1)
+    s = sfft.fft(s, n=py, axis=1, workers=-1)
+    return sfft.fft(s, n=pz, axis=0, workers=-1)
+
+
+def _convolve(spectrum, source_spectrum, grid: Grid, shape) -> np.ndarray:
+    """Inverse of the product, keeping only the grid's corner (cropped after each axis)."""
+    prod = spectrum * source_spectrum
+    prod = sfft.ifft(prod, axis=0, workers=-1, overwrite_x=True)[: grid.nz]
+    prod = sfft.ifft(prod, axis=1, workers=-1, overwrite_x=True)[:, : grid.ny]
+    out = sfft.irfft(prod, n=shape[2], axis=2, workers=-1)[..., : grid.nx]
+    return out / (4 * np.pi)
+
+
+def _check(grid, name, value, vector=False):
+    if not isinstance(grid, Grid):
+        raise InputError(f"grid: expected an operando.Grid, got {type(grid).__name__}")
+    want = (3, *grid.shape) if vector else grid.shape
+    arr = as_float_array(name, value)
+    if arr.shape != want:
+        raise InputError(f"{name}: expected shape {want} to match the grid, got {arr.shape}")
+    return arr
+
+
+def field_in_volume(M, grid: Grid, *, lorentz: bool = False) -> np.ndarray:
+    """Field B (T) of magnetization ``M`` (3, nz, ny, nx, A/m) at every voxel centre, (3, nz, ny, nx).
+
+    ``lorentz=False``: the macroscopic ``B = μ0 (H + M)``; ``lorentz=True``: the local field at a
+    nucleus, ``μ0 (H + M/3)`` (Lorentz-sphere correction).
+    """
+    M = _check(grid, "M", M, vector=True)
+    shape = _padded(grid)
+    octant = _octant(tuple(grid.spacing), tuple(grid.shape))
+    sources = [_source_spectrum(M[c], shape) for c in range(3)]
+    H = np.zeros((3, *grid.shape))
+    for comp in TENSOR_COMPONENTS:
+        a, b = (_AXIS[ch] for ch in comp)
+        spec = _kernel_spectrum(octant, {comp: 1.0}, shape)
+        H[a] += _convolve(spec, sources[b], grid, shape)
+        if a != b:
+            H[b] += _convolve(spec, sources[a], grid, shape)
+    return mu_0 * (H + (M / 3.0 if lorentz else M))
+
+
+def field_shift_in_volume(chi, grid: Grid, direction=(0.0, 0.0, 1.0), *, lorentz: bool = True) -> np.ndarray:
+    """Relative change of the field along the applied direction inside a linear medium, (nz, ny, nx).
+
+    ``chi``: SI volume susceptibility per voxel (|χ| ≪ 1, first order); ``direction``: the
+    applied field's direction (x, y, z) in the grid's frame. Returns ``bᵀ σ b`` (dimensionless;
+    × 1e6 for ppm); ``lorentz=False`` gives the macroscopic field instead of the local one.
+    """
+    chi = _check(grid, "chi", chi)
+    b = unit_vector("direction", direction)
+    bx, by, bz = b
+    weights = {"xx": bx * bx, "yy": by * by, "zz": bz * bz, "xy": 2 * bx * by, "xz": 2 * bx * bz,
+               "yz": 2 * by * bz}
+    shape = _padded(grid)
+    spec = _kernel_spectrum(_octant(tuple(grid.spacing), tuple(grid.shape)), weights, shape)
+    out = _convolve(spec, _source_spectrum(chi, shape), grid, shape)
+    return out + chi * (1.0 / 3.0 if lorentz else 1.0)
+
+
+def shift_tensor_in_volume(chi, grid: Grid, *, lorentz: bool = True) -> np.ndarray:
+    """Shift tensor σ of every voxel, (6, nz, ny, nx) in the order of :data:`TENSOR_COMPONENTS`.
+
+    ``δ = bᵀ σ b`` for any applied direction b (see :func:`field_shift_in_volume`).
+    """
+    chi = _check(grid, "chi", chi)
+    shape = _padded(grid)
+    octant = _octant(tuple(grid.spacing), tuple(grid.shape))
+    source = _source_spectrum(chi, shape)
+    out = np.empty((6, *grid.shape))
+    diag = chi * (1.0 / 3.0 if lorentz else 1.0)
+    for i, comp in enumerate(TENSOR_COMPONENTS):
+        out[i] = _convolve(_kernel_spectrum(octant, {comp: 1.0}, shape), source, grid, shape)
+        if comp[0] == comp[1]:
+            out[i] += diag
+    return out
