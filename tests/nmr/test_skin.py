@@ -64,3 +64,50 @@ def test_depth_below_surface_anisotropic():
     # voxel centre k steps inside an x face: depth (k - 1/2) dx
     assert dd[10, 10, 10:14] == pytest.approx((np.arange(4) + 0.5) * 0.25e-6)
     assert np.all(dd[~big] == 0)
+
+
+def slab_cell(nx, dx, lo, hi, label=1):
+    from operando.cell.cell import Cell
+    from operando.grid import Grid
+
+    labels = np.full((1, 1, nx), 2, np.int8)  # LLZO around
+    labels[..., lo:hi] = label  # Li metal
+    return Cell(Grid((1, 1, nx), (1e-6, 1e-6, dx)), labels)
+
+
+@pytest.mark.parametrize("flip", [1e-3, np.pi / 2])
+def test_thick_metal_counts_by_area_times_skin_depth(flip):
+    from scipy.integrate import quad
+
+    delta = nmr.skin_depth_of("Li", "7Li", spectrometer=600e6)
+    dx = delta / 40
+    cell = slab_cell(1400, dx, 100, 1300)  # 1200 voxels = 30 delta thick: two faces
+    w = skin.signal_weights(cell, "7Li", spectrometer=600e6, flip_angle=flip, open_edges=False)
+
+    def weight(s, part):
+        b = np.exp(-(1 + 1j) * s / delta)
+        v = np.sin(flip * abs(b)) / np.sin(flip) * b * b / abs(b)
+        return v.real if part == 0 else v.imag
+
+    exact = sum(1j**p * quad(weight, 0, 40 * delta, args=(p,), limit=200)[0] for p in (0, 1))
+    per_area = w[cell.mask("li_metal")].sum() * dx / 2  # per face
+    assert per_area == pytest.approx(exact, rel=2e-3)
+    if flip < 0.01:  # small flip: delta / (2 (1 + i)), |.| = delta / (2 sqrt 2)
+        assert abs(per_area) == pytest.approx(delta / (2 * np.sqrt(2)), rel=2e-3)
+    assert np.all(w[~cell.mask("li_metal")] == 1)
+
+
+def test_thin_deposit_counts_by_volume_and_frequency_matters():
+    delta = nmr.skin_depth_of("Li", "7Li", spectrometer=600e6)
+    cell = slab_cell(200, 20e-9, 90, 110)  # 400 nm film, delta ~ 10 um
+    w = skin.signal_weights(cell, "7Li", spectrometer=600e6, open_edges=False)
+    assert np.abs(w[cell.mask("li_metal")]).min() > 0.95
+    thick = slab_cell(400, delta / 10, 50, 350)
+    w7 = skin.signal_weights(thick, "7Li", spectrometer=600e6, open_edges=False)
+    w6 = skin.signal_weights(thick, "6Li", spectrometer=600e6, open_edges=False)
+    m = thick.mask("li_metal")
+    assert abs(w6[m].sum()) > 1.4 * abs(w7[m].sum())  # deeper 6Li skin: more metal seen
+    w_flip = skin.signal_weights(thick, "7Li", spectrometer=600e6, flip_angle=0.2, open_edges=False)
+    assert not np.allclose(w_flip[m], w7[m])
+    with pytest.raises(InputError, match="flip_angle"):
+        skin.signal_weights(thick, "7Li", spectrometer=600e6, flip_angle=0.0)

@@ -121,17 +121,18 @@ def b1_factor(depth, delta):
     return np.exp(-(1 + 1j) * s / d)
 
 
-def depth_below_surface(mask, spacing) -> np.ndarray:
+def depth_below_surface(mask, spacing, *, open_edges: bool = True) -> np.ndarray:
     """Depth (m) of each voxel centre of ``mask`` below the nearest face of the masked region.
 
     Distance transform on anisotropic voxels (``spacing`` (dz, dy, dx)); outside the array counts
-    as outside the region (the RF reaches the sample from every side). The boundary lies where
+    as outside the region (the RF reaches the sample from every side); ``open_edges=False``
+    continues the region beyond the array instead (a cut out of a larger part). The boundary lies where
     the line to the nearest outside voxel centre enters that voxel: for a face normal to an axis
     this is half a voxel from the last inside centre. 0 outside ``mask``.
     """
     mask = np.asarray(mask, dtype=bool)
     sp = np.asarray(spacing, dtype=float)
-    padded = np.pad(mask, 1, constant_values=False)
+    padded = np.pad(mask, 1, constant_values=False) if open_edges else np.pad(mask, 1, mode="edge")
     dist, idx = ndimage.distance_transform_edt(padded, sampling=sp, return_indices=True)
     steps = np.abs(idx - np.indices(padded.shape))  # voxel steps to the nearest outside centre
     kmax = np.maximum(steps.max(axis=0), 1)
@@ -151,14 +152,16 @@ def conductor_mask(cell) -> dict[str, np.ndarray]:
     return out
 
 
-def signal_weights(cell, nucleus_name, field=None, *, spectrometer=None, flip_angle=np.pi / 2):
+def signal_weights(cell, nucleus_name, field=None, *, spectrometer=None, flip_angle=np.pi / 2,
+                   open_edges: bool = True):
     """Complex signal weight of every voxel of ``cell`` (nz, ny, nx) for ``nucleus_name``.
 
     1 outside conductors; inside, the excitation ``sin(θ0 |b|)/sin(θ0)`` with the RF factor
     ``b = exp(-(1+i)s/δ)`` of the metal's own skin depth at the Larmor frequency, times the
     reception ``b`` (reciprocity), s the depth below the conductor's surface. All conductors
     together shield (a Li electrode on an Au collector is one conductor), each with its own δ.
-    ``flip_angle`` θ0 (rad, in (0, π)) is the nominal flip at the surface.
+    ``flip_angle`` θ0 (rad, in (0, π)) is the nominal flip at the surface; ``open_edges``: whether
+    conductors end at the array's faces (see :func:`depth_below_surface`).
     """
     theta0 = check_range("flip_angle", flip_angle, 0, np.pi, inclusive=(False, False), unit="rad")
     f = larmor_frequency(nucleus_name, field, spectrometer=spectrometer)
@@ -166,7 +169,8 @@ def signal_weights(cell, nucleus_name, field=None, *, spectrometer=None, flip_an
     weights = np.ones(cell.grid.shape, dtype=complex)
     if not masks:
         return weights
-    depth = depth_below_surface(np.logical_or.reduce(list(masks.values())), cell.grid.spacing)
+    depth = depth_below_surface(np.logical_or.reduce(list(masks.values())), cell.grid.spacing,
+                                open_edges=open_edges)
     for name, m in masks.items():
         b = b1_factor(depth[m], skin_depth_of(name, None, frequency=f))
         amp = np.abs(b)
