@@ -4,11 +4,14 @@ shifts, static and MAS spectra, ⁶Li tracer exchange, measured spectra and feas
 * :mod:`.nuclei` — γ, spin, abundance, Q; Larmor frequency, receptivity; tabulated shifts.
 * :mod:`.skin` — skin depth, foil attenuation, skin-depth signal weights on a cell.
 * :mod:`.bms` — susceptibility shifts from the microstructure (exact voxel kernels, Lorentz).
+* :mod:`.mas` — spinning sidebands of shift tensors; spinning-rate planner.
+* :mod:`.spectra` — static and MAS spectra of a cell.
 * :mod:`.tracer` — tracer exchange (Liu et al., Nat. Mater. 2025, Eq. 1–2) and mechanism test.
 """
 
-from . import bms, nuclei, skin, tracer
+from . import bms, mas, nuclei, skin, spectra, tracer
 from .bms import b0_direction, bms_shift, bms_shift_tensor, chi_map, project_tensor, strip_shifts
+from .mas import clear_spinning_rates, powder_axes, sideband_clearance, sideband_intensities, tensor_from_principal
 from .nuclei import (
     Nucleus,
     Shift,
@@ -21,6 +24,7 @@ from .nuclei import (
     shift_names,
 )
 from .skin import foil_attenuation, metal, signal_weights, skin_depth, skin_depth_of
+from .spectra import cell_spectrum, ppm_axis, spin_density
 from .tracer import TracerExchange, classify_mechanism, exchange_round
 
 __all__ = [
@@ -31,24 +35,34 @@ __all__ = [
     "bms",
     "bms_shift",
     "bms_shift_tensor",
+    "cell_spectrum",
     "chi_map",
     "classify_mechanism",
+    "clear_spinning_rates",
     "exchange_round",
     "field_of_spectrometer",
     "foil_attenuation",
     "larmor_frequency",
+    "mas",
     "metal",
     "nuclei",
     "nucleus",
     "nucleus_names",
+    "powder_axes",
+    "ppm_axis",
     "project_tensor",
     "receptivity",
     "shift",
     "shift_names",
+    "sideband_clearance",
+    "sideband_intensities",
     "signal_weights",
     "skin",
     "skin_depth",
     "skin_depth_of",
+    "spectra",
+    "spin_density",
     "strip_shifts",
+    "tensor_from_principal",
     "tracer",
 ]
