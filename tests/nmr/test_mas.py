@@ -27,7 +27,7 @@ def test_sideband_planner_liu2025():
 def test_isotropic_tensor_has_no_sidebands_and_intensities_sum_to_one():
     t = np.stack([mas.tensor_from_principal(5.0, 0.0, 0.0), mas.tensor_from_principal(0.0, 80.0, 0.3)], 1)
     k, inten = nmr.sideband_intensities(t, 300e6, 5e3, mas.powder_axes(200), n_steps=64)
-    np.testing.assert_allclose(inten.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(inten.sum(axis=1), 1.0, rtol=1e-6)
     assert inten[0, k == 0] == pytest.approx(1.0)
     assert inten[1, k == 0] < 0.9 and inten[1, k != 0].sum() > 0.1
     # faster spinning: fewer sidebands

@@ -146,8 +146,12 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
             hist = _histogram(iso + bms.project_tensor(t, b), w, axis)
         else:
             k, inten = mas.sideband_intensities(t, nu0, rate, axes)
-            pos = iso + t[:3].mean(axis=0)[:, None] + k[None, :] * rate / nu0 * 1e6
-            hist = _histogram(pos.ravel(), (w[:, None] * inten).ravel(), axis)
+            centre = iso + t[:3].mean(axis=0)
+            if np.ptp(centre) < 1e-3 * (axis[1] - axis[0]):  # traceless BMS: one centre per phase
+                pos, lines = centre.mean() + k * rate / nu0 * 1e6, w @ inten
+            else:
+                pos, lines = centre[:, None] + k * rate / nu0 * 1e6, w[:, None] * inten
+            hist = _histogram(np.ravel(pos), np.ravel(lines), axis)
         spec = _broaden(hist, axis, fwhm)
         data[f"spectrum_{phase}"] = ("ppm", spec)
         total += spec
