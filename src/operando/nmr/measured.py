@@ -186,7 +186,7 @@ def fit_peaks(spectrum, centres, *, shape: str = "lorentzian", fwhm: float = 2.0
         lo += [x.min(), *([step / 4] * nw), -np.inf]
         hi += [x.max(), *([np.ptp(x)] * nw), np.inf]
     if baseline:
-        guess, lo, hi = guess + [float(np.median(y))], lo + [-np.inf], hi + [np.inf]
+        guess, lo, hi = [*guess, float(np.median(y))], [*lo, -np.inf], [*hi, np.inf]
     try:
         p, cov = curve_fit(model, x, y, p0=guess, bounds=(lo, hi), maxfev=20000)
     except RuntimeError as exc:
@@ -209,5 +209,6 @@ def isotope_fraction(area_6li, area_7li, *, calibration: float = CALIBRATION_6LI
         raise InputError("area_6li, area_7li: areas must be >= 0 and not both 0")
     total = c * a6 + a7
     x6 = c * a6 / total
-    err = np.sqrt((c * a7 / total**2 * np.asarray(area_6li_err)) ** 2 + (c * a6 / total**2 * np.asarray(area_7li_err)) ** 2)
+    d6, d7 = c * a7 / total**2, c * a6 / total**2  # ∂x6/∂A6, -∂x6/∂A7
+    err = np.hypot(d6 * np.asarray(area_6li_err), d7 * np.asarray(area_7li_err))
     return x6, err
