@@ -9,7 +9,7 @@ shifts, static and MAS spectra, ⁶Li tracer exchange, measured spectra and feas
 * :mod:`.tracer` — tracer exchange (Liu et al., Nat. Mater. 2025, Eq. 1–2) and mechanism test.
 """
 
-from . import bms, mas, measured, nuclei, skin, spectra, tracer
+from . import bms, feasibility, mas, measured, nuclei, skin, spectra, tracer
 from .bms import b0_direction, bms_shift, bms_shift_tensor, chi_map, project_tensor, strip_shifts
 from .mas import clear_spinning_rates, powder_axes, sideband_clearance, sideband_intensities, tensor_from_principal
 from .nuclei import (
@@ -40,6 +40,7 @@ __all__ = [
     "classify_mechanism",
     "clear_spinning_rates",
     "exchange_round",
+    "feasibility",
     "field_of_spectrometer",
     "foil_attenuation",
     "larmor_frequency",
