@@ -7,6 +7,7 @@ with ``W = ∫_V dV'/|r - r'|`` (B = μ0 (H + M) inside V, μ0 H outside). The c
 of :mod:`.kernels` give ``∂a∂b W`` at any displacement, inside included; here they are evaluated on
 the 3-D lattice of voxel-centre offsets, embedded by parity, and the sum over source voxels is a
 zero-padded 3-D FFT convolution (no periodic images), exact to rounding for any voxelized M.
+The kernels' parities make their spectra real, obtained by DCT-I/DST-I of one octant.
 
 ``K_zz`` follows from Laplace's equation ``∇²W = -4π`` inside V (0 outside): ``K_zz = -(K_xx +
 K_yy) - 4π`` at zero offset, ``-(K_xx + K_yy)`` elsewhere, so the self term is the cuboid's own
@@ -35,8 +36,7 @@ from scipy.constants import mu_0
 from .._checks import as_float_array, unit_vector
 from ..errors import InputError
 from ..grid import Grid
-from .fourier import padded_shape
-from .kernels import corner_functions, embed_with_parity
+from .kernels import corner_functions
 
 __all__ = ["TENSOR_COMPONENTS", "field_in_volume", "field_shift_in_volume", "shift_tensor_in_volume"]
 
@@ -69,30 +69,61 @@ def _octant(spacing, shape) -> dict[str, np.ndarray]:
 
 
 def _padded(grid: Grid) -> tuple[int, int, int]:
-    py, px = padded_shape(grid.ny, grid.nx, pad=2)
-    return (sfft.next_fast_len(2 * grid.nz), py, px)
+    """Even FFT sizes at least twice the grid (linear, not periodic, convolution)."""
+    return tuple(2 * sfft.next_fast_len(n) for n in grid.shape)
+
+
+def _half_transform(block: np.ndarray, axis: int, even: bool, half: int) -> np.ndarray:
+    """FFT (length 2·half) of the parity extension of ``block`` along ``axis``, for m = 0..half.
+
+    Even: a DCT-I of the block zero-padded to half + 1 points. Odd: a DST-I of its entries 1..,
+    times -i, with zeros at m = 0 and m = half (the factor -i is applied by the caller).
+    """
+    n = block.shape[axis]
+    if even:
+        pad = [(0, 0)] * block.ndim
+        pad[axis] = (0, half + 1 - n)
+        return sfft.dct(np.pad(block, pad), type=1, axis=axis)
+    inner = np.take(block, np.arange(1, n), axis=axis)
+    shape = list(block.shape)
+    shape[axis] = half + 1
+    out = np.zeros(shape)
+    if half > 1:
+        pad = [(0, 0)] * block.ndim
+        pad[axis] = (0, half - 1 - inner.shape[axis])
+        idx = [slice(None)] * block.ndim
+        idx[axis] = slice(1, half)
+        out[tuple(idx)] = sfft.dst(np.pad(inner, pad), type=1, axis=axis)
+    return out
 
 
 def _kernel_spectrum(octant, weights: dict[str, float], shape) -> np.ndarray:
-    """rfftn of Σ_c w_c K_c over the whole padded lattice (each K_c embedded with its parity).
+    """Spectrum of Σ_c w_c K_c over the padded lattice, in the layout of ``rfftn`` (real-valued).
 
-    Components of equal parity are summed before embedding (the three diagonal ones share one).
+    Each component is even or odd along each axis, so its FFT is a DCT-I or DST-I of the octant
+    (an eighth of the points of the padded array); every off-diagonal component is odd along two
+    axes, so its (-i)² makes all spectra real. The negative frequencies along z and y follow by
+    parity.
     """
-    nz = next(iter(octant.values())).shape[0]
     pz, py, px = shape
-    by_parity: dict[tuple[int, int, int], np.ndarray] = {}
+    hz, hy, hx = pz // 2, py // 2, px // 2
+    groups: dict[tuple[int, int, int], np.ndarray] = {}  # the transform is linear: sum by parity first
     for comp, wgt in weights.items():
         if wgt != 0:
+            sign = -1.0 if comp[0] != comp[1] else 1.0  # (-i)² of the two odd axes
             key = _parity(comp)
-            by_parity[key] = by_parity.get(key, 0.0) + wgt * octant[comp]
-    full = np.zeros(shape)
-    plane = np.zeros((nz, py, px))
-    for (sz, sy, sx), quadrant in by_parity.items():
-        embed_with_parity(quadrant, (sy, sx), (py, px), out=plane)
-        full[:nz] += plane
-        if nz > 1:
-            full[pz - nz + 1 :] += sz * plane[:0:-1]
-    return sfft.rfftn(full, workers=-1)
+            groups[key] = groups.get(key, 0.0) + (sign * wgt) * octant[comp]
+    total = np.zeros((pz, py, hx + 1))
+    for (sz, sy, sx), block in groups.items():
+        half = block
+        for axis, h, par in ((2, hx, sx), (1, hy, sy), (0, hz, sz)):
+            half = _half_transform(half, axis, par > 0, h)
+        # m = 0..h from the transforms, m = p - m' (m' = 1..h-1) by parity along z and y
+        total[: hz + 1, : hy + 1] += half
+        total[hz + 1 :, : hy + 1] += sz * half[hz - 1 : 0 : -1]
+        total[: hz + 1, hy + 1 :] += sy * half[:, hy - 1 : 0 : -1]
+        total[hz + 1 :, hy + 1 :] += (sz * sy) * half[hz - 1 : 0 : -1, hy - 1 : 0 : -1]
+    return total
 
 
 def _source_spectrum(source, shape) -> np.ndarray:

@@ -126,12 +126,13 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
     weight = density * cell.grid.voxel_volume * receptivity(nucleus_name)
     if skin:
         weight = weight * signal_weights(cell, nucleus_name, b0, flip_angle=flip_angle)
-    tensor = bms.bms_shift_tensor(cell, chi=chi) if susceptibility else np.zeros((6, *cell.grid.shape))
     if rate is not None:
         rate = check_positive("rate", rate, unit="Hz (spinning rate)")
         axes = mas.powder_axes(powder) if powder else rotor_axis
-    else:
+        tensor = bms.bms_shift_tensor(cell, chi=chi) if susceptibility else np.zeros((6, *cell.grid.shape))
+    else:  # static: only the projection on B0 is needed (one kernel instead of six)
         b = unit_vector("direction", direction)
+        static_shift = bms.bms_shift(cell, b, chi=chi) if susceptibility else np.zeros(cell.grid.shape)
     widths, shifts = dict(widths or {}), dict(shifts or {})
     data = {}
     total = np.zeros(axis.size, complex)
@@ -141,10 +142,11 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
             continue
         iso = shifts.get(phase, shift(MATERIAL_SPECIES[material][0], nucleus_name).value)
         fwhm = widths.get(phase, DEFAULT_WIDTH.get(material, 2.0))
-        t, w = tensor[:, sel], weight[sel]
+        w = weight[sel]
         if rate is None:
-            hist = _histogram(iso + bms.project_tensor(t, b), w, axis)
+            hist = _histogram(iso + static_shift[sel], w, axis)
         else:
+            t = tensor[:, sel]
             k, inten = mas.sideband_intensities(t, nu0, rate, axes)
             centre = iso + t[:3].mean(axis=0)
             if np.ptp(centre) < 1e-3 * (axis[1] - axis[0]):  # traceless BMS: one centre per phase
