@@ -68,3 +68,24 @@ def test_bad_input():
         model(x1=1.5)
     with pytest.raises(InputError, match="charge: must be >= 0"):
         model().abundances(-1.0)
+
+
+def test_rounds_from_cycling_and_history():
+    import xarray as xr
+
+    # seed 003 L197: 0.1 mA/cm^2, reversed every 30 min; a 6.8 mm pellet
+    area = np.pi * (3.4e-3) ** 2
+    q = nmr.charge_per_round(1.0, area, 1800.0)  # 0.1 mA/cm^2 = 1 A/m^2
+    assert q == pytest.approx(1.0 * area * 1800.0)
+    m1 = nmr.lithium_amount(area * 2 * 100e-6, "Li")  # two 100 um electrodes
+    m2 = nmr.lithium_amount(area * 1e-3 * 0.9, "LLZO")  # 1 mm pellet, 90 % dense
+    assert m2 / m1 == pytest.approx(7 * 0.9 * 1e-3 / 2e-4 / 1.64434e-4 * (6.94e-3 / 534.0), rel=1e-3)
+    model = nmr.TracerExchange(m1=m1, m2=m2, charge_per_round=q)
+    t = np.linspace(0, 3600 * 24, 25)
+    state = xr.Dataset({"charge_passed": ("t", t * area * 1.0)}, coords={"t": t})
+    hist = nmr.abundance_history(model, state)
+    assert hist["electrolyte_6li"].attrs["units"] == "atomic fraction"
+    assert np.all(np.diff(hist["electrolyte_6li"].values) > 0)
+    np.testing.assert_allclose(hist["electrode_6li"].values, model.abundances(state["charge_passed"].values)[0])
+    with pytest.raises(InputError, match="material: 'LiCoO2' holds no lithium"):
+        nmr.lithium_amount(1e-9, "LiCoO2")

@@ -25,17 +25,26 @@ from .nuclei import (
 )
 from .skin import foil_attenuation, metal, signal_weights, skin_depth, skin_depth_of
 from .spectra import cell_spectrum, ppm_axis, spin_density
-from .tracer import TracerExchange, classify_mechanism, exchange_round
+from .tracer import (
+    TracerExchange,
+    abundance_history,
+    charge_per_round,
+    classify_mechanism,
+    exchange_round,
+    lithium_amount,
+)
 
 __all__ = [
     "Nucleus",
     "Shift",
     "TracerExchange",
+    "abundance_history",
     "b0_direction",
     "bms",
     "bms_shift",
     "bms_shift_tensor",
     "cell_spectrum",
+    "charge_per_round",
     "chi_map",
     "classify_mechanism",
     "clear_spinning_rates",
@@ -44,6 +53,7 @@ __all__ = [
     "field_of_spectrometer",
     "foil_attenuation",
     "larmor_frequency",
+    "lithium_amount",
     "mas",
     "measured",
     "metal",
