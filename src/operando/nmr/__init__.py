@@ -7,6 +7,11 @@ shifts, static and MAS spectra, ⁶Li tracer exchange, measured spectra and feas
 * :mod:`.mas` — spinning sidebands of shift tensors; spinning-rate planner.
 * :mod:`.spectra` — static and MAS spectra of a cell.
 * :mod:`.tracer` — tracer exchange (Liu et al., Nat. Mater. 2025, Eq. 1–2) and mechanism test.
+* :mod:`.measured` — Bruker/text readers, peak fits with uncertainties, ⁶Li/⁷Li quantification.
+* :mod:`.feasibility` — SNR and time to detect a metal deposit (``operando nmr plan``).
+
+Instruments do not import each other: this package uses ``cell``, ``materials`` and
+``magnetics`` only.
 """
 
 from . import bms, feasibility, mas, measured, nuclei, skin, spectra, tracer
