@@ -37,8 +37,8 @@ def test_sideband_settings():
     assert nmr.clear_spinning_rates(peaks, 322.57e6, 14e3, min_separation=1.0)
     assert nmr.clear_spinning_rates(peaks, 322.57e6, 14e3, max_order=5)  # 6th order excluded
     t = np.random.default_rng(0).normal(0, 20, (6, 50))
-    k1, a = nmr.sideband_intensities(t, 300e6, 3e3, (1, 1, 1))
-    k2, b = nmr.sideband_intensities(t, 300e6, 3e3, (1, 1, 1), chunk=7)
+    _, a = nmr.sideband_intensities(t, 300e6, 3e3, (1, 1, 1))
+    _, b = nmr.sideband_intensities(t, 300e6, 3e3, (1, 1, 1), chunk=7)
     np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
     _, c = nmr.sideband_intensities(t, 300e6, 3e3, (1, 1, 1), n_steps=128)
     assert c.shape[1] == 128
