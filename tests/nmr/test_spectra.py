@@ -59,3 +59,13 @@ def test_bad_input(cell):
         nmr.cell_spectrum(cell, "7Li", field=-1.0)
     with pytest.raises(InputError, match="ppm"):
         nmr.cell_spectrum(cell, "7Li", spectrometer=600e6, ppm=[1, 2, 3])
+
+
+def test_dendrite_and_electrode_peaks_separate_in_static_spectrum(cell):
+    # B0 along the stack normal (x): the flat electrode shifts down, the dendrite (grown along x) up
+    static = nmr.cell_spectrum(cell, "7Li", spectrometer=600e6, direction=(1, 0, 0))
+    electrode = peak(static, "spectrum_li_metal", 200, 330)
+    dendrite = peak(static, "spectrum_dendrite", 200, 330)
+    assert dendrite - electrode > 2 * 2.0  # more than two line widths apart
+    spun = nmr.cell_spectrum(cell, "7Li", spectrometer=600e6, rate=25e3)
+    assert abs(peak(spun, "spectrum_dendrite", 200, 330) - peak(spun, "spectrum_li_metal", 200, 330)) < 0.5
