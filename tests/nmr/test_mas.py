@@ -71,3 +71,15 @@ def test_against_mrsimulator():
     ours = np.array([ours[0, k == q].sum() for q in orders])
     ours /= ours.sum()
     np.testing.assert_allclose(ours, ref, atol=5e-3)
+
+
+def test_random_grain_tensors_average_to_the_powder_pattern():
+    t = mas.random_tensors(60.0, 0.5, 20000, seed=1)
+    np.testing.assert_allclose(t[0] + t[1] + t[2], 0, atol=1e-12)
+    ev = np.linalg.eigvalsh(np.array([[t[0], t[3], t[4]], [t[3], t[1], t[5]], [t[4], t[5], t[2]]]).transpose(2, 0, 1))
+    np.testing.assert_allclose(ev[0], [-45.0, -15.0, 60.0], atol=1e-9)  # zeta 60, eta 0.5
+    k, grains = nmr.sideband_intensities(t, 100e6, 2e3, (0, 0, 1), n_steps=64)
+    _, powder = nmr.sideband_intensities(mas.tensor_from_principal(0, 60.0, 0.5)[:, None], 100e6, 2e3,
+                                         mas.powder_axes(4000), n_steps=64)
+    np.testing.assert_allclose(grains.mean(axis=0), powder[0], atol=4e-3)
+    assert not np.allclose(mas.random_tensors(60.0, 0.5, 10, seed=2), mas.random_tensors(60.0, 0.5, 10, seed=1))

@@ -24,6 +24,7 @@ __all__ = [
     "MAGIC_ANGLE",
     "clear_spinning_rates",
     "powder_axes",
+    "random_tensors",
     "sideband_clearance",
     "sideband_intensities",
     "tensor_from_principal",
@@ -41,6 +42,24 @@ def tensor_from_principal(iso: float, zeta: float, eta: float) -> np.ndarray:
     xx = iso - zeta * (1 + eta) / 2
     yy = iso - zeta * (1 - eta) / 2
     return np.array([xx, yy, iso + zeta, 0.0, 0.0, 0.0])
+
+
+def random_tensors(zeta: float, eta: float, n: int, seed=0) -> np.ndarray:
+    """``n`` traceless shift tensors (6, n) of anisotropy ζ (ppm) and asymmetry η with uniformly
+    random principal frames (one per grain or voxel), from a seeded ``numpy`` Generator."""
+    if int(n) != n or n < 0:
+        raise InputError(f"n: expected a non-negative number of tensors, got {n!r}")
+    rng = np.random.default_rng(seed)
+    q = rng.normal(size=(4, int(n)))
+    w, x, y, z = q / np.linalg.norm(q, axis=0)
+    R = np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])  # (3, 3, n)
+    d = tensor_from_principal(0.0, zeta, eta)[:3]
+    full = np.einsum("ian,a,jan->ijn", R, d, R)
+    return np.stack([full[0, 0], full[1, 1], full[2, 2], full[0, 1], full[0, 2], full[1, 2]])
 
 
 def powder_axes(n: int) -> np.ndarray:

@@ -104,7 +104,8 @@ def _broaden(hist, axis, fwhm):
 def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, direction=(1.0, 0.0, 0.0),
                   rate=None, rotor_axis=(0.0, 0.0, 1.0), powder: int | None = None, ppm=None,
                   widths: dict | None = None, shifts: dict | None = None, chi: dict | None = None,
-                  abundance=None, flip_angle=np.pi / 2, skin: bool = True, susceptibility: bool = True):
+                  abundance=None, flip_angle=np.pi / 2, skin: bool = True, susceptibility: bool = True,
+                  anisotropy: dict | None = None, seed: int = 0):
     """Spectrum of ``cell`` for ``nucleus_name`` at ``field`` (T) or ``spectrometer`` (¹H Hz).
 
     Static (``rate=None``): B0 along ``direction`` (x, y, z) of the cell frame. MAS: spinning at
@@ -112,7 +113,10 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
     cell, averaged over ``powder`` rotor-axis directions. ``ppm``: the shift axis (default −100 to
     400 ppm); ``widths`` / ``shifts``: FWHM and isotropic shift (ppm) by phase, overriding the
     tabulated ones; ``chi``: susceptibility by phase (BMS); ``abundance``: isotope fraction (one or
-    by phase); ``skin`` / ``susceptibility``: switch the skin-depth weights / BMS shifts off.
+    by phase); ``skin`` / ``susceptibility``: switch the skin-depth weights / BMS shifts off;
+    ``anisotropy``: an intrinsic shift anisotropy ``(ζ ppm, η)`` by phase, with a random principal
+    frame in every voxel (grains of random orientation; ``seed``), e.g. to stand for a garnet's
+    first-order quadrupolar satellites — the tabulated data hold no anisotropies.
 
     Returns an :class:`xarray.Dataset` on ``ppm`` with the complex ``spectrum`` and one
     ``spectrum_<phase>`` per phase (¹H-equivalent spins per ppm).
@@ -147,6 +151,9 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
             hist = _histogram(iso + static_shift[sel], w, axis)
         else:
             t = tensor[:, sel]
+            if phase in (anisotropy or {}):
+                zeta, eta = anisotropy[phase]
+                t = t + mas.random_tensors(zeta, eta, t.shape[1], seed)
             k, inten = mas.sideband_intensities(t, nu0, rate, axes)
             centre = iso + t[:3].mean(axis=0)
             if np.ptp(centre) < 1e-3 * (axis[1] - axis[0]):  # traceless BMS: one centre per phase
