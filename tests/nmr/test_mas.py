@@ -78,7 +78,7 @@ def test_random_grain_tensors_average_to_the_powder_pattern():
     np.testing.assert_allclose(t[0] + t[1] + t[2], 0, atol=1e-12)
     ev = np.linalg.eigvalsh(np.array([[t[0], t[3], t[4]], [t[3], t[1], t[5]], [t[4], t[5], t[2]]]).transpose(2, 0, 1))
     np.testing.assert_allclose(ev[0], [-45.0, -15.0, 60.0], atol=1e-9)  # zeta 60, eta 0.5
-    k, grains = nmr.sideband_intensities(t, 100e6, 2e3, (0, 0, 1), n_steps=64)
+    _, grains = nmr.sideband_intensities(t, 100e6, 2e3, (0, 0, 1), n_steps=64)
     _, powder = nmr.sideband_intensities(mas.tensor_from_principal(0, 60.0, 0.5)[:, None], 100e6, 2e3,
                                          mas.powder_axes(4000), n_steps=64)
     np.testing.assert_allclose(grains.mean(axis=0), powder[0], atol=4e-3)
