@@ -76,6 +76,10 @@ def test_bruker_reader(tmp_path):
     spec = nmr.measured.read_spectrum(tmp_path / "1")
     fit = nmr.measured.fit_peaks(spec, [264, 1], fwhm=2.0)
     np.testing.assert_allclose(fit.centre, [264.5, 1.2], atol=0.2)
+    np.testing.assert_allclose(fit.fwhm, [3.0, 1.5], rtol=0.02)
+    assert fit.area[1] / fit.area[0] == pytest.approx(3.0, rel=0.02)  # absorption mode: quantitative
+    mag = nmr.measured.fit_peaks(nmr.measured.read_bruker(tmp_path / "1", phase="magnitude"), [264, 1])
+    assert mag.area[1] / mag.area[0] != pytest.approx(3.0, rel=0.05)
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataFileError, match="holds no Bruker data"):
         nmr.measured.read_bruker(tmp_path / "empty")

@@ -48,17 +48,20 @@ def _spectrum(ppm, intensity, source: str) -> xr.DataArray:
     return da
 
 
-def read_bruker(path, *, procno: int = 1) -> xr.DataArray:
+def read_bruker(path, *, procno: int = 1, phase: str = "auto") -> xr.DataArray:
     """Real 1-D spectrum (increasing ppm) of a Bruker experiment folder.
 
     Uses the processed spectrum ``pdata/<procno>/1r`` when present, else Fourier-transforms the
-    ``fid`` (digital filter removed; no phasing — the magnitude is returned in that case).
+    ``fid`` (digital filter removed) and phases it: ``phase="auto"`` (nmrglue's ACME automatic
+    phasing, absorption mode — areas are quantitative), ``"magnitude"`` (no phasing; broader
+    tails bias areas) or ``"none"`` (the real part as recorded).
     Needs ``nmrglue`` (``pip install operando[nmr]``).
     """
     try:
         import nmrglue as ng
     except ImportError as exc:  # optional extra
         raise ImportError("read_bruker needs nmrglue: pip install 'operando[nmr]'") from exc
+    phase = check_choice("phase", phase, ("auto", "magnitude", "none"))
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(f"path: {str(folder)!r} is not a folder (expected a Bruker experiment folder)")
@@ -70,10 +73,10 @@ def read_bruker(path, *, procno: int = 1) -> xr.DataArray:
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # nmrglue warns on every missing optional file
-        return _read_bruker_data(ng, folder, pdata)
+        return _read_bruker_data(ng, folder, pdata, phase)
 
 
-def _read_bruker_data(ng, folder, pdata):
+def _read_bruker_data(ng, folder, pdata, phase):
     try:
         if (pdata / "1r").is_file():
             dic, data = ng.bruker.read_pdata(str(pdata))
@@ -86,7 +89,10 @@ def _read_bruker_data(ng, folder, pdata):
             if "GRPDLY" in dic.get("acqus", {}) or "DECIM" in dic.get("acqus", {}):
                 data = ng.bruker.remove_digital_filter(dic, data)
             udic = ng.bruker.guess_udic(dic, data)
-            spec = np.abs(ng.proc_base.rev(ng.proc_base.fft(data)))
+            spec = ng.proc_base.rev(ng.proc_base.fft(data))
+            if phase == "auto":
+                spec = ng.proc_autophase.autops(spec, "acme", disp=False)
+            spec = np.abs(spec) if phase == "magnitude" else spec.real
         ppm = ng.fileiobase.uc_from_udic(udic).ppm_scale()
     except DataFileError:
         raise
