@@ -81,3 +81,15 @@ def test_garnet_sidebands_on_the_metal_peak_at_14_not_13_khz(cell):
         s = nmr.cell_spectrum(cell, "7Li", rate=rate, **kw)["spectrum_llzo"].real
         at[rate] = float(s.sel(ppm=slice(262.0, 267.0)).max() / s.max())
     assert at[14e3] > 20 * at[13e3]
+
+
+def test_voxel_dataset(cell):
+    ds = nmr.voxel_dataset(cell, "7Li", spectrometer=600e6)
+    li = cell.mask("li_metal")
+    assert ds["isotropic_shift"].values[li].min() == 264.5
+    assert ds["shift"].attrs["units"] == "ppm" and ds["spin_density"].attrs["units"] == "m^-3"
+    np.testing.assert_allclose(ds["shift"].values[li], 264.5 + ds["bms_shift"].values[li])
+    assert np.isnan(ds["shift"].values[cell.mask("lco")]).all()  # no Li shift tabulated for LixCoO2
+    assert ds["b1_amplitude"].values[li].min() < 1 and ds["b1_amplitude"].values[cell.mask("llzo")].min() == 1
+    turned = nmr.voxel_dataset(cell, "7Li", spectrometer=600e6, direction=(0, 0, 1))
+    assert not np.allclose(turned["bms_shift"].values, ds["bms_shift"].values)

@@ -29,7 +29,7 @@ from .nuclei import (
     shift_names,
 )
 from .skin import foil_attenuation, metal, signal_weights, skin_depth, skin_depth_of
-from .spectra import cell_spectrum, ppm_axis, spin_density
+from .spectra import cell_spectrum, ppm_axis, spin_density, voxel_dataset
 from .tracer import (
     TracerExchange,
     abundance_history,
@@ -82,4 +82,5 @@ __all__ = [
     "strip_shifts",
     "tensor_from_principal",
     "tracer",
+    "voxel_dataset",
 ]

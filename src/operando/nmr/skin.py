@@ -30,6 +30,7 @@ from .nuclei import _read, larmor_frequency
 __all__ = [
     "Metal",
     "b1_factor",
+    "b1_map",
     "conductor_mask",
     "depth_below_surface",
     "foil_attenuation",
@@ -152,28 +153,36 @@ def conductor_mask(cell) -> dict[str, np.ndarray]:
     return out
 
 
+def b1_map(cell, nucleus_name, field=None, *, spectrometer=None, open_edges: bool = True) -> np.ndarray:
+    """Complex RF factor ``b = exp(-(1+i)s/δ)`` reaching every voxel of ``cell`` (nz, ny, nx).
+
+    1 outside conductors; inside, s is the depth below the conductor's surface and δ the metal's
+    own skin depth at the Larmor frequency of ``nucleus_name``. All conductors together shield
+    (a Li electrode on an Au collector is one conductor). ``open_edges``: whether conductors end
+    at the array's faces (see :func:`depth_below_surface`).
+    """
+    f = larmor_frequency(nucleus_name, field, spectrometer=spectrometer)
+    masks = conductor_mask(cell)
+    b = np.ones(cell.grid.shape, dtype=complex)
+    if not masks:
+        return b
+    depth = depth_below_surface(np.logical_or.reduce(list(masks.values())), cell.grid.spacing,
+                                open_edges=open_edges)
+    for name, m in masks.items():
+        b[m] = b1_factor(depth[m], skin_depth_of(name, None, frequency=f))
+    return b
+
+
 def signal_weights(cell, nucleus_name, field=None, *, spectrometer=None, flip_angle=np.pi / 2,
                    open_edges: bool = True):
     """Complex signal weight of every voxel of ``cell`` (nz, ny, nx) for ``nucleus_name``.
 
-    1 outside conductors; inside, the excitation ``sin(θ0 |b|)/sin(θ0)`` with the RF factor
-    ``b = exp(-(1+i)s/δ)`` of the metal's own skin depth at the Larmor frequency, times the
-    reception ``b`` (reciprocity), s the depth below the conductor's surface. All conductors
-    together shield (a Li electrode on an Au collector is one conductor), each with its own δ.
-    ``flip_angle`` θ0 (rad, in (0, π)) is the nominal flip at the surface; ``open_edges``: whether
-    conductors end at the array's faces (see :func:`depth_below_surface`).
+    The excitation ``sin(θ0 |b|)/sin(θ0)`` with the phase of the RF factor ``b`` of
+    :func:`b1_map`, times the reception ``b`` (reciprocity): 1 outside conductors.
+    ``flip_angle`` θ0 (rad, in (0, π)) is the nominal flip at the surface.
     """
     theta0 = check_range("flip_angle", flip_angle, 0, np.pi, inclusive=(False, False), unit="rad")
-    f = larmor_frequency(nucleus_name, field, spectrometer=spectrometer)
-    masks = conductor_mask(cell)
-    weights = np.ones(cell.grid.shape, dtype=complex)
-    if not masks:
-        return weights
-    depth = depth_below_surface(np.logical_or.reduce(list(masks.values())), cell.grid.spacing,
-                                open_edges=open_edges)
-    for name, m in masks.items():
-        b = b1_factor(depth[m], skin_depth_of(name, None, frequency=f))
-        amp = np.abs(b)
-        excite = np.sin(theta0 * amp) / np.sin(theta0)
-        weights[m] = excite * (b / amp) * b
-    return weights
+    b = b1_map(cell, nucleus_name, field, spectrometer=spectrometer, open_edges=open_edges)
+    amp = np.abs(b)
+    phase = np.divide(b, amp, out=np.zeros_like(b), where=amp > 0)  # amp underflows beyond ~700 δ
+    return np.sin(theta0 * amp) / np.sin(theta0) * phase * b

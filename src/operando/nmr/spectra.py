@@ -21,9 +21,9 @@ from .._checks import as_float_array, check_positive, unit_vector
 from ..errors import InputError
 from . import bms, mas
 from .nuclei import field_of_spectrometer, larmor_frequency, nucleus, receptivity, shift
-from .skin import signal_weights
+from .skin import b1_map, signal_weights
 
-__all__ = ["cell_spectrum", "lorentzian", "ppm_axis", "spin_density"]
+__all__ = ["cell_spectrum", "lorentzian", "ppm_axis", "spin_density", "voxel_dataset"]
 
 #: Shift species (``shifts.toml``) and atoms of each element per formula unit, by material name.
 MATERIAL_SPECIES = {
@@ -76,6 +76,40 @@ def spin_density(cell, nucleus_name, *, abundance: dict | float | None = None) -
         atoms = entry[1][n.element] * N_A / _molar_volume(cell.material(phase))
         out[cell.mask(phase)] = atoms * frac
     return out
+
+
+def _isotropic_shift(cell, nucleus_name, phase: str, shifts: dict) -> float:
+    if phase in shifts:
+        return float(shifts[phase])
+    return shift(MATERIAL_SPECIES[cell.material_of[phase]][0], nucleus_name).value
+
+
+def voxel_dataset(cell, nucleus_name="7Li", field=None, *, spectrometer=None, direction=(1.0, 0.0, 0.0),
+                  shifts: dict | None = None, chi: dict | None = None, abundance=None) -> xr.Dataset:
+    """What NMR sees in every voxel, (z, y, x): isotropic and BMS shifts and their sum (ppm) for B0
+    along ``direction``, nuclei per m³, and the RF factor reaching the voxel (amplitude, phase)."""
+    nu0 = larmor_frequency(nucleus_name, field, spectrometer=spectrometer)
+    b0 = field_of_spectrometer(spectrometer) if field is None else field
+    density = spin_density(cell, nucleus_name, abundance=abundance)
+    iso = np.zeros(cell.grid.shape)
+    for phase in cell.material_of:
+        sel = cell.mask(phase) & (density > 0) if cell.labels_of(phase) else None
+        if sel is not None and sel.any():
+            iso[sel] = _isotropic_shift(cell, nucleus_name, phase, dict(shifts or {}))
+    bms_map = bms.bms_shift(cell, unit_vector("direction", direction), chi=chi)
+    b1 = b1_map(cell, nucleus_name, b0)
+    g = cell.grid
+    ds = xr.Dataset({
+        "isotropic_shift": g.to_dataarray(iso, "isotropic_shift", "ppm", long_name="Knight or chemical shift"),
+        "bms_shift": g.to_dataarray(bms_map, "bms_shift", "ppm", long_name="bulk magnetic susceptibility shift"),
+        "shift": g.to_dataarray(np.where(density > 0, iso + bms_map, np.nan), "shift", "ppm"),
+        "spin_density": g.to_dataarray(density, "spin_density", "m^-3", long_name=f"{nucleus_name} nuclei"),
+        "b1_amplitude": g.to_dataarray(np.abs(b1), "b1_amplitude", "1", long_name="RF amplitude / surface"),
+        "b1_phase": g.to_dataarray(np.angle(b1), "b1_phase", "rad"),
+    })
+    ds.attrs.update(g.attrs())
+    ds.attrs.update(nucleus=nucleus(nucleus_name).name, larmor_frequency_hz=nu0, b0_direction=list(direction))
+    return ds
 
 
 def _histogram(pos, weight, axis):
@@ -144,7 +178,7 @@ def cell_spectrum(cell, nucleus_name="7Li", field=None, *, spectrometer=None, di
         sel = cell.mask(phase) & (density > 0) if cell.labels_of(phase) else None
         if sel is None or not sel.any():
             continue
-        iso = shifts.get(phase, shift(MATERIAL_SPECIES[material][0], nucleus_name).value)
+        iso = _isotropic_shift(cell, nucleus_name, phase, shifts)
         fwhm = widths.get(phase, DEFAULT_WIDTH.get(material, 2.0))
         w = weight[sel]
         if rate is None:
