@@ -5,7 +5,7 @@ nuclei are — inside the magnetized material. Each voxel is the same uniformly 
 and the field of cuboid V at a point r, inside or outside V, is ``H_a = (1/4π) Σ_b ∂a∂b W M_b``
 with ``W = ∫_V dV'/|r - r'|`` (B = μ0 (H + M) inside V, μ0 H outside). The corner antiderivatives
 of :mod:`.kernels` give ``∂a∂b W`` at any displacement, inside included; here they are evaluated on
-the 3-D lattice of voxel-centre offsets, embedded by parity, and the sum over source voxels is a
+the 3-D lattice of voxel-centre offsets (one octant; the rest by parity), and the sum over source voxels is a
 zero-padded 3-D FFT convolution (no periodic images), exact to rounding for any voxelized M.
 The kernels' parities make their spectra real, obtained by DCT-I/DST-I of one octant.
 
@@ -21,8 +21,9 @@ macroscopic B: the medium within a small sphere around it is discrete, and its a
 For a linear medium with ``|χ| ≪ 1`` (``M = χ B0/μ0``), the relative change of the field along
 the applied direction b is ``δ(r) = bᵀ σ(r) b`` with the shift tensor
 ``σ_ab(r) = (1/4π) Σ_r' K_ab(r - r') χ(r') + δ_ab χ(r)/3`` (Lorentz-corrected) — the bulk
-magnetic susceptibility (BMS) shift of NMR. Its trace vanishes wherever χ is uniform around r, so
-magic-angle spinning averages it away.
+magnetic susceptibility (BMS) shift of NMR. Its trace is zero in every voxel (the kernel's trace
+is -4π at zero offset and 0 elsewhere, cancelled by the Lorentz term), so magic-angle spinning
+removes the BMS shift and leaves only sidebands.
 """
 
 from __future__ import annotations
