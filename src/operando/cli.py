@@ -165,6 +165,36 @@ def fit(
     typer.echo(f"wrote {path}")
 
 
+# --- operando nmr: NMR spectroscopy (operando.nmr) ----------------------------------------------
+nmr_app = typer.Typer(help="NMR spectroscopy of a cell: feasibility of detecting metal deposits.",
+                      no_args_is_help=True)
+app.add_typer(nmr_app, name="nmr")
+
+
+@nmr_app.command("plan")
+def nmr_plan(
+    volume: Annotated[str, typer.Option(help="Deposit volume, e.g. '1e-3 mm^3'.")] = "1e-3 mm^3",
+    thickness: Annotated[str, typer.Option(help="Thickness of the metal films, e.g. '1 um'.")] = "1 um",
+    nucleus: Annotated[str, typer.Option(help="Nucleus, e.g. 7Li or 6Li.")] = "7Li",
+    spectrometer: Annotated[str, typer.Option(help="Magnet by its 1H frequency, e.g. '600 MHz'.")] = "600 MHz",
+    recycle: Annotated[str, typer.Option(help="Recycle delay per scan.")] = "1 s",
+    target_snr: Annotated[float, typer.Option(help="Signal-to-noise ratio to reach.")] = 10.0,
+    linewidth: Annotated[float, typer.Option(help="Line width in ppm.")] = 1.0,
+    foil: Annotated[str, typer.Option(help="Thickness of a metal foil around the cell, e.g. '10 um'.")] = "0 um",
+    foil_metal: Annotated[str, typer.Option(help="Metal of that foil (Al, Cu, stainless_steel).")] = "Al",
+):
+    """SNR, scans and time to detect a metal deposit by NMR (skin depth and hardware included)."""
+    from .nmr.feasibility import plan as nmr_feasibility
+    from .units import to_si
+
+    result = nmr_feasibility(
+        to_si(volume, "m^3", name="volume"), to_si(thickness, "m", name="thickness"), nucleus_name=nucleus,
+        spectrometer=to_si(spectrometer, "Hz", name="spectrometer"), recycle_delay=to_si(recycle, "s", name="recycle"),
+        target_snr=target_snr, linewidth=linewidth, foil_thickness=to_si(foil, "m", name="foil"), foil_metal=foil_metal,
+    )
+    typer.echo(result.report())
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
 

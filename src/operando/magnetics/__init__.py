@@ -5,6 +5,8 @@
   wrap them with ``grid.field_on_planes(B, heights)`` for an xarray DataArray.
 * :func:`paramagnetic_magnetization`, :func:`molar_to_volume_susceptibility` — sources.
 * :func:`nv_axis`, :func:`project` — the field along the NV axis.
+* :func:`field_in_volume`, :func:`field_shift_in_volume` — the field inside the magnetized
+  volume (Lorentz-corrected local field, susceptibility shifts); :mod:`.volume`.
 * :mod:`.fourier` — 2-D Fourier transfer functions shared with the inverse stage.
 """
 
@@ -16,11 +18,14 @@ from .sources import (
     molar_to_volume_susceptibility,
     paramagnetic_magnetization,
 )
+from .volume import field_in_volume, field_shift_in_volume, shift_tensor_in_volume
 
 __all__ = [
     "NV_AXES",
     "NV_TILT_111",
     "clear_kernel_cache",
+    "field_in_volume",
+    "field_shift_in_volume",
     "fourier",
     "molar_susceptibility_from_cgs",
     "molar_to_volume_susceptibility",
@@ -28,5 +33,6 @@ __all__ = [
     "oersted_field_from_current",
     "paramagnetic_magnetization",
     "project",
+    "shift_tensor_in_volume",
     "stray_field_from_magnetization",
 ]
