@@ -84,7 +84,8 @@ def scattered_energy(incident_eV, pz_au, theta) -> np.ndarray:
     e1, t = _energy("incident_eV", incident_eV), _angle(theta)
     q = as_float_array("pz_au", pz_au) / PZ_AU_PER_MC
     if np.any(np.abs(q) >= 1):
-        raise InputError(f"pz_au: |p_z| must be < mc = {PZ_AU_PER_MC:.3f} a.u.; got max {np.abs(q).max() * PZ_AU_PER_MC!r}")
+        worst = np.abs(q).max() * PZ_AU_PER_MC
+        raise InputError(f"pz_au: |p_z| must be < mc = {PZ_AU_PER_MC:.3f} a.u.; got max {worst!r}")
     k1, c = e1 / MC2_EV, np.cos(t)
     a = 1.0 + k1 * (1.0 - c)
     disc = a**2 - 2.0 * a * c + 1.0 - q**2 * (1.0 - c**2)

@@ -77,10 +77,10 @@ def shell_table(element: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(occ), np.array(bind), cum_arr
 
 
-def _cumulative(table: np.ndarray, pz: np.ndarray) -> np.ndarray:
-    """Odd extension of the cumulative profiles: shape (n_shells, *pz.shape)."""
+def _cumulative_per_shell(table: np.ndarray, pz: np.ndarray) -> np.ndarray:
+    """Odd extension F_s(p_z) of each shell's cumulative profile at that shell's p_z (shells first)."""
     a = np.clip(np.abs(pz), 0.0, _PZ_MAX)
-    vals = np.stack([np.interp(a, _PZ_GRID, row) for row in table])
+    vals = np.stack([np.interp(a_s, _PZ_GRID, row) for a_s, row in zip(a, table, strict=True)])
     return np.sign(pz) * vals
 
 
@@ -103,14 +103,16 @@ def element_kernel(element: str, incident_eV: float, theta, edges_eV, *, phi=Non
     edges = _edges(edges_eV)
     centres = 0.5 * (edges[1:] + edges[:-1])
     occ, bind, table = shell_table(element)
-    pz_edges = momentum_pz(e1, edges, t)  # (..., n_edges), increasing in E2
-    cum = _cumulative(table, pz_edges)  # (shells, ..., n_edges)
+    # a shell scatters only while E1 − E2 > U_s: clip each shell's edges at E1 − U_s, so a bin
+    # straddling the cut-off gets exactly its allowed part
+    shell_edges = np.minimum(edges, (e1 - bind)[:, None])  # (shells, n_edges)
+    pz_edges = momentum_pz(e1, shell_edges.reshape((-1,) + (1,) * (t.ndim - 1) + (edges.size,)), t)
+    cum = _cumulative_per_shell(table, pz_edges)  # (shells, ..., n_edges)
     per_bin = np.diff(cum, axis=-1)  # electrons of each shell per bin (fraction of one)
-    allowed = (e1 - centres)[None, :] > bind.reshape((-1,) + (1,) * (per_bin.ndim - 1))
-    electrons = np.einsum("s,s...->...", occ, per_bin * allowed)
+    electrons = np.einsum("s,s...->...", occ, per_bin)
     out = klein_nishina(e1, t, centres, phi) * electrons
     if rayleigh:
-        idx = np.searchsorted(edges, e1) - 1
+        idx = np.searchsorted(edges, e1, side="right") - 1
         if 0 <= idx < centres.size:
             out[..., idx] += _rayleigh(element, e1, t[..., 0], phi)
     return out
