@@ -24,7 +24,7 @@ from scipy.constants import N_A
 from .._checks import check_positive, check_range
 from ..errors import InputError, UnknownMaterialError
 
-__all__ = ["Compound", "compound", "compound_names", "lithiated"]
+__all__ = ["Compound", "compound", "compound_names", "is_li_host", "lithiated", "number_densities"]
 
 #: Registered materials the X-ray modality knows by name (all have a density and a composition).
 _NAMED = (
@@ -223,3 +223,51 @@ def compound(formula_or_material, density_kg_m3: float | None = None, *, x: floa
     if density_kg_m3 is not None:
         c = c.with_density(density_kg_m3)
     return c
+
+
+def _host_parts(name: str) -> list[tuple[str, float]] | None:
+    """Mass-fraction parts of a registered mixture, or None when ``name`` is not a mixture."""
+    try:
+        mat = _registry_material(name)
+    except UnknownMaterialError:
+        return None
+    if "mass_fractions" not in mat.info:
+        return None
+    return _split_mixture(str(mat.info["mass_fractions"]))
+
+
+def _is_host_name(name: str) -> bool:
+    try:
+        return _registry_material(name).formula.startswith("Lix")
+    except UnknownMaterialError:
+        return False
+
+
+def is_li_host(material) -> bool:
+    """True for a registered ``Lix`` host or a registered mixture that contains one."""
+    if isinstance(material, Compound):
+        return False
+    parts = _host_parts(str(material))
+    return _is_host_name(str(material)) or bool(parts and any(_is_host_name(p) for p, _ in parts))
+
+
+def number_densities(material, x: float | None = None) -> dict[str, float]:
+    """Atoms per m³ of each element; ``x`` sets the Li content of a host or of a mixture's host.
+
+    In a mixture the volume fraction of each part is fixed at its as-made value (x = 1):
+    φ_i = ρ_mix w_i / ρ_i, and the host's lattice does not change with x.
+    """
+    if x is not None and not is_li_host(material):
+        raise InputError(f"x: given for {material!r}, which holds no Li-intercalation host")
+    parts = _host_parts(str(material)) if not isinstance(material, Compound) else None
+    if x is not None and parts:
+        rho_mix = compound(material).density
+        total: dict[str, float] = {}
+        for part, w in parts:
+            phi = rho_mix * w / compound(part).density
+            sub = number_densities(part, x if _is_host_name(part) else None)
+            for el, n in sub.items():
+                total[el] = total.get(el, 0.0) + phi * n
+        return total
+    c = compound(material, x=x)
+    return {el: c.density * N_A * m for el, m in zip(c.elements, c.moles_per_kg(), strict=True)}
