@@ -63,7 +63,7 @@ def test_poisson_frames_are_seeded_and_unbiased():
     a, mean = simulate_frame(scene, geom, EDGES, _small(), response=False, seed=3)
     b, _ = simulate_frame(scene, geom, EDGES, _small(), response=False, seed=3)
     np.testing.assert_array_equal(a, b)
-    assert a.sum() == pytest.approx(mean.sum(), rel=5 / np.sqrt(mean.sum()))
+    assert a.sum() == pytest.approx(float(mean.sum()), rel=5 / np.sqrt(float(mean.sum())))
 
 
 def test_li_content_of_the_cathode_moves_the_emr_as_the_free_atom_model_says():

@@ -121,7 +121,8 @@ class CdZnTeDetector:
         energy (linear split between two bins); the line shape is one FFT convolution per block of
         ``block`` spectra.
         """
-        s = as_float_array("spectra", spectra)
+        s = np.asarray(spectra)
+        s = as_float_array("spectra", s, dtype=s.dtype if s.dtype in (np.float32, np.float64) else np.float64)
         edges = as_float_array("edges_eV", edges_eV, ndim=1)
         if s.shape[-1] != edges.size - 1:
             raise InputError(f"edges_eV: need {s.shape[-1] + 1} edges for spectra with {s.shape[-1]} bins")
@@ -130,12 +131,12 @@ class CdZnTeDetector:
             raise InputError("edges_eV: the detector response needs uniform, increasing energy bins")
         n, d = s.shape[-1], float(width.mean())
         centres = 0.5 * (edges[1:] + edges[:-1])
-        eff = self.efficiency(centres)
+        eff = self.efficiency(centres).astype(s.dtype)
         kernel = self.kernel(d, n)
         m = kernel.size // 2
         size = fft.next_fast_len(n + 2 * m, real=True)  # linear, not circular, convolution
-        kernel_f = fft.rfft(kernel, size)
-        escapes = self._escape_weights(centres)  # [(P_el(E), [(line energy, share)])]
+        kernel_f = fft.rfft(kernel.astype(s.dtype), size)
+        escapes = self._escape_weights(centres, s.dtype)  # [(P_el(E), [(line energy, share)])]
         keep = 1.0 - sum(p for p, _ in escapes)
         flat = s.reshape(-1, n)
         out = np.empty_like(flat)
@@ -153,7 +154,7 @@ class CdZnTeDetector:
             out[lo : lo + block] = res[:, m : m + n]
         return out.reshape(s.shape)
 
-    def _escape_weights(self, centres):
+    def _escape_weights(self, centres, dtype=np.float64):
         """Per sensor element: escape probability per absorbed photon P(E), and its lines' (E, share).
 
         All K lines of one element share P(E)'s shape (they differ by relative intensity only)."""
@@ -163,7 +164,7 @@ class CdZnTeDetector:
             mine = [(e_line, p) for label, e_line, p in lines if label.split()[0] == el]
             total = sum(p for _, p in mine)
             ref = float(np.max(total)) or 1.0
-            out.append((total, [(e_line, float(np.max(p)) / ref) for e_line, p in mine]))
+            out.append((total.astype(dtype), [(e_line, float(np.max(p)) / ref) for e_line, p in mine]))
         return out
 
     def _add_shielding(self, main: np.ndarray, edges: np.ndarray) -> None:
