@@ -43,3 +43,13 @@ def test_0p1c_charges_deeper_than_1c():
     slow = cathode_profile(charge_huang2025(0.1))[-1].mean()
     fast = cathode_profile(charge_huang2025(1.0))[-1].mean()
     assert slow < fast - 0.2
+
+
+@pytest.mark.slow
+def test_the_experiment_runs_end_to_end(tmp_path):
+    from operando.xray.experiment import run_huang2025
+
+    out = run_huang2025(tmp_path, voxel_xy=1e-3, voxel_z=25e-6, rates=(1.0,))
+    assert {c["id"] for c in out["claims"]} == {"X1", "X2", "X3"}
+    assert all(c["verdict"] in ("reproduced", "differs", "by construction") for c in out["claims"])
+    assert (tmp_path / "claims.json").exists() and (tmp_path / "spectra_windows.png").exists()
