@@ -108,3 +108,28 @@ def test_anode_fractions_from_a_layer_stack():
     assert alpha == pytest.approx(1.0, abs=0.02)
     with pytest.raises(InputError, match="alpha"):
         decompose_regions(1.0, 1.0, 1.0, -0.1, 0.2)
+
+
+def test_lithium_map_from_three_frames_recovers_a_synthetic_calibration():
+    from operando.xray.lithium_map import lithium_map
+
+    edges = np.linspace(80e3, 108e3, 257)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    rng = np.random.default_rng(2)
+
+    def peak(width):  # a Compton-like peak whose width sets the EMR
+        return 4e3 * np.exp(-0.5 * ((centres - 93.9e3) / width) ** 2)
+
+    anode, spe, cathode = peak(2.5e3), 0.3 * peak(2.0e3), peak(1.6e3)
+    alpha, beta = 0.88, 0.62
+    shape = (80, 80, centres.size)
+    frames = [rng.poisson(np.broadcast_to(m, shape)).astype(float)
+              for m in (cathode + spe + beta * anode, spe + alpha * anode, anode)]
+    truth = emr(cathode, edges, variance=np.zeros_like(cathode)).value
+    cal = EMRCalibration(np.array([truth - 1, truth + 1]), np.array([0.0, 1.0]))  # truth ↦ x = 0.5
+    ds = lithium_map(*frames, edges, alpha, beta, calibration=cal, superpixel=8)
+    assert ds["x"].shape == (10, 10)
+    pull = (ds["x"].values - 0.5) / ds["x_sigma"].values
+    assert abs(pull.mean()) < 0.4 and 0.7 < pull.std() < 1.3  # unbiased, honest errors
+    with pytest.raises(InputError, match="frame"):
+        lithium_map(frames[0][:40], frames[1], frames[2], edges, alpha, beta)

@@ -4,7 +4,9 @@ Submodules are imported on first use so that ``import operando.xray`` stays ligh
 ``attenuation`` (μ(E) of the cell's materials), ``compounds`` (elemental make-up), ``kinematics``
 (Compton energy, p_z, Klein–Nishina), ``profiles`` (Doppler-broadened spectra), ``emr`` (the
 energy-to-momentum ratio and its calibration), ``decomposition`` (region separation), ``detector``
-(CdZnTe response), ``forward`` (sheet beam → pinhole → detector), ``cell`` and ``nmc622``.
+(CdZnTe response), ``forward`` (sheet beam → pinhole → detector), ``lithium_map`` (frames → x map),
+``cell`` (the coin-cell scene), ``charge`` (the section charged by ``operando.electrochem``) and
+``experiment`` (the whole Huang et al. 2025 run).
 """
 
 from importlib import import_module
@@ -17,10 +19,11 @@ _SUBMODULES = (
     "emr",
     "calibration",
     "decomposition",
+    "lithium_map",
+    "charge",
     "detector",
     "forward",
     "cell",
-    "nmc622",
     "experiment",
     "ct",
 )

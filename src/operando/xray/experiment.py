@@ -32,6 +32,7 @@ from .detector import hexitec
 from .emr import emr
 from .forward import Geometry, _pixel_columns, expected_spectra
 from .kinematics import compton_energy, window_energies
+from .lithium_map import lithium_map
 
 __all__ = ["run_huang2025"]
 
@@ -141,10 +142,9 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
                             "x_paper_table1": PAPER_X.get((tag, state))})
             spectra_rows[key] = (sums, sep.cathode)
             if state == STATES[-1]:
-                sp = [_superpixels(f) for f in frames]
-                m_val, _ = cathode_emr(*sp, var=sp)
-                xm, sxm = model_cal.to_x(m_val.value, m_val.sigma)
-                maps[tag] = (xm, sxm, float(np.mean(prof)), _superpixels(cam.mask[..., None].astype(float))[..., 0])
+                xmap = lithium_map(*frames, EDGES, cam.alpha, cam.beta, calibration=model_cal, detector=cam.det)
+                inside = _superpixels(cam.mask[..., None].astype(float))[..., 0]
+                maps[tag] = (xmap["x"].values, xmap["x_sigma"].values, float(np.mean(prof)), inside)
 
     claims = _claims(results, spectra_rows, model_cal, cal_emr, cam)
     figures = _figures(out, spectra_rows, results, model_cal, paper_cal, maps)
