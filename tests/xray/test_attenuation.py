@@ -68,3 +68,11 @@ def test_density_override_and_transmission():
 def test_bad_input_names_the_parameter(args, kw, match):
     with pytest.raises(InputError, match=match):
         linear_attenuation(*args, **kw)
+
+
+def test_composite_cathode_at_any_li_content():
+    full, half = compound("NMC622_composite"), compound("NMC622_composite", x=0.5)
+    assert half.density < full.density
+    assert half.mass_fractions["Li"] < full.mass_fractions["Li"]
+    assert compound("NMC622_composite", x=1.0).density == pytest.approx(full.density, rel=1e-9)
+    assert linear_attenuation("NMC622_composite", 115e3, x=0.5) < linear_attenuation("NMC622_composite", 115e3)

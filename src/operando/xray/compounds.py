@@ -201,7 +201,12 @@ def compound(formula_or_material, density_kg_m3: float | None = None, *, x: floa
         except UnknownMaterialError:
             mat = None
         if mat is not None and (mat.has("density") or "mass_fractions" in mat.info):
-            c = lithiated(mat.name, x) if x is not None else _named(mat.name)
+            if x is None:
+                c = _named(mat.name)
+            elif "mass_fractions" in mat.info:
+                c = _from_number_densities(f"{mat.name}(x={x:g})", number_densities(mat.name, x), x)
+            else:
+                c = lithiated(mat.name, x)
         elif x is not None:
             raise InputError(f"x: given for {key!r}, which is not a registered Li host ('NMC622', 'LiCoO2')")
         if c is None:
@@ -271,3 +276,10 @@ def number_densities(material, x: float | None = None) -> dict[str, float]:
         return total
     c = compound(material, x=x)
     return {el: c.density * N_A * m for el, m in zip(c.elements, c.moles_per_kg(), strict=True)}
+
+
+def _from_number_densities(name: str, n: dict[str, float], x: float | None) -> Compound:
+    """The Compound with atoms per m³ ``n`` (mass fractions and density follow)."""
+    mass = {el: v * xraydb.atomic_mass(el) * 1e-3 / N_A for el, v in n.items()}
+    rho = sum(mass.values())
+    return Compound(name, {el: m / rho for el, m in mass.items()}, rho, "from number densities", x=x)

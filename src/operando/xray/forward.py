@@ -107,8 +107,13 @@ class ComptonScene:
         self.li_content = np.nan_to_num(x)
         self._hosts = tuple(hosts)
 
-    def basis(self) -> tuple[list[str], np.ndarray]:
-        """(labels, element densities (n_basis, n_elements)) and the element list in ``self.elements``."""
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """Chemical elements of the scene's materials, sorted."""
+        return self.basis()[1]
+
+    def basis(self) -> tuple[list[str], tuple[str, ...], np.ndarray]:
+        """(labels, elements, atoms per m³ per unit weight (n_basis, n_elements))."""
         rows, labels = [], []
         for m, host in zip(self.materials, self._hosts, strict=True):
             if host:
@@ -118,9 +123,9 @@ class ComptonScene:
             else:
                 rows.append(number_densities(m))
                 labels.append(m)
-        self.elements = tuple(sorted({el for r in rows for el in r}))
-        dens = np.array([[r.get(el, 0.0) for el in self.elements] for r in rows])
-        return labels, dens
+        elements = tuple(sorted({el for r in rows for el in r}))
+        dens = np.array([[r.get(el, 0.0) for el in elements] for r in rows])
+        return labels, elements, dens
 
     def basis_weights(self, index=...) -> np.ndarray:
         """w_b per voxel (n_basis, ...): the material fraction, and fraction × x for the Li bases."""
@@ -166,14 +171,14 @@ def expected_spectra(scene: ComptonScene, geom: Geometry, edges_eV, detector: Cd
     n_pix = int(det.n_pixels)
     centres = 0.5 * (edges[1:] + edges[:-1])
     nodes = _energy_nodes(centres, geom, int(n_energy_nodes))
-    _labels, dens = scene.basis()
-    slab, active, base, t_out = _illuminated(scene, geom, dens, nodes)
+    _labels, elements, dens = scene.basis()
+    slab, active, base, t_out = _illuminated(scene, geom, elements, dens, nodes)
     size, cx, cy, u_x = _pixel_columns(geom, scene.grid, n_pix, det.pixel_pitch_m)
     weights = _pixel_weights(scene, geom, slab, active, base, t_out, n_pix, size, cx, cy)  # (v, u, b·k)
     if blur:
         weights = _pinhole_blur(weights, geom, size)
     theta = np.arctan2(geom.pinhole_distance_m, cx - u_x)  # angle between +x and the ray to the pinhole
-    k_el = element_kernels(scene.elements, geom.incident_eV, theta, edges, phi=geom.polarization_phi)
+    k_el = element_kernels(elements, geom.incident_eV, theta, edges, phi=geom.polarization_phi)
     k_b = np.einsum("be,eun->ubn", dens[active], k_el)  # (u, active bases, n_bins)
     kh = (k_b[:, :, None, :] * _hat_functions(nodes, centres)[None, None]).reshape(n_pix, -1, centres.size)
     # one product per column u, in float32 (expected counts need no more) and in (u, v) order so that
@@ -200,7 +205,7 @@ def _energy_nodes(centres: np.ndarray, geom: Geometry, n: int) -> np.ndarray:
     return np.unique(np.concatenate([[lo], inner, [hi]]))
 
 
-def _illuminated(scene: ComptonScene, geom: Geometry, dens: np.ndarray, nodes: np.ndarray):
+def _illuminated(scene: ComptonScene, geom: Geometry, elements, dens: np.ndarray, nodes: np.ndarray):
     """Slab layers, bases present in the slab, photons per unit kernel and exit transmissions.
 
     Returns (z indices of the slab, active-basis mask, base (nzs, ny, nx) = flux · t · V ·
@@ -213,7 +218,7 @@ def _illuminated(scene: ComptonScene, geom: Geometry, dens: np.ndarray, nodes: n
     zs = np.flatnonzero(illum > 0)
     if zs.size == 0:
         raise InputError(f"beam_z: the sheet at z = {geom.beam_z:g} m misses the grid (z in [{zlo[0]:g}, {zhi[-1]:g}])")
-    mu_b = dens @ _element_cross_sections(scene.elements, np.concatenate([[geom.incident_eV], nodes]))
+    mu_b = dens @ _element_cross_sections(elements, np.concatenate([[geom.incident_eV], nodes]))
     w_up = scene.basis_weights(np.s_[zs[0]:])  # the slab and everything above it
     w_slab = w_up[:, : zs.size]
     active = w_slab.reshape(w_slab.shape[0], -1).any(axis=1)
