@@ -49,9 +49,14 @@ def test_settings_change_the_image():
     scene = _block()
     ref = expected_spectra(scene, Geometry(beam_z=float(scene.grid.z[1])), EDGES, _small(), response=False)
     for change in ({"exposure_s": 120.0}, {"pinhole_diameter_m": 0.4e-3}, {"incident_eV": 100e3},
-                   {"polarization_phi": None}):
+                   {"polarization_phi": None}, {"beam_height_m": 0.1e-3}, {"pinhole_distance_m": 0.05},
+                   {"magnification": 2.0}, {"flux_per_m2": 1e15}, {"field_centre_xy": (0.5e-3, 0.5e-3)},
+                   {"beam_width_m": 0.5e-3}):
         geom = Geometry(beam_z=float(scene.grid.z[1]), **change)
         assert not np.allclose(expected_spectra(scene, geom, EDGES, _small(), response=False), ref), change
+    for kw in ({"blur": False}, {"n_energy_nodes": 2}, {"response": True}):
+        assert not np.allclose(expected_spectra(scene, Geometry(beam_z=float(scene.grid.z[1])), EDGES, _small(),
+                                                **{"response": False, **kw}), ref), kw
     # the exposure scales the counts exactly
     geom = Geometry(beam_z=float(scene.grid.z[1]), exposure_s=120.0)
     np.testing.assert_allclose(expected_spectra(scene, geom, EDGES, _small(), response=False), 2 * ref)
@@ -120,3 +125,15 @@ def _only(scene, name):
     keep = np.zeros((len(scene.materials), 1, 1, 1))
     keep[scene.materials.index(name)] = 1.0
     return keep
+
+
+def test_scene_settings_change_the_cell():
+    base = huang2025_scene(voxel_xy=1e-3, voxel_z=5e-6)
+    thick = huang2025_scene(voxel_xy=1e-3, voxel_z=5e-6, stack=CellStack(cathode=100e-6))
+    i = base.materials.index("NMC622_composite")
+    vol = base.fractions[i].sum() * base.grid.dz
+    assert thick.fractions[i].sum() * thick.grid.dz == pytest.approx(vol * 100e-6 / cathode_thickness(), rel=1e-6)
+    prof = huang2025_scene(voxel_xy=1e-3, voxel_z=5e-6, li_content=[0.3, 0.9])
+    x = prof.li_content[base.fractions[i].any(axis=(1, 2))][:, 10, 10]
+    # the profile runs from the SPE side (top, high z) to the collector (bottom, low z)
+    assert x[-1] < x[0] and x.min() >= 0.3 and x.max() <= 0.9

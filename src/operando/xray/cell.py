@@ -88,8 +88,8 @@ def region_beam_centres(stack: CellStack, beam_height_m: float = 0.25e-3) -> tup
 
 def huang2025_scene(voxel_xy: float = 0.25e-3, voxel_z: float = 25e-6, stack: CellStack | None = None,
                     li_content=1.0, margin_m: float = 0.25e-3) -> ComptonScene:
-    """The coin cell on a voxel grid; ``li_content``: x of the cathode (scalar, or an array (nz, ny, nx)
-    or a profile over the cathode's thickness, bottom to top, (n,))."""
+    """The coin cell on a voxel grid; ``li_content``: x of the cathode (scalar, an array (nz, ny, nx),
+    or a profile (n,) through the cathode's thickness from the SPE side to the collector)."""
     st = stack or CellStack()
     layers = st.layers()
     half_w = st.r_casing + margin_m
@@ -123,8 +123,9 @@ def _li_map(li_content, grid: Grid, cathode: np.ndarray, zlo, zhi) -> np.ndarray
         return val
     prof = as_float_array("li_content", val, ndim=1)
     zs = np.flatnonzero(cathode.any(axis=(1, 2)))
-    # a through-thickness profile: resample onto the cathode's voxel layers (bottom to top)
-    pos = (np.arange(zs.size) + 0.5) / zs.size
+    # a through-thickness profile from the SPE side (top) to the collector (bottom), as
+    # operando.xray.charge.cathode_profile gives it: resample onto the cathode's voxel layers
+    depth = (zs.size - 1 - np.arange(zs.size) + 0.5) / zs.size  # 0 at the SPE, 1 at the collector
     out = np.ones(grid.shape)
-    out[zs] = np.interp(pos, (np.arange(prof.size) + 0.5) / prof.size, prof)[:, None, None]
+    out[zs] = np.interp(depth, (np.arange(prof.size) + 0.5) / prof.size, prof)[:, None, None]
     return out
