@@ -17,6 +17,7 @@ discharge states of the paper's Table 1 are absent.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -97,6 +98,8 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     cam = _Camera(CellStack(), voxel_xy, voxel_z, exposure_s)
+    # cached images depend on the voxels and the exposure: their file names carry a key of both
+    key = hashlib.sha1(json.dumps([voxel_xy, voxel_z, exposure_s]).encode()).hexdigest()[:8]
     charges = {r: _cached(out / f"charge_{r:g}C.nc", lambda r=r: charge_huang2025(r)) for r in rates}
 
     # regions 2 and 3 see no cathode: one expected image each serves every state
@@ -104,14 +107,14 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
         r2, r3 = cam.expected(1.0, 1), cam.expected(1.0, 2)
         return xr.Dataset({"R2": (("v", "u", "energy"), r2), "R3": (("v", "u", "energy"), r3)},
                           coords={"energy": CENTRES}, attrs={"units": "counts (expected)"})
-    fixed = _cached(out / "regions23_expected.nc", region_images)
+    fixed = _cached(out / f"regions23_expected_{key}.nc", region_images)
     r2e, r3e = fixed["R2"].values, fixed["R3"].values
 
     def calibration_set():
         rows = [cam.expected(x, 0)[cam.mask].sum(axis=0) for x in CALIBRATION_X]
         return xr.Dataset({"R1": (("x", "energy"), np.array(rows))}, coords={"x": list(CALIBRATION_X),
                           "energy": CENTRES}, attrs={"units": "counts (expected)"})
-    cal_ds = _cached(out / "calibration_expected.nc", calibration_set)
+    cal_ds = _cached(out / f"calibration_expected_{key}.nc", calibration_set)
 
     def cathode_emr(r1, r2, r3, var=None):
         sep = decompose_regions(r1, r2, r3, cam.alpha, cam.beta, variances=var)
@@ -128,7 +131,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
         tag = f"{rate:g}C"
         for state, prof in _state_profiles(charges[rate]).items():
             key = f"{tag}|{state}"
-            exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}.nc", lambda p=prof: xr.Dataset(
+            exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}_{key}.nc", lambda p=prof: xr.Dataset(
                 {"R1": (("v", "u", "energy"), cam.expected(p, 0))}, coords={"energy": CENTRES}))["R1"].values
             frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
             sums = [f[cam.mask].sum(axis=0) for f in frames]
