@@ -137,3 +137,14 @@ def test_scene_settings_change_the_cell():
     x = prof.li_content[base.fractions[i].any(axis=(1, 2))][:, 10, 10]
     # the profile runs from the SPE side (top, high z) to the collector (bottom, low z)
     assert x[-1] < x[0] and x.min() >= 0.3 and x.max() <= 0.9
+
+
+def test_frame_dataset_carries_units_and_geometry():
+    from operando.xray.forward import frame_dataset
+
+    scene = _block()
+    geom = Geometry(beam_z=float(scene.grid.z[1]))
+    counts, mean = simulate_frame(scene, geom, EDGES, _small(), response=False)
+    ds = frame_dataset(counts, EDGES, geom, mean)
+    assert ds["counts"].dims == ("v", "u", "energy") and ds["energy"].attrs["units"] == "eV"
+    assert ds.attrs["incident_eV"] == 115e3 and "pinhole_distance_m" in ds.attrs["assumptions"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import xarray as xr
 import xraydb
 from scipy import ndimage, sparse
 from scipy.constants import N_A
@@ -35,7 +36,7 @@ from .compounds import is_li_host, number_densities
 from .detector import CdZnTeDetector, hexitec
 from .profiles import element_kernels
 
-__all__ = ["ComptonScene", "Geometry", "expected_spectra", "simulate_frame"]
+__all__ = ["ComptonScene", "Geometry", "expected_spectra", "frame_dataset", "simulate_frame"]
 
 
 @dataclass(frozen=True)
@@ -273,3 +274,19 @@ def simulate_frame(scene: ComptonScene, geom: Geometry, edges_eV, detector: CdZn
     expected = expected_spectra(scene, geom, edges_eV, detector, **kw)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return rng.poisson(expected).astype(np.float64), expected
+
+
+def frame_dataset(counts, edges_eV, geom: Geometry, expected=None) -> xr.Dataset:
+    """A detector frame as an xarray.Dataset (dims v, u, energy; energy in eV) with the geometry."""
+    edges = as_float_array("edges_eV", edges_eV, ndim=1)
+    c = as_float_array("counts", counts, ndim=3)
+    if c.shape[-1] != edges.size - 1:
+        raise InputError(f"edges_eV: need {c.shape[-1] + 1} edges for frames with {c.shape[-1]} bins")
+    data = {"counts": (("v", "u", "energy"), c, {"units": "counts"})}
+    if expected is not None:
+        data["expected"] = (("v", "u", "energy"), np.asarray(expected), {"units": "counts"})
+    ds = xr.Dataset(data, coords={"energy": ("energy", 0.5 * (edges[1:] + edges[:-1]), {"units": "eV"}),
+                                  "energy_edges": ("energy_edge", edges, {"units": "eV"})})
+    ds.attrs.update({k: v for k, v in geom.__dict__.items() if k != "assumptions" and v is not None})
+    ds.attrs["assumptions"] = "; ".join(geom.assumptions)
+    return ds
