@@ -1,0 +1,269 @@
+"""The Compton-imaging experiment of Huang et al., J. Phys. Energy 2025, end to end, on the twin.
+
+:func:`run_huang2025` charges the PEO-LiTFSI | NMC622 | Li section at 0.1 C and 1 C (60 °C, to 4.3 V),
+puts the cathode's Li profile at three states into the coin-cell scene, records Poisson frames of
+the three sheet-beam regions through the pinhole and the CdZnTe model, separates the cathode's
+spectrum (Eq. 2–3), computes EMR ± σ, and reads x back through two calibrations:
+
+* the *model* calibration — the same simulated pipeline at known uniform x (what a user would build
+  from reference samples), which is what a reconstruction on this twin must use;
+* the paper's empirical Table 1 line — applied to simulated EMRs it cannot give the truth, because
+  free-atom Compton profiles change EMR ~20× less with x than that line says (reported, not hidden).
+
+Stages are cached in ``out_dir`` (NetCDF); figures are PNG; claims X1–X3 are rows with verdicts
+(reproduced / differs / by construction) in ``claims.json``. The solver only charges, so the
+discharge states of the paper's Table 1 are absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..io import atomic_write_bytes, atomic_write_text, load_dataset, save_dataset
+from .calibration import EMRCalibration, default_calibration, sensitivity_report
+from .cell import CellStack, huang2025_scene, region_beam_centres
+from .charge import cathode_profile, charge_huang2025
+from .decomposition import anode_fractions, decompose_regions
+from .detector import hexitec
+from .emr import emr
+from .forward import Geometry, _pixel_columns, expected_spectra
+from .kinematics import compton_energy, window_energies
+from .lithium_map import lithium_map
+
+__all__ = ["run_huang2025"]
+
+EDGES = np.linspace(15e3, 125e3, 2049)
+CENTRES = 0.5 * (EDGES[1:] + EDGES[:-1])
+STATES = ("pristine", "charging (4.0 V)", "end of charge (4.3 V)")
+RATES = (0.1, 1.0)
+PRISTINE_X = 0.99  # x_init of the charged section (operando.xray.charge.huang2025_charge_model)
+CALIBRATION_X = (0.25, 0.4, 0.55, 0.7, 0.85, 1.0)
+PAPER_X = {("0.1C", "pristine"): 1.01, ("0.1C", "end of charge (4.3 V)"): 0.26,
+           ("1C", "pristine"): 1.01, ("1C", "end of charge (4.3 V)"): 0.66}  # Table 1, seed 002 L182-L186
+
+
+def _cached(path: Path, make):
+    if path.exists():
+        return load_dataset(path)
+    ds = make()
+    save_dataset(ds, path)
+    return ds
+
+
+def _state_profiles(ds) -> dict[str, np.ndarray]:
+    """Cathode Li profile (SPE side → collector) at t = 0, at the first state ≥ 4.0 V and at the end."""
+    prof = cathode_profile(ds)
+    v = ds["cell_voltage"].values
+    mid = int(np.argmax(v >= 4.0)) if np.any(v >= 4.0) else len(v) // 2
+    x0 = np.full(prof.shape[1], PRISTINE_X)  # the solver saves states after t = 0
+    return dict(zip(STATES, (x0, prof[mid], prof[-1]), strict=True))
+
+
+class _Camera:
+    """Region spectra of one scene: cathode-disc pixels summed, and 4 × 4 super-pixels."""
+
+    def __init__(self, stack: CellStack, voxel_xy: float, voxel_z: float, exposure_s: float):
+        self.stack, self.voxel_xy, self.voxel_z = stack, voxel_xy, voxel_z
+        self.det = hexitec()
+        self.centres = region_beam_centres(stack)
+        self.exposure_s = exposure_s
+        probe = huang2025_scene(voxel_xy, voxel_z, stack)
+        size, cx, cy, u_x = _pixel_columns(Geometry(), probe.grid, self.det.n_pixels, self.det.pixel_pitch_m)
+        v_y = cy - (np.arange(self.det.n_pixels) + 0.5 - self.det.n_pixels / 2) * size
+        r = np.hypot(v_y[:, None] - cy, u_x[None, :] - cx)
+        self.mask = r < stack.r_cathode - 0.5e-3  # pixels that see cathode only, clear of the edge blur
+        anode = probe.fractions[probe.materials.index("Li")][:, probe.grid.ny // 2, probe.grid.nx // 2]
+        self.alpha, self.beta = anode_fractions(anode, probe.grid.z, self.centres, 0.25e-3)
+
+    def expected(self, profile, region: int) -> np.ndarray:
+        scene = huang2025_scene(self.voxel_xy, self.voxel_z, self.stack, li_content=profile)
+        geom = Geometry(beam_z=self.centres[region], exposure_s=self.exposure_s)
+        return expected_spectra(scene, geom, EDGES, self.det)
+
+
+def _superpixels(frame: np.ndarray, k: int = 4) -> np.ndarray:
+    n = frame.shape[0] // k
+    return frame[: n * k, : n * k].reshape(n, k, n, k, -1).sum(axis=(1, 3))
+
+
+def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e-3, voxel_z: float = 10e-6,
+                  seed: int = 0, rates=RATES) -> dict:
+    """Run the experiment; write datasets, figures and claims to ``out_dir``; return a summary dict."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    cam = _Camera(CellStack(), voxel_xy, voxel_z, exposure_s)
+    # cached images depend on the voxels and the exposure: their file names carry a key of both
+    key = hashlib.sha1(json.dumps([voxel_xy, voxel_z, exposure_s]).encode()).hexdigest()[:8]
+    charges = {r: _cached(out / f"charge_{r:g}C.nc", lambda r=r: charge_huang2025(r)) for r in rates}
+
+    # regions 2 and 3 see no cathode: one expected image each serves every state
+    def region_images():
+        r2, r3 = cam.expected(1.0, 1), cam.expected(1.0, 2)
+        return xr.Dataset({"R2": (("v", "u", "energy"), r2), "R3": (("v", "u", "energy"), r3)},
+                          coords={"energy": CENTRES}, attrs={"units": "counts (expected)"})
+    fixed = _cached(out / f"regions23_expected_{key}.nc", region_images)
+    r2e, r3e = fixed["R2"].values, fixed["R3"].values
+
+    def calibration_set():
+        rows = [cam.expected(x, 0)[cam.mask].sum(axis=0) for x in CALIBRATION_X]
+        return xr.Dataset({"R1": (("x", "energy"), np.array(rows))}, coords={"x": list(CALIBRATION_X),
+                          "energy": CENTRES}, attrs={"units": "counts (expected)"})
+    cal_ds = _cached(out / f"calibration_expected_{key}.nc", calibration_set)
+
+    def cathode_emr(r1, r2, r3, var=None):
+        sep = decompose_regions(r1, r2, r3, cam.alpha, cam.beta, variances=var)
+        return emr(sep.cathode, EDGES, variance=sep.cathode_variance if var is not None else np.zeros_like(r1)), sep
+
+    r2s, r3s = r2e[cam.mask].sum(axis=0), r3e[cam.mask].sum(axis=0)
+    cal_emr = np.array([float(cathode_emr(row, r2s, r3s)[0].value) for row in cal_ds["R1"].values])
+    model_cal = EMRCalibration(cal_emr, np.array(CALIBRATION_X), model="table", version="operando-free-atom-v1",
+                               source="simulated: this forward model (free-atom profiles, HEXITEC model) at uniform x")
+    paper_cal = default_calibration()
+
+    results, spectra_rows, maps = [], {}, {}
+    for rate in rates:
+        tag = f"{rate:g}C"
+        for state, prof in _state_profiles(charges[rate]).items():
+            key = f"{tag}|{state}"
+            exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}_{key}.nc", lambda p=prof: xr.Dataset(
+                {"R1": (("v", "u", "energy"), cam.expected(p, 0))}, coords={"energy": CENTRES}))["R1"].values
+            frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
+            sums = [f[cam.mask].sum(axis=0) for f in frames]
+            value, sep = cathode_emr(*sums, var=sums)
+            x_model, sx_model = model_cal.to_x(value.value, value.sigma)
+            x_paper, sx_paper = paper_cal.to_x(value.value, value.sigma)
+            results.append({"rate": tag, "state": state, "x_true": float(np.mean(prof)),
+                            "emr": float(value.value), "emr_sigma": float(value.sigma),
+                            "x_model_cal": float(x_model), "x_model_sigma": float(sx_model),
+                            "x_paper_cal": float(x_paper), "x_paper_sigma": float(sx_paper),
+                            "x_paper_table1": PAPER_X.get((tag, state))})
+            spectra_rows[key] = (sums, sep.cathode)
+            if state == STATES[-1]:
+                xmap = lithium_map(*frames, EDGES, cam.alpha, cam.beta, calibration=model_cal, detector=cam.det)
+                inside = _superpixels(cam.mask[..., None].astype(float))[..., 0]
+                maps[tag] = (xmap["x"].values, xmap["x_sigma"].values, float(np.mean(prof)), inside)
+
+    claims = _claims(results, spectra_rows, model_cal, cal_emr, cam)
+    figures = _figures(out, spectra_rows, results, model_cal, paper_cal, maps)
+    _save_results(out, results, spectra_rows, claims, model_cal)
+    return {"results": results, "claims": claims, "figures": figures, "alpha": cam.alpha, "beta": cam.beta,
+            "model_calibration": {"emr": cal_emr.tolist(), "x": list(CALIBRATION_X)}}
+
+
+def _claims(results, spectra_rows, model_cal, cal_emr, cam) -> list[dict]:
+    """X1–X3 of the shared claim list, with verdicts."""
+    r3 = next(iter(spectra_rows.values()))[0][2]
+    near = (CENTRES > 90e3) & (CENTRES < 98e3)
+    e_peak = float(np.sum(CENTRES[near] * r3[near]) / np.sum(r3[near]))  # centroid of the Li Compton peak
+    lines = {}
+    for e_paper in (22.9e3, 26.1e3, 27.2e3, 31.0e3):
+        win = np.abs(CENTRES - e_paper) < 400
+        lines[e_paper / 1e3] = float(CENTRES[win][np.argmax(r3[win])] / 1e3)
+    slope_model = float(np.polyfit(CALIBRATION_X, cal_emr, 1)[0])
+    sens = sensitivity_report()
+    paper_slope = 1.0 / default_calibration().slope
+    table1_res = float(np.max(np.abs(default_calibration().to_x(default_calibration().emr_points)[0]
+                                     - default_calibration().x_points)))
+    ok_x = [r for r in results if abs(r["x_model_cal"] - r["x_true"]) <= 3 * r["x_model_sigma"] + 0.02]
+    return [
+        {"id": "X1", "claim": "Compton peak of 115 keV at 90° at 93.9 keV (Eq. 4); Cd and Te lines at 22.9, 26.1,"
+         " 27.2, 31.0 keV", "paper": "93.9 keV; 22.9/26.1/27.2/31.0 keV",
+         "ours": f"Eq. 4: {compton_energy(115e3, np.pi / 2) / 1e3:.2f} keV; centroid of the simulated Li peak "
+                 f"{e_peak / 1e3:.2f} keV; detector lines at " + ", ".join(f"{v:.2f}" for v in lines.values()),
+         "verdict": "reproduced" if abs(e_peak - 93.9e3) < 150 else "differs", "where": "seed 002 L132-L138, L159",
+         "note": "peak: measured on the simulated frame (Doppler broadening, ±6° of angles across the field, "
+                 "800 eV resolution) within 0.15 keV. Lines: xraydb energies (by construction); the simulated "
+                 "Kα1/Kα2 blends peak 0.2-0.3 keV above the paper's 22.9 and 27.2 keV, which are the Kα2 "
+                 "energies (22.98, 27.20 keV) — within a third of the 800 eV resolution"},
+        {"id": "X2", "claim": "EMR (|p_z| < 1 over 1 < |p_z| < 5 a.u.) maps linearly to x of LixNMC622 (Table 1)",
+         "paper": f"dEMR/dx = {paper_slope:.2f} (Table 1 fit)",
+         "ours": f"free-atom impulse approximation: dEMR/dx = {sens['dEMR_dx_first_principles']:.3f} (bare "
+                 f"NMC622), {slope_model:.3f} through the simulated experiment (detector, decomposition); "
+                 f"Table 1 through the versioned calibration: max |Δx| = {table1_res:.3f}",
+         "verdict": "differs", "where": "seed 002 L168-L186",
+         "note": "EMR is defined and computed exactly as stated; the calibration reproduces Table 1 by "
+                 "construction (a fit). Free-atom Compton profiles give a ~20x weaker EMR(x): the paper's line is "
+                 "empirical (solid-state valence profiles, set-up), not a prediction of this physics. With the "
+                 f"model's own calibration x is read back within 3σ + 0.02 in {len(ok_x)}/{len(results)} states."},
+        {"id": "X3", "claim": "Region decomposition I_s = I_R2 − α I_R3, I_c = I_R1 − I_s − β I_R3",
+         "paper": "Eq. 2-3", "ours": f"exact on synthetic spectra (machine precision, tests); α = {cam.alpha:.3f}, "
+                                     f"β = {cam.beta:.3f} from the scene's anode fractions",
+         "verdict": "by construction", "where": "seed 002 L120-L128",
+         "note": "linear algebra; on the simulated frames it separates the cathode up to the SPE/anode attenuation "
+                 "differences between regions (tests/xray/test_compton_forward.py)"},
+    ]
+
+
+def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    key = next(k for k in spectra_rows if k.endswith(STATES[-1]))
+    (r1, r2, r3), cath = spectra_rows[key]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for lab, s in (("region 1", r1), ("region 2", r2), ("region 3", r3), ("cathode (Eq. 2-3)", cath)):
+        ax.semilogy(CENTRES / 1e3, np.clip(s, 1e-1, None), label=lab, lw=0.8)
+    w = window_energies(115e3, np.pi / 2, [-5, -1, 1, 5]) / 1e3
+    ax.axvspan(w[1], w[2], color="C2", alpha=0.15, label="|p_z| < 1 a.u.")
+    ax.axvspan(w[0], w[1], color="C3", alpha=0.1, label="1 < |p_z| < 5 a.u.")
+    ax.axvspan(w[2], w[3], color="C3", alpha=0.1)
+    ax.set(xlabel="energy (keV)", ylabel="counts per bin", title=f"spectra, {key}")
+    ax.legend(fontsize=7)
+    names.append(_save(out / "spectra_windows.png", fig))
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    xs = np.linspace(0.2, 1.05, 50)
+    ax.plot(model_cal.x_points, model_cal.emr_points, "o-", label="model calibration (simulated)")
+    ax.plot(xs, paper_cal.to_emr(xs), "--", label="Huang et al. 2025 Table 1 fit")
+    for r in results:
+        ax.errorbar(r["x_true"], r["emr"], yerr=r["emr_sigma"], fmt="k.", ms=4)
+    ax.set(xlabel="x in LixNi0.6Mn0.2Co0.2O2", ylabel="EMR", title="EMR vs Li content")
+    ax.legend(fontsize=7)
+    names.append(_save(out / "emr_vs_x.png", fig))
+
+    if maps:
+        fig, axes = plt.subplots(1, len(maps), figsize=(4 * len(maps), 3.5), squeeze=False)
+        for ax, (tag, (xm, sxm, truth, inside)) in zip(axes[0], maps.items(), strict=True):
+            img = np.where(inside > 15, xm, np.nan)
+            im = ax.imshow(img, vmin=0.2, vmax=1.05, cmap="viridis")
+            ax.set_title(f"x map, {tag} end of charge\n(truth {truth:.2f}; median σ {np.nanmedian(sxm):.2f})",
+                         fontsize=8)
+            fig.colorbar(im, ax=ax)
+        names.append(_save(out / "x_maps.png", fig))
+    return names
+
+
+def _save(path: Path, fig) -> str:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path.name
+
+
+def _save_results(out: Path, results, spectra_rows, claims, model_cal) -> None:
+    keys = list(spectra_rows)
+    data = np.array([[*spectra_rows[k][0], spectra_rows[k][1]] for k in keys])
+    ds = xr.Dataset({"counts": (("state", "signal", "energy"), data, {"units": "counts"})},
+                    coords={"state": keys, "signal": ["R1", "R2", "R3", "cathode"], "energy": CENTRES})
+    ds["energy"].attrs["units"] = "eV"
+    ds.attrs["source"] = "operando.xray.experiment.run_huang2025 (Huang et al., J. Phys. Energy 2025 set-up)"
+    save_dataset(ds, out / "spectra.nc")
+    atomic_write_text(out / "results.json", json.dumps(results, indent=1))
+    atomic_write_text(out / "claims.json", json.dumps(claims, indent=1))
+    atomic_write_text(out / "calibration_model.json", json.dumps(
+        {"version": model_cal.version, "emr": model_cal.emr_points.tolist(), "x": model_cal.x_points.tolist(),
+         "source": model_cal.source}, indent=1))
