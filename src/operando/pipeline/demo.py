@@ -29,3 +29,32 @@ def demo_config(out, *, full: bool = False, voxel: float | None = None, section:
     if nz is not None:
         update["nz"] = nz
     return base.model_copy(update={"out": Path(out), "cell": base.cell.model_copy(update=update)})
+
+
+#: the experiments ``operando demo --experiment`` runs: Pollok et al. 2025 (NV magnetometry, the
+#: cached pipeline of :mod:`.run`) and the instrument runs of the other papers
+EXPERIMENTS = ("pollok2025", "huang2025")
+
+
+def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
+    """Run an instrument's own experiment (``huang2025``: X-ray Compton imaging of Huang et al.,
+    J. Phys. Energy 2025) into ``out``; write ``report.html`` with its figures and claims; return the
+    report's path and the claims."""
+    from ..errors import InputError
+    from ..papers import HUANG2025
+    from ..report import Claim, Section, write_report
+
+    out = Path(out)
+    if name == "huang2025":
+        from ..xray.experiment import run_huang2025
+
+        summary, paper = run_huang2025(out), HUANG2025
+        title = "operando — X-ray Compton imaging of a PEO|NMC622|Li cell"
+    else:
+        raise InputError(f"experiment: unknown {name!r}; choose one of {', '.join(EXPERIMENTS)}")
+    claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""), c.get("note", ""))
+              for c in summary["claims"]]
+    figures = [(f, (out / f).read_bytes()) for f in summary.get("figures", [])]
+    report = write_report(out / "report.html", title, {"paper": paper.citation}, claims,
+                          [Section("Figures", "", figures)], claims_source=paper.short)
+    return report, claims
