@@ -1,0 +1,1 @@
+"""X-ray imaging of the cell: Compton scattering and computed tomography."""
