@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from . import phantoms
 from .acquire import Scan, acquire, beer_lambert, blur, miscalibrated_gain, normalise, poisson
-from .fbp import FILTERS, fbp, filter_sinogram, ramp_filter
+from .filtered_backprojection import FILTERS, fbp, filter_sinogram, ramp_filter
 from .geometry import angular_weights, check_angles
-from .project import backproject, project
+from .projector import backproject, project
 from .rings import remove_stripes
 
 __all__ = [

@@ -18,7 +18,7 @@ import scipy.fft as sfft
 from ..._checks import check_choice, check_positive
 from . import _kernels
 from .geometry import angular_weights, check_angles, check_sinogram
-from .project import detector_center
+from .projector import detector_center
 
 FILTERS = ("ramp", "shepp-logan", "cosine", "hann", "hamming")
 
