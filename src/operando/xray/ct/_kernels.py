@@ -65,11 +65,11 @@ def _joseph_nb(vol, cos, sin, det0, out):  # pragma: no cover - compiled
                 t = k - det0
                 u0 = (t + c_step * ss) / cc + c_across
                 du = -ss / cc
-                lo, hi = _valid_range(u0, du, n_step, n_across - 1)
+                lo, hi = _valid_range(u0, du, n_step, n_across)
                 acc = 0.0
                 for i in range(lo, hi):
                     u = u0 + i * du
-                    j0 = int(u)
+                    j0 = min(int(u), n_across - 2)  # u = n_across - 1 exactly: f = 1
                     f = u - j0
                     if along_y:
                         acc += vol[z, i + 1, j0] + f * (vol[z, i + 1, j0 + 1] - vol[z, i + 1, j0])
@@ -117,10 +117,10 @@ def _backproject_nb(sino, cos, sin, weights, det0, out):  # pragma: no cover - c
             c = cos[a]
             w = weights[a]
             u0 = -cx * c + y * sin[a] + det0
-            lo, hi = _valid_range(u0, c, nx, ndp - 1)
+            lo, hi = _valid_range(u0, c, nx, ndp)
             for j in range(lo, hi):
                 u = u0 + j * c
-                k0 = int(u)
+                k0 = min(int(u), ndp - 2)
                 f = u - k0
                 row[j] += w * (sino[z, a, k0] + f * (sino[z, a, k0 + 1] - sino[z, a, k0]))
         out[z, i, :] += row
