@@ -91,7 +91,7 @@ def test_matches_scikit_image_iradon(phantom):
 
 
 def test_angles_must_cover_half_turn():
-    with pytest.raises(InputError, match="angles.*180"):
+    with pytest.raises(InputError, match=r"angles.*180"):
         check_angles(np.linspace(0, 2 * np.pi / 3, 100))
     with pytest.raises(InputError, match="angles"):
         fbp(np.zeros((50, 30)), np.linspace(0, np.radians(120), 50))
@@ -101,7 +101,7 @@ def test_angles_must_cover_half_turn():
 
 def test_mismatched_sinogram_shape_names_sinogram():
     angles = np.linspace(0, np.pi, 60, endpoint=False)
-    with pytest.raises(InputError, match="sinogram.*60"):
+    with pytest.raises(InputError, match=r"sinogram.*60"):
         fbp(np.zeros((59, 40)), angles)
     with pytest.raises(InputError, match="sinogram"):
         fbp(np.zeros(40), angles)

@@ -144,8 +144,10 @@ def simulate_protocol(rate: str = "0.1C", shape=(64, 64), pixel: float = paper.V
     x_c = (np.arange(shape[1]) + 0.5) * d
     ds = xr.Dataset(
         {
-            "anode": (("state", "y", "x"), np.stack(anode), {"units": "m", "long_name": "Li|SPE interface height"}),
-            "cathode": (("state", "y", "x"), np.stack(cathode), {"units": "m", "long_name": "SPE|cathode interface height"}),
+            "anode": (("state", "y", "x"), np.stack(anode),
+                      {"units": "m", "long_name": "Li|SPE interface height"}),
+            "cathode": (("state", "y", "x"), np.stack(cathode),
+                        {"units": "m", "long_name": "SPE|cathode interface height"}),
             "x_li": (("state",), np.asarray(x), {"units": "1", "long_name": "x in LixNMC622 (Table 1)"}),
             "charge": (("state",), np.concatenate([[0.0], np.cumsum(charges)]), {"units": "C/m^2"}),
         },
