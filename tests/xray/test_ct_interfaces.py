@@ -30,7 +30,7 @@ def test_sub_voxel_height_from_partial_volumes():
     rng = np.random.default_rng(0)
     za = 10 * PIXEL + rng.uniform(-3, 3, (8, 9)) * PIXEL
     zc = za + 30e-6
-    vol, za_true, zc_true = cell_ct.layered_volume(za, zc, 40, PIXEL, MU, anode_level=15 * PIXEL)
+    vol, za_true, _zc_true = cell_ct.layered_volume(za, zc, 40, PIXEL, MU, anode_level=15 * PIXEL)
     labels, names = segment(vol, MU)
     lab = {n: k for k, n in names.items()}
     z = interface_height(labels, lab["li"], lab["spe"], PIXEL, image=vol, mu_below=MU["li"], mu_above=MU["spe"])
@@ -57,7 +57,7 @@ def test_missing_phase_names_parameter():
         interface_height(lab, 0, 7, PIXEL)
     # Li everywhere under the cathode in one column: no Li|SPE contact there
     lab[:, 0, 0] = np.where(np.arange(30) < 20, 0, 2)
-    with pytest.raises(InputError, match="labels.*1 of 42"):
+    with pytest.raises(InputError, match=r"labels.*1 of 42"):
         interface_height(lab, 0, 1, PIXEL)
     with pytest.raises(InputError, match="mu_of_phase"):
         segment(np.ones((3, 3)), {"li": 1.0})

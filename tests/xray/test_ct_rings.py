@@ -48,7 +48,7 @@ def test_ring_reduced_tenfold_without_bias(data):
 
 
 def test_ring_reduced_under_photon_noise(data):
-    p, _, on_ring, _ = data
+    p, _, _on_ring, _ = data
     gain = np.ones(N)
     gain[COLUMNS] = GAINS
     noisy = acquire(p, gain=gain, photons=1e6, seed=1).line_integrals()
