@@ -104,3 +104,23 @@ def test_ct_of_protocol_tracks_true_roughness():
     ct = cell_ct.ct_of_states(ds.isel(state=[0, 4]), nz=48, n_angles=180, photons=1e7)
     np.testing.assert_allclose(ct["ra_anode_ct"], ct["ra_anode_true"], rtol=0.1)
     np.testing.assert_allclose(ct["ra_cathode_ct"], ct["ra_cathode_true"], rtol=0.1)
+
+
+def test_current_map_from_solver_output():
+    # a (z, y, x) cell stacked along x, like operando.cell: Li at low x, a hot spot at y = 3
+    rc = np.zeros((1, 8, 10))
+    anode = np.zeros(rc.shape, bool)
+    anode[..., :3] = True
+    rc[0, :, 2] = 1e6  # A/m³ at the interface voxels
+    rc[0, 3, 2] = 4e6
+    rc[0, :, 5] = 7e9  # current elsewhere (not the anode) is ignored
+    j = evolution.current_map_from_solver(rc, anode, 1e-6, (8, 16), axis=2)
+    assert j.shape == (8, 16)
+    # the map's axes are the solver's other axes in order, (z, y): a 2-D cell's one z row is
+    # spread over the map's rows, y runs along its columns (×2 here)
+    np.testing.assert_allclose(j, np.broadcast_to(j[0], j.shape))
+    assert j[0].max() == pytest.approx(4.0, rel=1e-6)  # 4e6 A/m³ × 1 µm = 4 A/m² at the hot spot
+    assert j[0, 0] == pytest.approx(1.0, rel=1e-6)
+    assert np.flatnonzero(j[0] > 2).tolist() == [6, 7]
+    with pytest.raises(InputError, match="anode_mask"):
+        evolution.current_map_from_solver(rc, np.zeros(rc.shape, bool), 1e-6, (8, 8), axis=2)

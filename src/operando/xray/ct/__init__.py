@@ -15,7 +15,7 @@ of Huang et al., J. Phys. Energy 2025.
 
 from __future__ import annotations
 
-from . import phantoms
+from . import cell_ct, evolution, huang2025, iterative, phantoms, roughness, segment, volume
 from .acquire import Scan, acquire, beer_lambert, blur, miscalibrated_gain, normalise, poisson
 from .filtered_backprojection import FILTERS, fbp, filter_sinogram, ramp_filter
 from .geometry import angular_weights, check_angles
@@ -30,9 +30,13 @@ __all__ = [
     "backproject",
     "beer_lambert",
     "blur",
+    "cell_ct",
     "check_angles",
+    "evolution",
     "fbp",
     "filter_sinogram",
+    "huang2025",
+    "iterative",
     "miscalibrated_gain",
     "normalise",
     "phantoms",
@@ -40,4 +44,7 @@ __all__ = [
     "project",
     "ramp_filter",
     "remove_stripes",
+    "roughness",
+    "segment",
+    "volume",
 ]

@@ -63,6 +63,32 @@ def _param(name, overrides):
     return float(overrides.get(name, PARAMETERS[name].value))
 
 
+def current_map_from_solver(reaction_current, anode_mask, spacing: float, shape, *, axis: int = 0) -> np.ndarray:
+    """Local current density (A/m², magnitude) across the anode interface, on a (ny, nx) map.
+
+    reaction_current : interfacial reaction current per voxel volume (A/m³), e.g. one time of the
+        charge solver's ``reaction_current`` (:mod:`operando.electrochem.output`).
+    anode_mask : voxels of the Li electrode (and dendrites) whose reaction feeds the anode.
+    spacing : voxel size along ``axis``, the stacking axis of that cell (m).
+    shape : (ny, nx) of the height maps; the solver's map over the two axes other than ``axis``,
+        in their order, is resampled to it (linear interpolation; a 2-D cell's single z row is
+        spread over the map's rows).
+    """
+    rc = as_float_array("reaction_current", reaction_current, finite=False)
+    mask = np.asarray(anode_mask, dtype=bool)
+    if mask.shape != rc.shape:
+        raise InputError(f"anode_mask: expected shape {rc.shape} of reaction_current, got {mask.shape}")
+    if not mask.any():
+        raise InputError("anode_mask: no anode voxel; the interface current cannot be found")
+    d = check_positive("spacing", spacing, unit="m")
+    sheet = np.abs(np.where(mask & np.isfinite(rc), rc, 0.0).sum(axis=axis) * d)  # A/m²
+    if sheet.ndim != 2 or sheet.max() <= 0:
+        raise InputError("reaction_current: no current reaches the anode; the map would be empty")
+    factors = np.asarray(shape, dtype=float) / np.asarray(sheet.shape, dtype=float)
+    order = 0 if np.all(factors >= 1) else 1  # up-sampling: each solver voxel becomes a block
+    return np.clip(ndimage.zoom(sheet, factors, order=order, grid_mode=True, mode="nearest"), 0.0, None)
+
+
 def gaussian_surface(shape, pixel: float, ra: float, correlation: float, rng) -> np.ndarray:
     """A random height map (m) with areal Ra = ``ra`` (m) and Gaussian correlation ``correlation`` (m)."""
     gen = np.random.default_rng(rng)
