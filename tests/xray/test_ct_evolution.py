@@ -141,3 +141,13 @@ def test_li_through_the_separator_is_refused_or_clipped():
     with pytest.warns(RuntimeWarning, match="through the SPE"):
         _, za_built, zc_built = cell_ct.layered_volume(za, zc, 40, PIXEL, cell_ct.phase_mu(), clip_contacts=True)
     assert np.all(zc_built - za_built >= PIXEL - 1e-12)
+
+
+def test_implied_parameter_round_trip():
+    # calibration: the nucleation spread that gives Table 2's +6.1 % on plating (seed 002 L201)
+    sigma = evolution.implied_parameter("nucleation_sigma", "0.1C", shape=(32, 32), tip=0.0)
+    ds = evolution.simulate_protocol("0.1C", shape=(32, 32), nucleation_sigma=sigma, tip=0.0)
+    ra = ds.ra_anode.values
+    assert (ra[2] - ra[0]) / ra[0] == pytest.approx(paper.PLATING_CHANGE, abs=2e-3)
+    with pytest.raises(InputError, match="bounds"):
+        evolution.implied_parameter("nucleation_sigma", "0.1C", shape=(16, 16), bounds=(2.0, 3.0), tip=0.0)

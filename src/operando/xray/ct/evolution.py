@@ -184,3 +184,29 @@ def simulate_protocol(rate: str = "0.1C", shape=(64, 64), pixel: float = paper.V
     ds["ra_anode"] = ("state", [sa(a) for a in anode], {"units": "m"})
     ds["ra_cathode"] = ("state", [sa(c) for c in cathode], {"units": "m"})
     return ds
+
+
+def implied_parameter(name: str, rate: str = "0.1C", step: str = "plating", *, bounds=(0.0, 1.0),
+                      shape=(48, 48), seed: int = 0, **overrides) -> float:
+    """The value of parameter ``name`` for which the model gives Table 2's anode Ra change on
+    ``step`` ("plating" or "stripping") at ``rate`` — a calibration, reported as such: it says
+    what the paper's numbers imply about, e.g., how uneven plating was, not that they are
+    reproduced. Raises InputError when no value in ``bounds`` reaches the change.
+    """
+    from scipy.optimize import brentq
+
+    check_choice("step", step, ("plating", "stripping"))
+    if name not in PARAMETERS:
+        raise InputError(f"name: unknown parameter {name!r}; known: {sorted(PARAMETERS)}")
+    target = paper.table2_changes(rate)[step]
+    i0, i1 = (0, 2) if step == "plating" else (2, 4)
+
+    def miss(value):
+        ds = simulate_protocol(rate, shape=shape, seed=seed, **{**overrides, name: value})
+        ra = ds.ra_anode.values
+        return (ra[i1] - ra[i0]) / ra[i0] - target
+
+    lo, hi = bounds
+    if miss(lo) * miss(hi) > 0:
+        raise InputError(f"bounds: {name} in [{lo:g}, {hi:g}] does not reach the {step} change {target:.3f} of Table 2")
+    return float(brentq(miss, lo, hi, xtol=1e-4))
