@@ -60,3 +60,11 @@ def test_bad_input():
         volume.attenuation_volume(lab, {0: "a", 1: "b"}, {"a": 1.0, "b": lambda x: x})
     with pytest.raises(InputError, match="new_spacing"):
         volume.resample(np.ones((2, 2, 2)), 1e-6, 0)
+
+
+def test_x_dependent_cathode_mu():
+    # at x = 1 the NMC622 electrode has the registry's μ; delithiation lowers the mass and μ
+    full = volume.nmc622_mu(1.0, 115e3)
+    assert full == pytest.approx(linear_attenuation("LixNMC622", 115e3), rel=1e-9)
+    assert volume.nmc622_mu(0.26, 115e3) < full  # Table 1 end of charge at 0.1C (seed 002 L184)
+    assert volume.lixcoo2_mu(1.0, 115e3) == pytest.approx(linear_attenuation("LiCoO2", 115e3), rel=1e-9)

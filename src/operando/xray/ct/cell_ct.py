@@ -24,6 +24,7 @@ from .projector import project
 from .rings import remove_stripes
 from .roughness import sa
 from .segment import interface_height, segment
+from .volume import nmc622_mu
 
 PHASES = ("li", "spe", "cathode")
 MATERIALS = {"li": "Li", "spe": "PEO-LiTFSI", "cathode": "LixNMC622"}
@@ -100,15 +101,22 @@ def measure_interfaces(recon, pixel: float, mu: Mapping[str, float], *, smooth_p
 
 
 def ct_of_states(states, *, nz: int = 40, mu: Mapping[str, float] | None = None, margin: int = 4, **scan) -> dict:
-    """CT of every state of :func:`.evolution.simulate_protocol`'s Dataset: measured vs true Ra (m)."""
-    mu = phase_mu() if mu is None else dict(mu)
+    """CT of every state of :func:`.evolution.simulate_protocol`'s Dataset: measured vs true Ra (m).
+
+    Without ``mu`` the phases' μ are those of :func:`phase_mu`, the cathode's at each state's x.
+    """
     d = float(states.attrs["pixel_m"])
     out = {"ra_anode_ct": [], "ra_cathode_ct": [], "ra_anode_true": [], "ra_cathode_true": [], "recon": []}
     for i in range(states.sizes["state"]):
-        vol, za, zc = layered_volume(states.anode[i].values, states.cathode[i].values, nz, d, mu,
+        if mu is None:
+            mu_i = phase_mu()
+            mu_i["cathode"] = float(nmc622_mu(float(states.x_li[i]), paper.ENERGY_EV))
+        else:
+            mu_i = dict(mu)
+        vol, za, zc = layered_volume(states.anode[i].values, states.cathode[i].values, nz, d, mu_i,
                                      clip_contacts=True)
         rec = scan_and_reconstruct(vol, d, seed=i, **scan)
-        got = measure_interfaces(rec, d, mu, margin=margin)
+        got = measure_interfaces(rec, d, mu_i, margin=margin)
         crop = (slice(margin, -margin or None),) * 2
         out["ra_anode_ct"].append(got["ra_anode"])
         out["ra_cathode_ct"].append(got["ra_cathode"])

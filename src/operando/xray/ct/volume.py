@@ -75,22 +75,37 @@ def cell_attenuation(cell, energy_eV: float = ENERGY_HUANG2025_EV,
     return attenuation_volume(cell.labels, cell.phases, table, x_map=cell.x_map())
 
 
-def lixcoo2_mu(x, energy_eV: float) -> np.ndarray:
-    """μ (1/m) of LixCoO2 at fixed volume: formula LixCoO2, density ∝ molar mass."""
+def lithium_content_mu(x, energy_eV: float, host: str, host_molar_mass: float, density_x1: float) -> np.ndarray:
+    """μ (1/m) of Li_x·host at fixed volume: formula Li_x host, density ∝ molar mass.
+
+    host : the formula without Li (e.g. "CoO2", "Ni0.6Mn0.2Co0.2O2"); host_molar_mass in g/mol;
+    density_x1 : density at x = 1, kg/m³.
+    """
     import xraydb
 
+    m_li = 6.94  # g/mol, IUPAC
+    x = np.asarray(x, dtype=float)
+    keys = np.round(x, 4)
+    values = {}
+    for xv in np.unique(keys):
+        rho = density_x1 * (xv * m_li + host_molar_mass) / (m_li + host_molar_mass)
+        formula = f"Li{xv:.4f}{host}" if xv > 0 else host
+        values[xv] = 100.0 * float(xraydb.material_mu(formula, energy_eV, rho / 1000.0))
+    return np.vectorize(values.__getitem__, otypes=[float])(keys)
+
+
+def lixcoo2_mu(x, energy_eV: float) -> np.ndarray:
+    """μ (1/m) of LixCoO2 (density of LiCoO2 from operando.materials)."""
     from ... import materials
 
-    x = np.asarray(x, dtype=float)
-    rho1 = float(materials.get("LiCoO2").value("density"))
-    m_li, m_co, m_o = 6.94, 58.933, 15.999
-    xs = np.unique(np.round(x, 4))
-    values = {}
-    for xv in xs:
-        rho = rho1 * (xv * m_li + m_co + 2 * m_o) / (m_li + m_co + 2 * m_o)
-        formula = f"Li{xv:.4f}CoO2" if xv > 0 else "CoO2"
-        values[xv] = 100.0 * float(xraydb.material_mu(formula, energy_eV, rho / 1000.0))
-    return np.vectorize(values.__getitem__, otypes=[float])(np.round(x, 4))
+    return lithium_content_mu(x, energy_eV, "CoO2", 58.933 + 2 * 15.999,
+                              float(materials.get("LiCoO2").value("density")))
+
+
+def nmc622_mu(x, energy_eV: float, density_x1: float = 2970.0) -> np.ndarray:
+    """μ (1/m) of the LixNi0.6Mn0.2Co0.2O2 electrode (default density: Huang et al. 2025, L105)."""
+    host_mass = 0.6 * 58.693 + 0.2 * 54.938 + 0.2 * 58.933 + 2 * 15.999
+    return lithium_content_mu(x, energy_eV, "Ni0.6Mn0.2Co0.2O2", host_mass, density_x1)
 
 
 def resample(volume, spacing, new_spacing, *, order: int = 1) -> np.ndarray:
