@@ -77,17 +77,25 @@ def stripe_offsets(sinogram, size: int = 21, snr: float = 3.0, n_iter: int = 4, 
     a column offset by a miscalibrated pixel is an outlier from it. The trend is a local
     quadratic least-squares fit over ``size`` columns that leaves out the columns flagged in the
     previous pass (``n_iter`` passes); columns deviating by more than ``snr`` robust standard deviations
-    (median absolute deviation × 1.4826, from the first pass) are stripes, if they come in runs of at most
+    (median absolute deviation × 1.4826, set by the first two passes) are stripes, if they come in runs of at most
     ``max_width`` columns (a sample's edges deviate from any quadratic over wide runs).
     """
     profile = np.asarray(sinogram, dtype=float).mean(axis=-2)
-    weight = np.ones_like(profile)
     win = max(5, size | 1)
-    dev = profile - _local_quadratic(profile, weight, win)
-    # the scale is set once, by the first pass: later passes fit the sample better and a scale
-    # re-estimated from them would shrink until the sample's own curvature is flagged
-    mad = np.median(np.abs(dev - np.median(dev, axis=-1, keepdims=True)), axis=-1, keepdims=True)
-    threshold = snr * 1.4826 * mad
+
+    def robust_scale(dev, good):
+        centred = np.where(good, dev, np.nan)
+        med = np.nanmedian(centred, axis=-1, keepdims=True)
+        return 1.4826 * np.nanmedian(np.abs(centred - med), axis=-1, keepdims=True)
+
+    # the scale is estimated twice: on the first fit, then on a refit without the columns that
+    # fit flags (a large stripe drags the fits of its neighbours and inflates the first scale);
+    # then it stays fixed, as later passes fit the sample better and a scale re-estimated from
+    # them would shrink until the sample's own curvature is flagged
+    dev = profile - _local_quadratic(profile, np.ones_like(profile), win)
+    flagged = np.abs(dev) > 3.0 * robust_scale(dev, np.ones(dev.shape, bool))
+    dev = profile - _local_quadratic(profile, (~flagged).astype(float), win)
+    threshold = snr * robust_scale(dev, ~flagged)
     for _ in range(n_iter):
         flagged = np.abs(dev) > threshold
         dev = profile - _local_quadratic(profile, (~flagged).astype(float), win)
