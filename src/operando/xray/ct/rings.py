@@ -77,8 +77,10 @@ def stripe_offsets(sinogram, size: int = 21, snr: float = 3.0, n_iter: int = 4, 
     a column offset by a miscalibrated pixel is an outlier from it. The trend is a local
     quadratic least-squares fit over ``size`` columns that leaves out the columns flagged in the
     previous pass (``n_iter`` passes); columns deviating by more than ``snr`` robust standard deviations
-    (median absolute deviation × 1.4826, set by the first two passes) are stripes, if they come in runs of at most
-    ``max_width`` columns (a sample's edges deviate from any quadratic over wide runs).
+    (median absolute deviation × 1.4826, set by the first two passes) are stripes if they come in
+    runs of at most ``max_width`` columns that step away from both neighbouring columns by more
+    than the threshold (a sample's edges deviate from any quadratic over wide, smooth runs; a
+    stripe on such an edge is missed).
     """
     profile = np.asarray(sinogram, dtype=float).mean(axis=-2)
     win = max(5, size | 1)
@@ -101,10 +103,20 @@ def stripe_offsets(sinogram, size: int = 21, snr: float = 3.0, n_iter: int = 4, 
         dev = profile - _local_quadratic(profile, (~flagged).astype(float), win)
     flagged = np.abs(dev) > threshold
     flat = flagged.reshape(-1, flagged.shape[-1])
-    runs, _ = ndimage.label(flat, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
-    width = np.bincount(runs.ravel())
-    narrow = (runs > 0) & (width[runs] <= max_width)
-    return np.where(narrow.reshape(flagged.shape), dev, 0.0)
+    dflat = dev.reshape(flat.shape)
+    thr = np.broadcast_to(threshold, flagged.shape).reshape(flat.shape)
+    runs, n_runs = ndimage.label(flat, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    keep = np.zeros(flat.shape, bool)
+    n = flat.shape[1]
+    for label, (rows, cols) in enumerate(ndimage.find_objects(runs), start=1):  # one per run, not per pixel
+        row, lo, hi = rows.start, cols.start, cols.stop
+        if hi - lo > max_width:
+            continue
+        # a stripe is a step against both flanks; a fit's misses near a sample's edge are smooth
+        flanks = dflat[row, [max(lo - 1, 0), min(hi, n - 1)]]
+        if np.abs(dflat[row, lo:hi].mean() - flanks.mean()) > thr[row, lo]:
+            keep[row, lo:hi] = runs[row, lo:hi] == label
+    return np.where(keep.reshape(flagged.shape), dev, 0.0)
 
 
 def _local_quadratic(y, w, size):
