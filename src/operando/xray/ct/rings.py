@@ -76,7 +76,8 @@ def stripe_offsets(sinogram, size: int = 21, snr: float = 3.0, n_iter: int = 4, 
     The angle-averaged profile of a sample is smooth (the projection of its rotational average);
     a column offset by a miscalibrated pixel is an outlier from it. The trend is a local
     quadratic least-squares fit over ``size`` columns that leaves out the columns flagged in the
-    previous pass (``n_iter`` passes); columns deviating by more than ``snr`` robust standard deviations
+    previous pass (``n_iter`` passes); columns deviating by more than ``snr`` robust standard
+    deviations
     (median absolute deviation × 1.4826, set by the first two passes) are stripes if they come in
     runs of at most ``max_width`` columns that step away from both neighbouring columns by more
     than the threshold (a sample's edges deviate from any quadratic over wide, smooth runs; a
@@ -105,7 +106,7 @@ def stripe_offsets(sinogram, size: int = 21, snr: float = 3.0, n_iter: int = 4, 
     flat = flagged.reshape(-1, flagged.shape[-1])
     dflat = dev.reshape(flat.shape)
     thr = np.broadcast_to(threshold, flagged.shape).reshape(flat.shape)
-    runs, n_runs = ndimage.label(flat, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
+    runs, _ = ndimage.label(flat, structure=[[0, 0, 0], [1, 1, 1], [0, 0, 0]])
     keep = np.zeros(flat.shape, bool)
     n = flat.shape[1]
     for label, (rows, cols) in enumerate(ndimage.find_objects(runs), start=1):  # one per run, not per pixel
