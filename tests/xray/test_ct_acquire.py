@@ -74,3 +74,16 @@ def test_flat_field_must_be_positive():
         acquire(np.ones((3, 4)), photons=0)
     with pytest.raises(InputError, match="gain"):
         acquire(np.ones((3, 4)), gain=np.ones(5))
+
+
+def test_dead_pixels_are_refused_or_interpolated():
+    p = np.tile(np.linspace(0.0, 1.0, 40), (30, 1))  # linear across the detector
+    dead = np.zeros(40, bool)
+    dead[[10, 11, 25]] = True
+    scan = acquire(p, dead=dead, noise=False)
+    with pytest.raises(InputError, match="flat"):
+        scan.line_integrals()
+    repaired = scan.line_integrals(dead="interpolate")
+    np.testing.assert_allclose(repaired, p, atol=1e-12)  # exact for a linear profile
+    with pytest.raises(InputError, match="dead"):
+        acquire(p, dead=np.zeros(39, bool))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from ..._checks import as_float_array, check_positive, check_range
+from ..._checks import as_float_array, check_choice, check_positive, check_range
 from ...errors import InputError
 
 
@@ -57,17 +57,42 @@ def _detector_array(name, value, sino):
     )
 
 
-def normalise(raw, flat, dark=0.0, *, floor: float = 0.5) -> np.ndarray:
+def normalise(raw, flat, dark=0.0, *, floor: float = 0.5, dead: str = "raise") -> np.ndarray:
     """Flat-field correction ``p = −ln((I − D)/(F − D))``.
 
-    Counts at or below the dark level (photon starvation, dead pixels) are raised to ``floor``
-    counts above it, so the log stays finite; the InputError for a non-positive flat names ``flat``.
+    Counts at or below the dark level (photon starvation) are raised to ``floor`` counts above it,
+    so the log stays finite. Dead pixels — a flat field not above the dark level — raise an
+    InputError naming ``flat`` (``dead="raise"``), or with ``dead="interpolate"`` their columns are
+    filled by linear interpolation from the nearest live pixels on the detector row.
     """
     i = as_float_array("raw", raw)
-    f, d = _check_fields(flat, dark)
+    check_choice("dead", dead, ("raise", "interpolate"))
+    f_arr = np.broadcast_to(as_float_array("flat", flat), i.shape[-1:] if i.ndim == 2 else (i.shape[0], i.shape[2]))
+    d_arr = np.broadcast_to(as_float_array("dark", dark), f_arr.shape)
+    is_dead = f_arr - d_arr <= floor
+    # dead columns get a placeholder flat (their values are interpolated afterwards)
+    f, d = _check_fields(np.where(is_dead, d_arr + 1.0, f_arr) if dead == "interpolate" else flat, dark)
     dd = _detector_array("dark", d, i)
     signal = np.maximum(i - dd, floor)
-    return -np.log(signal / _detector_array("flat", f - d, i))
+    p = -np.log(signal / _detector_array("flat", f - d, i))
+    return _fill_dead(p, is_dead) if dead == "interpolate" and is_dead.any() else p
+
+
+def _fill_dead(p, is_dead):
+    """Linear interpolation across the detector over dead columns (per row of the detector)."""
+    stack = p[None] if p.ndim == 2 else p.copy()
+    masks = is_dead[None] if is_dead.ndim == 1 else is_dead
+    cols = np.arange(stack.shape[-1])
+    for z in np.flatnonzero(masks.any(axis=-1)):  # detector rows with dead pixels
+        live = cols[~masks[z]]
+        if live.size < 2:
+            raise InputError(f"flat: detector row {z} has fewer than 2 live pixels; nothing to interpolate from")
+        bad = cols[masks[z]]
+        right = np.searchsorted(live, bad).clip(1, live.size - 1)
+        lo, hi = live[right - 1], live[right]
+        w = ((bad - lo) / (hi - lo)).clip(0.0, 1.0)
+        stack[z][:, bad] = (1 - w) * stack[z][:, lo] + w * stack[z][:, hi]
+    return stack[0] if p.ndim == 2 else stack
 
 
 def poisson(counts, rng) -> np.ndarray:
@@ -109,19 +134,21 @@ class Scan:
     photons: float
     seed: int | None
 
-    def line_integrals(self) -> np.ndarray:
-        """Flat-field corrected −ln(I/I0)."""
-        return normalise(self.raw, self.flat, self.dark)
+    def line_integrals(self, dead: str = "raise") -> np.ndarray:
+        """Flat-field corrected −ln(I/I0) (``dead``: see :func:`normalise`)."""
+        return normalise(self.raw, self.flat, self.dark, dead=dead)
 
 
 def acquire(line_integrals, *, photons: float = 1e4, dark: float = 100.0, blur_px: float = 0.0,
-            gain=1.0, noise: bool = True, seed: int | None = 0) -> Scan:
+            gain=1.0, dead=None, noise: bool = True, seed: int | None = 0) -> Scan:
     """Simulate a scan of line integrals ``p``: counts, flat and dark fields.
 
     photons : open-beam counts per pixel per projection (the photon budget), > 0.
     dark : mean dark counts (read-out offset), >= 0.
     blur_px : Gaussian blur of the transmitted intensity across the detector, bins.
     gain : per-pixel gain during the scan (e.g. :func:`miscalibrated_gain`) → rings.
+    dead : boolean mask of dead detector pixels ((n_det,) or (nz, n_det)): they record the dark
+        level only, in the flat field too (repair them with ``normalise(..., dead="interpolate")``).
     noise : Poisson noise on the projections and on the flat field.
     """
     p = as_float_array("line_integrals", line_integrals)
@@ -139,4 +166,10 @@ def acquire(line_integrals, *, photons: float = 1e4, dark: float = 100.0, blur_p
         flat_mean = poisson(np.broadcast_to(flat_mean * 20, det_shape), gen) / 20
         dark_field = poisson(np.broadcast_to(dark_field * 20, det_shape), gen) / 20
         flat_mean = np.maximum(flat_mean, dark_field + 1.0)
+    if dead is not None:
+        mask = np.asarray(dead, dtype=bool)
+        if mask.shape != tuple(det_shape):
+            raise InputError(f"dead: expected a mask of shape {tuple(det_shape)} (detector pixels), got {mask.shape}")
+        flat_mean = np.where(mask, dark_field, flat_mean)
+        expected = np.where(_detector_array("dead", mask, p), _detector_array("dark", dark_field, p), expected)
     return Scan(expected, flat_mean, dark_field, n0, seed)
