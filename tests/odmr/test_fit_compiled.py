@@ -1,4 +1,4 @@
-"""The compiled Lorentzian LM (numba) gives the NumPy path's fits, to round-off."""
+"""The compiled LM (numba) gives the NumPy path's fits, to round-off, for every dip model."""
 
 import numpy as np
 import pytest
@@ -13,10 +13,19 @@ pytest.importorskip("numba")
 F = np.linspace(2.80e9, 2.94e9, 101)
 
 
-@pytest.mark.parametrize("shared_width", [False, True])
-def test_compiled_matches_numpy(shared_width):
-    model = DipModel(2, shared_width=shared_width)
-    ds = simulate_stack(DipModel(2), F, two_dip_params(24, 24, seed=4), noise=2e-3, rng=5)
+@pytest.mark.parametrize(
+    "model",
+    [
+        DipModel(2),
+        DipModel(2, shared_width=True),
+        DipModel(2, "gaussian"),
+        DipModel(2, hyperfine="14N"),
+        DipModel(2, "gaussian", True, "15N"),
+    ],
+)
+def test_compiled_matches_numpy(model):
+    truth = DipModel(2, model.shape, False, model.hyperfine)
+    ds = simulate_stack(truth, F, two_dip_params(24, 24, seed=4), noise=2e-3, rng=5)
     y = ds["signal"].values.reshape(-1, F.size)
     y[3, 10:20] += 0.5  # a few awkward spectra: a glitch, a flat line
     y[7] = 1.0
@@ -44,5 +53,5 @@ def test_engine_errors_name_the_parameter():
     ds = simulate_stack(DipModel(2), F, two_dip_params(2, 2, seed=1), noise=2e-3, rng=1)
     with pytest.raises(InputError, match="engine"):
         fit_odmr(ds, engine="gpu")
-    with pytest.raises(InputError, match=r"engine: 'compiled'.*Lorentzian"):
-        fit_odmr(ds, model="gaussian", engine="compiled")
+    with pytest.raises(InputError, match=r"engine: 'compiled'.*dip models"):
+        fit_odmr(ds, model="nv", engine="compiled")

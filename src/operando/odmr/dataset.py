@@ -16,13 +16,46 @@ SIGNAL = "signal"
 VALID = "valid"
 
 
+#: NV ground-state resonances f± = |D ± γB∥| for |B| up to 3 T (beyond any ODMR magnet) lie below
+#: D + γ·3 T ≈ 87 GHz; a sweep entirely below 1 MHz would sit within 0.04 mT of the level
+#: anticrossing at 102 mT. An axis outside [1 MHz, 100 GHz] is therefore in another unit.
+NV_FREQUENCY_RANGE = (1e6, 100e9)
+_UNIT_GUESS = {"kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
+
+
+def check_nv_frequency_range(f, *, source: str = "frequency") -> None:
+    """Raise InputError, suggesting the unit, when an axis (Hz) cannot hold NV resonances."""
+    lo, hi = NV_FREQUENCY_RANGE
+    if f.size and np.max(f) >= lo and np.min(f) >= 0 and np.max(f) <= hi:
+        return
+    centre = float(np.median(np.abs(f))) if f.size else 0.0
+    hint = ""
+    if centre > 0:  # the unit that puts the sweep's middle nearest the zero-field splitting
+        unit = min(_UNIT_GUESS, key=lambda u: abs(np.log(centre * _UNIT_GUESS[u] / 2.87e9)))
+        scaled = f * _UNIT_GUESS[unit]
+        if np.min(scaled) >= 0 and lo <= np.max(scaled) <= hi:
+            hint = (f"; the values look like {unit} (the sweep would be {scaled.min() / 1e9:.4g}–"
+                    f"{scaled.max() / 1e9:.4g} GHz): pass frequency_unit='{unit}' "
+                    f"(CLI: --frequency-unit {unit})")
+    raise InputError(
+        f"{source}: frequency axis spans {np.min(f):.6g}–{np.max(f):.6g} Hz, outside any "
+        f"NV resonance ({lo / 1e6:g} MHz – {hi / 1e9:g} GHz for fields up to 3 T){hint}"
+    )
+
+
 def check_frequency_axis(frequency, n_points: int, *, source: str = "frequency") -> np.ndarray:
     """Validate a frequency axis (Hz) for spectra of ``n_points`` samples.
 
-    Raises InputError when the length differs, when values are not finite, or when the axis is
-    not strictly increasing (unsorted or duplicate frequencies).
+    Raises InputError when the axis is empty, when the length differs, when values are not
+    finite, when the axis is not strictly increasing (unsorted or duplicate frequencies), or when
+    it lies outside :data:`NV_FREQUENCY_RANGE` (a unit mistake; the message suggests the unit).
     """
     f = np.asarray(frequency, dtype=np.float64).ravel()
+    if n_points == 0 or f.size == 0:
+        raise InputError(
+            f"{source}: the frequency axis is empty ({f.size} values, spectra of {n_points} "
+            "points); an ODMR spectrum needs at least a few points across each dip"
+        )
     if f.size != n_points:
         raise InputError(
             f"{source}: frequency axis has {f.size} values but each spectrum has {n_points} "
@@ -44,6 +77,7 @@ def check_frequency_axis(frequency, n_points: int, *, source: str = "frequency")
             f"{source}: frequency axis is not sorted (f[{i + 1}] = {f[i + 1]:g} Hz < f[{i}] = "
             f"{f[i]:g} Hz); frequencies must be strictly increasing"
         )
+    check_nv_frequency_range(f, source=source)
     return f
 
 
