@@ -161,4 +161,4 @@ def as_odmr_dataset(data, frequency=None) -> xr.Dataset:
         raise InputError(
             "frequency: required (Hz, one value per spectral point) when data is a bare array"
         )
-    return make_odmr_dataset(data, frequency, units="1")
+    return make_odmr_dataset(data, frequency, units="1", source="frequency")

@@ -152,6 +152,8 @@ def fit_spectra(
 
 
 ENGINES = ("auto", "numpy", "compiled")
+#: seconds to wait for a dask.distributed scheduler before reporting it unreachable
+SCHEDULER_TIMEOUT_S = 10
 
 
 def _use_compiled(engine: str, model) -> bool:
@@ -402,11 +404,11 @@ def _compute(out: xr.Dataset, scheduler: str | None) -> xr.Dataset:
         from distributed import Client, progress
 
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise InputError(
                 f"scheduler: cannot reach a dask.distributed scheduler at {scheduler!r} within "
-                f"10 s ({type(exc).__name__}: {exc}); give a running scheduler's address, e.g. "
+                f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); give a running scheduler's address, e.g. "
                 "'tcp://127.0.0.1:8786', or leave --scheduler out to use local threads"
             ) from exc
         with client:

@@ -2,8 +2,8 @@
 regions of interest, pixel sizes, frequency units.
 
 pint treats the gauss as a CGS-Gaussian unit of another dimension than the tesla; a field
-written in G is converted through pint's "Gaussian" context (1 G = 10⁻⁴ T), so ``"10 G"`` and
-``"1 mT"`` both work wherever a field is asked for.
+written in gauss (G, mG, kG) is converted here with 1 G = 10⁻⁴ T, so ``"10 G"`` and ``"1 mT"``
+both work wherever a field is asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import numpy as np
 
 from ..errors import InputError, UnitError
 from ..units import registry, to_si
+
+GAUSS = 1e-4  # T
 
 
 def field_to_si(value, name: str) -> float:
@@ -22,8 +24,9 @@ def field_to_si(value, name: str) -> float:
         if not isinstance(value, str):
             raise
         try:
-            q = registry().Quantity(value.strip())
-            tesla = float(q.to("T", "Gaussian").magnitude)
+            ureg = registry()
+            q = ureg.Quantity(value.strip())
+            tesla = float(q.to(ureg.gauss).magnitude) * GAUSS
         except Exception as exc:
             raise UnitError(
                 f"{name}: cannot read {value!r} as a magnetic field; write e.g. '1 mT' or '10 G'"
