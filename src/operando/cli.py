@@ -153,7 +153,8 @@ def fit(
     ] = None,
     bias: Annotated[
         str | None, typer.Option(help="Approximate bias field for --model nv: 'Bx,By,Bz' (e.g. "
-                                 "'1 mT,2 mT,3 mT') or one value along the sample normal ('1 mT', '10 G').")
+                                 "'1 mT,2 mT,3 mT'; gauss accepted: '10 G') or its magnitude ('4.5 mT'; "
+                                 "the direction then comes from the mean spectrum).")
     ] = None,
     side: Annotated[
         str, typer.Option(help="Sweeps to fit when the stack has two (QDMlab low/high): low, high or both.")

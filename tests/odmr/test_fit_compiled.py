@@ -55,3 +55,37 @@ def test_engine_errors_name_the_parameter():
         fit_odmr(ds, engine="gpu")
     with pytest.raises(InputError, match=r"engine: 'compiled'.*dip models"):
         fit_odmr(ds, model="nv", engine="compiled")
+
+
+@pytest.mark.parametrize("model", [DipModel(2), DipModel(3), DipModel(1, hyperfine="14N"), DipModel(2, hyperfine="15N")])
+def test_compiled_starts_match_numpy(model):
+    from operando.odmr.guess_compiled import dip_starts
+    from operando.odmr.models import HYPERFINE_OFFSETS, _dip_starts
+
+    ds = simulate_stack(DipModel(2), F, two_dip_params(16, 16, seed=8), noise=2e-3, rng=9)
+    y = ds["signal"].values.reshape(-1, F.size)
+    df = F[1] - F[0]
+    off = np.zeros(0) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine] / df
+    for a, b in zip(dip_starts(F, y, off, model.n_dips), _dip_starts(F, y, off, model.n_dips), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_compiled_satellite_test_matches_numpy(monkeypatch):
+    from operando.odmr import lm_compiled
+    from operando.odmr.quality import satellite_shift
+
+    model = DipModel(2, hyperfine="14N")
+    truth = two_dip_params(8, 8, seed=2, width=1.5e6).reshape(-1, 7)
+    y = model.simulate(F, truth) + np.random.default_rng(0).normal(0, 2e-3, (64, F.size))
+    p = truth.copy()
+    p[::3, 1] += 2.16e6  # a third of the rows on a satellite
+    r = y - model.simulate(F, p)
+    chi2 = np.einsum("nm,nm->n", r, r)
+    weights = np.ones_like(y)
+    weights[5, :7] = 0.0
+    a = satellite_shift(model, F, y, p, chi2, weights)
+    monkeypatch.setattr(lm_compiled, "available", lambda: False)
+    b = satellite_shift(model, F, y, p, chi2, weights)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[0][::3].all() and not a[0][1::3].any()

@@ -146,7 +146,7 @@ def test_model_choice_follows_the_data(isotope):
 
 def test_fields_in_gauss_and_a_single_bias_value():
     assert field_to_si("10 G", "bias") == pytest.approx(1e-3)
-    assert parse_bias("1 mT") == (0.0, 0.0, 1e-3)
+    assert parse_bias("1 mT") == pytest.approx(1e-3)
     assert parse_bias("10 G, 0 G, 5 mT") == pytest.approx((1e-3, 0.0, 5e-3))
 
 

@@ -46,8 +46,11 @@ def make_model(
     raise InputError(f"model: unknown {model!r}; expected one of {MODELS} or a model object")
 
 
-#: samples (spectra × points) fitted together by default; measured in benchmarks/bench_odmr_fit.py
+#: samples (spectra × points) fitted together by default; measured in benchmarks/bench_odmr_fit.py:
+#: the NumPy LM is fastest on batches that stay in cache, the compiled one (a parallel loop over
+#: spectra) on batches large enough to pay for starting its threads
 BATCH_SAMPLES = 25_600
+BATCH_SAMPLES_COMPILED = 409_600
 #: columns of :func:`fit_spectra` after the parameters and their standard errors
 EXTRA_COLUMNS = ("reason", "reduced_chi2", "n_iter", "converged")
 
@@ -111,8 +114,9 @@ def fit_spectra(
     The rules of :mod:`operando.odmr.quality` decide which rows are fitted and which fits count
     as converged (``min_snr``: the least contrast / standard error of a dip). Unfitted rows are
     NaN. Missing (non-finite) samples of fitted rows get zero weight. Float32 input is fitted in
-    float64 one batch at a time, so the working memory is set by ``batch_size`` (default ≈
-    2.6·10⁴ samples per batch, i.e. 25600/m spectra: about 6 MB of working arrays), not by ``n``.
+    float64 one batch at a time, so the working memory is set by ``batch_size`` (default 25600/m
+    spectra for NumPy, about 6 MB of working arrays; 409600/m compiled, about 40 MB), not by
+    ``n``.
 
     ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
     every dip model; batches with missing samples use NumPy) or "auto" (compiled where numba is
@@ -122,7 +126,8 @@ def fit_spectra(
     n, m = y.shape
     p = len(model.names)
     check_positive("min_snr", min_snr)
-    batch_size = max(16, int(batch_size if batch_size else BATCH_SAMPLES // m))
+    default = BATCH_SAMPLES_COMPILED if compiled else BATCH_SAMPLES
+    batch_size = max(16, int(batch_size if batch_size else default // max(m, 1)))
     out = np.full((n, 2 * p + 4), np.nan)
     out[:, -1] = 0.0
     valid = None if valid is None else np.asarray(valid, dtype=bool).ravel()

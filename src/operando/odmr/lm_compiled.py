@@ -42,13 +42,15 @@ def supports(model) -> bool:
 
 
 @_jit
-def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac):
+def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac, with_jac=True):
     """Model ``base·(1 − Σ_i Σ_j (c_i/k)·shape(f − f0_i − o_j))`` and its Jacobian (p, m); the k
-    sub-lines at ``offsets`` share each line's centre, width and contrast."""
+    sub-lines at ``offsets`` share each line's centre, width and contrast. ``with_jac`` False:
+    values only (``jac`` untouched)."""
     nw = 1 if shared else nd
     k_sub = offsets.size
     base = p[nd + nw + nd]
-    jac[:, :] = 0.0
+    if with_jac:
+        jac[:, :] = 0.0
     for k in range(f.size):
         s = 1.0
         for i in range(nd):
@@ -71,10 +73,12 @@ def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac):
                     d_f0 = -c * 2.0 * det * h2 * inv2
                     d_w = -c * half * det * det * inv2
                 s -= c * shape
-                jac[i, k] += base * d_f0
-                jac[iw, k] += base * d_w
-                jac[nd + nw + i, k] -= base * shape / k_sub
-        jac[nd + nw + nd, k] = s
+                if with_jac:
+                    jac[i, k] += base * d_f0
+                    jac[iw, k] += base * d_w
+                    jac[nd + nw + i, k] -= base * shape / k_sub
+        if with_jac:
+            jac[nd + nw + nd, k] = s
         val[k] = base * s
 
 
@@ -213,3 +217,34 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     cov = covariance(jtj=jtj)
     stderr = np.sqrt(np.maximum(np.einsum("npp->np", cov), 0) * red[:, None])
     return LMResult(p, stderr, chi2, red, n_iter, converged)
+
+
+@_jit_parallel
+def _shifted_chi2(f, y, w, p, nd, shared, offsets, gaussian, shifts, out):
+    m, npar = f.size, p.shape[1]
+    for i in _prange(y.shape[0]):
+        val, jac, q = np.empty(m), np.empty((1, 1)), np.empty(npar)
+        for line in range(nd):
+            for s in range(shifts.size):
+                q[:] = p[i]
+                q[line] += shifts[s]
+                _evaluate(f, q, nd, shared, offsets, gaussian, val, jac, False)
+                c2 = 0.0
+                for k in range(m):
+                    r = (y[i, k] - val[k]) * w[i, k]
+                    c2 += r * r
+                out[i, line * shifts.size + s] = c2
+
+
+def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
+    """χ² (n, n_dips · len(shifts)) of ``params`` (n, p) with one line at a time moved by each
+    of ``shifts`` (Hz): line-major, as the NumPy loop of :func:`.quality.satellite_shift`."""
+    n = y.shape[0]
+    out = np.empty((n, model.n_dips * len(shifts)))
+    offsets = np.zeros(1) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine]
+    w = np.ones_like(y) if weights is None else weights
+    _shifted_chi2(np.asarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+                  np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(params, dtype=np.float64),
+                  model.n_dips, model.shared_width, np.ascontiguousarray(offsets, dtype=np.float64),
+                  model.shape == "gaussian", np.asarray(shifts, dtype=np.float64), out)
+    return out

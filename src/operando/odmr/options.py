@@ -36,15 +36,18 @@ def field_to_si(value, name: str) -> float:
         return tesla
 
 
-def parse_bias(text: str, name: str = "bias") -> tuple[float, float, float]:
-    """A bias field (3,) T from ``"Bx,By,Bz"`` with units, or one value: the field along the
-    sample normal z (the usual widefield geometry), e.g. ``"1 mT"`` → (0, 0, 1e-3)."""
+def parse_bias(text: str, name: str = "bias") -> tuple[float, float, float] | float:
+    """A bias field (3,) T from ``"Bx,By,Bz"`` with units, or its magnitude (a float, T) from
+    one value such as ``"1 mT"`` or ``"10 G"``."""
     parts = [p for p in str(text).split(",") if p.strip()]
     if len(parts) == 1:
-        return (0.0, 0.0, field_to_si(parts[0], name))
+        magnitude = field_to_si(parts[0], name)
+        if magnitude < 0:
+            raise InputError(f"{name}: a single value is the field's magnitude (>= 0), got {text!r}")
+        return magnitude
     if len(parts) != 3:
         raise InputError(
-            f"{name}: expected one field (along z) or three components 'Bx,By,Bz', e.g. "
+            f"{name}: expected the field's magnitude or three components 'Bx,By,Bz', e.g. "
             f"'1 mT' or '1 mT,2 mT,3 mT'; got {len(parts)} values in {text!r}"
         )
     return tuple(field_to_si(p, f"{name}[{i}]") for i, p in enumerate(parts))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nv.lineshape import HYPERFINE_SPACING
+from . import lm_compiled
 
 #: reason codes stored in the ``reason`` map of a fit; 0 is the only "converged"
 REASONS = {
@@ -106,19 +107,30 @@ def satellite_shift(model, f, y, params, chi2, weights=None) -> tuple[np.ndarray
         return np.zeros(n, bool), params
     spacing = HYPERFINE_SPACING[hyperfine]
     i_f0 = _dip_columns(model)[0]
-    best_chi2, best = np.array(chi2, dtype=np.float64, copy=True), params.copy()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in i_f0:  # a handful of lines and two shifts: each call covers every row
-            for shift in (-spacing, spacing):
-                trial = params.copy()
-                trial[:, i] += shift
-                r = y - model.simulate(f, trial)
-                if weights is not None:
-                    r *= weights
-                c2 = np.einsum("nm,nm->n", r, r)
-                better = c2 < best_chi2 * (1 - 1e-9)
-                best_chi2[better], best[better] = c2[better], trial[better]
-    return best_chi2 < np.asarray(chi2) * (1 - 1e-9), best
+    if i_f0.size == 0:  # lines not parametrised by their centres (the NV-Hamiltonian model)
+        return np.zeros(n, bool), params
+    shifts = (-spacing, spacing)
+    if lm_compiled.available() and lm_compiled.supports(model):
+        trials = lm_compiled.shifted_chi2(model, f, y, params, weights, shifts)
+    else:
+        trials = np.empty((n, i_f0.size * len(shifts)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            for a, i in enumerate(i_f0):  # a few lines and two shifts: each call covers all rows
+                for b, shift in enumerate(shifts):
+                    trial = params.copy()
+                    trial[:, i] += shift
+                    r = y - model.simulate(f, trial)
+                    if weights is not None:
+                        r *= weights
+                    trials[:, a * len(shifts) + b] = np.einsum("nm,nm->n", r, r)
+    with np.errstate(invalid="ignore"):
+        k = np.argmin(np.where(np.isfinite(trials), trials, np.inf), axis=1)
+        best_chi2 = trials[np.arange(n), k]
+        flagged = best_chi2 < np.asarray(chi2) * (1 - 1e-9)
+    best = params.copy()
+    rows = np.flatnonzero(flagged)
+    best[rows, i_f0[k[rows] // len(shifts)]] += np.asarray(shifts)[k[rows] % len(shifts)]
+    return flagged, best
 
 
 def reason_counts(reason) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,21 @@ def check_distinct_paths(data, out) -> None:
         )
 
 
+def _check_magnitude(result, magnitude: float) -> None:
+    """Warn when the fitted field's median magnitude is far from the bias the user gave."""
+    if not {"Bx", "By", "Bz"} <= set(result.data_vars):
+        return
+    b = np.sqrt(sum(np.asarray(result[c].values, dtype=np.float64) ** 2 for c in ("Bx", "By", "Bz")))
+    b = b[np.isfinite(b)]
+    if b.size and not 0.5 * magnitude <= np.median(b) <= 1.5 * magnitude:
+        warnings.warn(
+            f"bias: the fitted field's median magnitude is {np.median(b) * 1e3:.4g} mT, not the "
+            f"{magnitude * 1e3:.4g} mT given; check --bias or the frequency axis",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
 def fit_file(
     data,
     out,
@@ -54,8 +70,13 @@ def fit_file(
     """Fit every spectrum of the stack in ``data`` and write parameters and field maps to ``out``
     (.nc or .zarr). A chunked (lazy) fit streams chunk by chunk to a Zarr output. ``b_guess`` (3,)
     T: approximate bias field selecting the branch of an "nv" fit. ``roi`` (y slice, x slice)
-    crops before binning. Returns (path written, result dataset, preprocessed input dataset)."""
+    crops before binning. A scalar ``b_guess`` is the field's magnitude: the "nv" fit then finds
+    the field's direction from the mean spectrum and a warning says when the fitted magnitude
+    disagrees. Returns (path written, result dataset, preprocessed input dataset)."""
     check_distinct_paths(data, out)
+    magnitude = None
+    if b_guess is not None and np.ndim(b_guess) == 0:
+        magnitude, b_guess = float(b_guess), None
     lazy = chunks is not None or scheduler is not None
     ds = load_odmr(
         data,
@@ -95,6 +116,9 @@ def fit_file(
             result = result.persist()
         result.attrs["fit_report"] = fit_report(result)
     result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess)
+    if magnitude is not None:
+        result.attrs["bias_magnitude_T"] = magnitude
+        _check_magnitude(result, magnitude)
     result.attrs.update(
         provenance(
             config={
