@@ -57,7 +57,9 @@ def test_engine_errors_name_the_parameter():
         fit_odmr(ds, model="nv", engine="compiled")
 
 
-@pytest.mark.parametrize("model", [DipModel(2), DipModel(3), DipModel(1, hyperfine="14N"), DipModel(2, hyperfine="15N")])
+@pytest.mark.parametrize(
+    "model", [DipModel(2), DipModel(3), DipModel(1, hyperfine="14N"), DipModel(2, hyperfine="15N")]
+)
 def test_compiled_starts_match_numpy(model):
     from operando.odmr.guess_compiled import dip_starts
     from operando.odmr.models import HYPERFINE_OFFSETS, _dip_starts

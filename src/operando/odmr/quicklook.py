@@ -8,8 +8,8 @@ import numpy as np
 import xarray as xr
 
 from .dataset import SIGNAL
-from .fit import model_from_attrs
 from .models import DipModel
+from .result import model_from_attrs
 from .summary import field_variable
 
 
