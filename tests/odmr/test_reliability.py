@@ -28,7 +28,7 @@ def stack():
     return simulate_stack(DipModel(2), F, two_dip_params(6, 5, seed=3), noise=2e-3, rng=4)
 
 
-@pytest.mark.parametrize(("scale", "unit"), [(1e-6, "MHz"), (1e-9, "GHz")])
+@pytest.mark.parametrize(("scale", "unit"), [(1e-3, "kHz"), (1e-6, "MHz"), (1e-9, "GHz")])
 def test_axis_in_mhz_or_ghz_is_rejected_with_the_unit(tmp_path, stack, scale, unit):
     np.savez(tmp_path / "a.npz", signal=stack["signal"].values, frequency=F * scale)
     res = run(tmp_path / "a.npz", "-o", tmp_path / "o.nc")

@@ -17,9 +17,10 @@ VALID = "valid"
 
 
 #: NV ground-state resonances f± = |D ± γB∥| for |B| up to 3 T (beyond any ODMR magnet) lie below
-#: D + γ·3 T ≈ 87 GHz; a sweep entirely below 1 MHz would sit within 0.04 mT of the level
-#: anticrossing at 102 mT. An axis outside [1 MHz, 100 GHz] is therefore in another unit.
-NV_FREQUENCY_RANGE = (1e6, 100e9)
+#: D + γ·3 T ≈ 87 GHz; a sweep entirely below 10 MHz would need the field within 0.36 mT of the
+#: level anticrossing at 102.4 mT, where the lower line loses its contrast. An axis outside
+#: [10 MHz, 100 GHz] is therefore in another unit (a kHz axis read as Hz tops out near 3 MHz).
+NV_FREQUENCY_RANGE = (10e6, 100e9)
 _UNIT_GUESS = {"kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
 
 
@@ -39,7 +40,7 @@ def check_nv_frequency_range(f, *, source: str = "frequency") -> None:
                     f"(CLI: --frequency-unit {unit})")
     raise InputError(
         f"{source}: frequency axis spans {np.min(f):.6g}–{np.max(f):.6g} Hz, outside any "
-        f"NV resonance ({lo / 1e6:g} MHz – {hi / 1e9:g} GHz for fields up to 3 T){hint}"
+        f"NV resonance sweep ({lo / 1e6:g} MHz – {hi / 1e9:g} GHz for fields up to 3 T){hint}"
     )
 
 
