@@ -170,3 +170,29 @@ def test_pixel_size_binning_and_plot_helper(qdm, tmp_path):
     axes = plot_pixel(fit, data, 1, 2)
     assert len(axes) == 2 and len(axes[0].lines) == 2
     assert axes[0].get_title(loc="left").endswith(f"{ {v: k for k, v in CODES.items()}[int(fit['reason'][1, 2])] }")
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_exported_stacks_in_either_layout_fit_the_same(tmp_path, suffix):
+    # the layouts a simulation may export: (frequency, y, x) with one sweep per file, or
+    # (side, frequency, y, x); read eagerly or chunk by chunk, the fit is the same
+    low, high, fl, fh, b, _ = two_sided_hyperfine_stack(8, 6, seed=4)
+    both = xr.Dataset(
+        {"signal": (("side", "frequency", "y", "x"), np.stack([low, high]).transpose(0, 3, 1, 2))},
+        coords={"side": ["low", "high"], "f": (("side", "frequency"), np.stack([fl, fh]), {"units": "Hz"})},
+    ).rename({"f": "frequency"})
+    one = xr.Dataset({"signal": (("frequency", "y", "x"), low.transpose(2, 0, 1))},
+                     coords={"frequency": ("frequency", fl / 1e6, {"units": "MHz"})})
+    save_dataset(both, tmp_path / f"both{suffix}")
+    save_dataset(one, tmp_path / f"one{suffix}")
+    args = ["fit", "--no-figure", "--model", "lorentzian", "--hyperfine", "14N"]
+    for name, extra in (("eager", []), ("lazy", ["--chunks", "4"])):
+        out = tmp_path / f"{name}.zarr"
+        res = CliRunner().invoke(app, [*args, str(tmp_path / f"both{suffix}"), "-o", str(out), *extra])
+        assert res.exit_code == 0, res.output
+    a, c = load_dataset(tmp_path / "eager.zarr"), load_dataset(tmp_path / "lazy.zarr")
+    np.testing.assert_allclose(a["B_nv"].values, c["B_nv"].values, rtol=1e-10)
+    assert np.all(np.abs(a["B_nv"].values - b) < 5 * a["B_nv_err"].values)
+    got = load_odmr(tmp_path / f"one{suffix}")
+    np.testing.assert_allclose(got["frequency"].values, fl)
+    assert got["signal"].dims == ("y", "x", "frequency") and "sweep" not in got.coords
