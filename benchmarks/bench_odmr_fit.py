@@ -236,8 +236,16 @@ def hyperfine(args):
     print(f"speed ratio operando / curve_fit (wall time, 14N triplet, two sweeps): {rate_op / rate_cf:.1f}x")
     print(f"CPU time per pixel: operando {cpu_op / n_pix * 1e6:.1f} us (all threads), curve_fit "
           f"{cpu_cf / len(sub) * 1e6:.1f} us -> ratio per core {(cpu_cf / len(sub)) / (cpu_op / n_pix):.1f}x")
-    print(f"B error std, same subsample: operando {np.nanstd(err_op) * 1e9:.1f} nT, curve_fit "
-          f"{np.nanstd(err_cf) * 1e9:.1f} nT; median reported uncertainty "
+    # Cramér–Rao bound of B_NV at the fitted lines: the two sweeps' centre bounds added in quadrature
+    crb = [
+        cramer_rao_std(model, f, np.stack([fit[f"{k}_{j}"].values.ravel()[sub] for k in ("f0", "width", "contrast")]
+                                          + [fit[f"baseline_{j}"].values.ravel()[sub]], axis=1), 2e-4)[:, 0]
+        for j, f in enumerate((fl, fh))
+    ]
+    b_crb = np.hypot(*crb) / (2 * GAMMA_E)
+    print(f"B error std, same subsample: operando {np.nanstd(err_op) * 1e9:.1f} nT = "
+          f"{np.nanstd(err_op / b_crb):.3f} x CRB, curve_fit {np.nanstd(err_cf) * 1e9:.1f} nT = "
+          f"{np.nanstd(err_cf / b_crb):.3f} x CRB; median reported uncertainty "
           f"{np.nanmedian(fit['B_nv_err'].values) * 1e9:.1f} nT")
 
 

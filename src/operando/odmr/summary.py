@@ -80,7 +80,8 @@ def format_summary(s: dict) -> str:
         if "field_err_median_T" in s:
             lines.append(f"{s['field']} uncertainty: median {_tesla(s['field_err_median_T'])}")
     c5, c50, c95 = s["reduced_chi2_percentiles"]
-    lines.append(f"reduced chi2: median {c50:.4g}; 5-95 %: {c5:.4g} .. {c95:.4g}")
+    lines.append(f"reduced chi2: median {c50:.4g}; 5-95 %: {c5:.4g} .. {c95:.4g} (residual rms, the "
+                 f"noise estimate: {np.sqrt(c50):.3g} signal units)")
     if "D_median_Hz" in s:
         lines.append(f"D (mean of the two lines): median {s['D_median_Hz'] / 1e9:.6f} GHz")
     masked = ", ".join(f"{k} {v}" for k, v in s["reasons"].items()) or "none"
