@@ -25,7 +25,7 @@ def test_cli_fit_npz_to_netcdf(tmp_path, stack):
     ds, truth = stack
     np.savez(tmp_path / "run.npz", signal=ds["signal"].values * 5000, frequency=F)
     res = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.npz"), "-o", str(tmp_path / "out.nc")]
+        app, ["fit", str(tmp_path / "run.npz"), "-o", str(tmp_path / "out.nc"), "--no-figure"]
     )
     assert res.exit_code == 0, res.output
     out = load_dataset(tmp_path / "out.nc")
@@ -39,11 +39,11 @@ def test_cli_fit_chunked_zarr(tmp_path, stack):
     ds, _ = stack
     save_dataset(ds[["signal"]], tmp_path / "run.zarr")
     res = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "out.zarr"), "--chunks", "5"]
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "out.zarr"), "--chunks", "5", "--no-figure"]
     )
     assert res.exit_code == 0, res.output
     ref = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "ref.nc")]
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "ref.nc"), "--no-figure"]
     )
     assert ref.exit_code == 0, ref.output
     a, b = load_dataset(tmp_path / "out.zarr"), load_dataset(tmp_path / "ref.nc")
@@ -65,7 +65,7 @@ def test_cli_fit_nv_model_with_bias(tmp_path):
     )
     ds = simulate_stack(NVModel(), f, truth, noise=1e-3, rng=0)
     np.savez(tmp_path / "nv.npz", signal=ds["signal"].values * 1e4, frequency=f)
-    args = ["fit", str(tmp_path / "nv.npz"), "-o", str(tmp_path / "nv.nc"), "--model", "nv"]
+    args = ["fit", str(tmp_path / "nv.npz"), "-o", str(tmp_path / "nv.nc"), "--model", "nv", "--no-figure"]
     res = CliRunner().invoke(app, [*args, "--bias", "1.2 mT,2.9 mT,3 mT"])
     assert res.exit_code == 0, res.output
     out = load_dataset(tmp_path / "nv.nc")
