@@ -89,12 +89,12 @@ def make_odmr_dataset(
     units: str = "counts",
     attrs: dict | None = None,
     source: str = "signal",
-    pixel_size: float | None = None,
+    pixel_size: float | tuple[float, float] | None = None,
 ) -> xr.Dataset:
     """Build the (y, x, frequency) dataset from a signal array and its frequency axis (Hz).
 
     ``signal`` may be (n_f,), (n_pix, n_f) or (ny, nx, n_f); numpy or dask. Pixel coordinates
-    are in metres when ``pixel_size`` (m) is given, else in pixels. Pixels whose spectrum
+    are in metres when ``pixel_size`` (m, or (dy, dx)) is given, else in pixels. Pixels whose spectrum
     is entirely non-finite are marked invalid (variable ``valid``) and counted in
     ``attrs["mask_report"]``.
     """
@@ -115,17 +115,18 @@ def make_odmr_dataset(
         signal = signal.astype(np.float32 if signal.dtype.itemsize <= 2 else np.float64)
     f = check_frequency_axis(frequency, signal.shape[-1], source=source)
     ny, nx = signal.shape[:2]
-    step, unit = (
-        (1.0, "pixel")
-        if pixel_size is None
-        else (check_positive("pixel_size", pixel_size, unit="m"), "m")
-    )
+    if pixel_size is None:
+        (dy, dx), unit = (1.0, 1.0), "pixel"
+    else:
+        pair = (pixel_size, pixel_size) if np.isscalar(pixel_size) else tuple(pixel_size)
+        dy, dx = (check_positive("pixel_size", v, unit="m") for v in pair)
+        unit = "m"
     ds = xr.Dataset(
         {SIGNAL: (("y", "x", "frequency"), signal, {"units": units})},
         coords={
             "frequency": ("frequency", f, {"units": "Hz"}),
-            "y": ("y", np.arange(ny) * step, {"units": unit}),
-            "x": ("x", np.arange(nx) * step, {"units": unit}),
+            "y": ("y", np.arange(ny) * dy, {"units": unit}),
+            "x": ("x", np.arange(nx) * dx, {"units": unit}),
         },
         attrs=dict(attrs or {}),
     )

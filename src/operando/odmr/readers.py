@@ -59,7 +59,8 @@ def load_odmr(
     (side, frequency, y, x) with a frequency variable over (side, frequency)) get a ``sweep``
     coordinate along frequency. ``chunks`` returns a dask-backed dataset: read lazily from
     NetCDF/Zarr (out-of-core fitting), other formats are read whole and then chunked.
-    ``pixel_size`` (m) puts y, x in metres.
+    ``pixel_size`` (m) puts y, x in metres; without it, NetCDF/Zarr y and x coordinates that
+    carry a length unit give the pixel size.
     """
     path = Path(path)
     if not path.exists():
@@ -95,6 +96,9 @@ def load_odmr(
     unit = frequency_unit or (
         frequency_unit_factor(stored_unit, f"{path}: frequency units")[0] if stored_unit else "Hz")
     freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[unit]
+    stored_size = attrs.pop("pixel_size_m", None)
+    if pixel_size is None and stored_size is not None:
+        pixel_size = tuple(stored_size)
     sweeps = attrs.pop("sweep_sizes", None)
     names = attrs.pop("sweep_names", None)
     attrs = {"source_file": str(path), "frequency_unit_read": unit, **attrs}
@@ -198,6 +202,22 @@ def read_hdf5(path: Path, frequency=None, signal_key: str | None = None):
     return sig, freq, units, attrs
 
 
+def _spacing_m(ds, dim: str) -> float | None:
+    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+    from ..units import to_si
+
+    if dim not in ds.coords or ds.sizes.get(dim, 0) < 2 or "units" not in ds[dim].attrs:
+        return None
+    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
+    try:
+        factor = to_si(f"1 {ds[dim].attrs['units']}", "m")
+    except OperandoError:
+        return None  # pixels or another unit: not a length
+    if not (np.all(step > 0) and np.allclose(step, step[0], rtol=1e-6)):
+        return None
+    return float(step[0] * factor)
+
+
 def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
     """NetCDF / Zarr with a variable ``signal`` over (y, x, frequency), in any order, or over
     (side, frequency, y, x) with ``frequency`` over (side, frequency); lazy when ``chunks``."""
@@ -220,6 +240,9 @@ def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
         attrs = {k: v for k, v in ds.attrs.items() if k != "mask_report"}
         if freq is not None and "units" in freq.attrs:
             attrs["frequency_units"] = str(freq.attrs["units"])
+        spacing = [_spacing_m(ds, d) for d in ("y", "x")]
+        if None not in spacing:
+            attrs["pixel_size_m"] = spacing
         if extra:  # separate sweeps: flatten (side, frequency) into one increasing axis
             if len(extra) != 1 or freq is None or extra[0] not in freq.dims:
                 raise DataFileError(
