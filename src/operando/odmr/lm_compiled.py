@@ -67,9 +67,9 @@ def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac, with_jac=True):
                 else:
                     half = 0.5 * w
                     h2 = half * half
-                    den = det * det + h2
-                    shape = h2 / den
-                    inv2 = 1.0 / (den * den)
+                    inv = 1.0 / (det * det + h2)  # one division per sample and line
+                    shape = h2 * inv
+                    inv2 = inv * inv
                     d_f0 = -c * 2.0 * det * h2 * inv2
                     d_w = -c * half * det * det * inv2
                 s -= c * shape
