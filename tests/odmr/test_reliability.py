@@ -143,3 +143,11 @@ def test_degenerate_spectra_from_tiny_integration_times_do_not_crash():
     assert not res[:, -1].any()
     assert set(res[:, 2 * 4].astype(int)) <= {CODES["flat"], CODES["low_snr"], CODES["at_bound"],
                                               CODES["non_finite"], CODES["not_converged"]}
+
+
+def test_in_memory_axis_with_its_unit_is_converted(stack):
+    ghz = stack.assign_coords(frequency=("frequency", F / 1e9, {"units": "gigahertz"}))
+    a, b = fit_odmr(ghz, "lorentzian"), fit_odmr(stack, "lorentzian")
+    np.testing.assert_allclose(a["f0_0"].values, b["f0_0"].values, rtol=1e-12)
+    with pytest.raises(InputError, match="GHz"):  # no unit stated: refused, with the hint
+        fit_odmr(stack.assign_coords(frequency=F / 1e9), "lorentzian")

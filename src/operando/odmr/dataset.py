@@ -14,6 +14,17 @@ from ..errors import InputError
 
 SIGNAL = "signal"
 VALID = "valid"
+FREQUENCY_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
+
+
+def frequency_unit_factor(unit, name: str) -> tuple[str, float]:
+    """The canonical spelling and factor to Hz of a frequency unit (case-insensitive)."""
+    spelled = {k.lower(): k for k in FREQUENCY_UNITS}
+    spelled.update({"hertz": "Hz", "kilohertz": "kHz", "megahertz": "MHz", "gigahertz": "GHz"})
+    key = spelled.get(str(unit).strip().lower())
+    if key is None:
+        raise InputError(f"{name}: unknown unit {unit!r}; expected one of {list(FREQUENCY_UNITS)}")
+    return key, FREQUENCY_UNITS[key]
 
 
 #: NV ground-state resonances f± = |D ± γB∥| for |B| up to 3 T (beyond any ODMR magnet) lie below
@@ -152,6 +163,12 @@ def as_odmr_dataset(data, frequency=None) -> xr.Dataset:
         if "frequency" not in data[SIGNAL].dims:
             raise InputError(
                 f"data: variable {SIGNAL!r} has no 'frequency' dimension; dims {data[SIGNAL].dims}"
+            )
+        unit = data["frequency"].attrs.get("units", "Hz")
+        if str(unit) != "Hz":  # an axis that says its unit is converted, not misread
+            factor = frequency_unit_factor(unit, "data: frequency units")[1]
+            data = data.assign_coords(
+                frequency=("frequency", data["frequency"].values * factor, {"units": "Hz"})
             )
         check_frequency_axis(data["frequency"].values, data.sizes["frequency"], source="data")
         return data.transpose(..., "y", "x", "frequency") if {"y", "x"} <= set(data.dims) else data

@@ -16,11 +16,10 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataFileError, InputError, OperandoError
-from .dataset import SIGNAL, make_odmr_dataset
+from .dataset import FREQUENCY_UNITS, SIGNAL, frequency_unit_factor, make_odmr_dataset
 
 Reader = Callable[..., tuple]
 _READERS: dict[str, Reader] = {}
-FREQUENCY_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
 
 
 def register_reader(suffixes: str | Iterable[str], func: Reader | None = None):
@@ -111,14 +110,6 @@ def load_odmr(
     if chunks is not None and not lazy_reader:
         ds = ds.chunk(chunks or {"y": "auto", "x": "auto"})
     return ds
-
-
-def frequency_unit_factor(unit, name: str) -> tuple[str, float]:
-    """The canonical spelling and factor to Hz of a frequency unit (case-insensitive)."""
-    key = {k.lower(): k for k in FREQUENCY_UNITS}.get(str(unit).strip().lower())
-    if key is None:
-        raise InputError(f"{name}: unknown unit {unit!r}; expected one of {list(FREQUENCY_UNITS)}")
-    return key, FREQUENCY_UNITS[key]
 
 
 def _read_text_column(path: Path) -> np.ndarray:
