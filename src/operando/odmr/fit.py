@@ -257,8 +257,12 @@ def fit_odmr(
         scheduler=scheduler, compute=compute, engine=engine, min_snr=min_snr,
     )
     sweeps = find_sweeps(ds)
-    if len(sweeps) > 1 and not (model == "nv" or isinstance(model, NVModel)):
+    hamiltonian = model == "nv" or isinstance(model, NVModel)
+    if len(sweeps) > 1 and not hamiltonian:
         return fit_sweeps(ds, sweeps, side, options)
+    if side != "both" and hamiltonian:
+        raise InputError(f"side: the NV-Hamiltonian model fits every sweep at once; got {side!r}, "
+                         "use side='both'")
     if side != "both":
         raise InputError(
             f"side: {side!r} needs data with separate low- and high-frequency sweeps; this "
