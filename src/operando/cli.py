@@ -133,36 +133,71 @@ def fit(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Result file (.nc or .zarr).")],
     model: Annotated[
-        str, typer.Option(help="lorentzian, gaussian or nv (8-line Hamiltonian fit).")
-    ] = "lorentzian",
-    n_dips: Annotated[int, typer.Option(help="Number of dips (lorentzian/gaussian).")] = 2,
+        str, typer.Option(help="auto (single Lorentzian lines, 14N triplets or 15N doublets, chosen "
+                          "by BIC on a sample of pixels), lorentzian, gaussian or nv (8-line Hamiltonian fit).")
+    ] = "auto",
+    n_dips: Annotated[int, typer.Option(help="Number of dips (lorentzian/gaussian; over all sweeps).")] = 2,
     hyperfine: Annotated[
         str | None, typer.Option(help="14N or 15N hyperfine multiplets.")
     ] = None,
-    binning: Annotated[int, typer.Option(help="Pixel binning factor.")] = 1,
+    binning: Annotated[int, typer.Option("--bin", "--binning", help="Pixel binning factor.")] = 1,
     frequency: Annotated[
-        Path | None, typer.Option(help="Text file of frequencies (Hz) if DATA has none.")
+        Path | None, typer.Option(help="Text file of frequencies if DATA has none (unit: --frequency-unit).")
+    ] = None,
+    frequency_unit: Annotated[
+        str | None, typer.Option(help="Unit of the frequency axis: Hz, kHz, MHz or GHz (default: the "
+                                 "unit stored in the file, else Hz).")
     ] = None,
     chunks: Annotated[
-        int | None, typer.Option(help="Fit chunk by chunk (pixels per side).")
+        int | None, typer.Option(help="Fit chunk by chunk (pixels per side, >= 1).")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="dask.distributed scheduler address.")
     ] = None,
     bias: Annotated[
-        str | None, typer.Option(help="Approximate bias field for --model nv, e.g. '1mT,2mT,3mT'.")
+        str | None, typer.Option(help="Approximate bias field for --model nv: 'Bx,By,Bz' (e.g. "
+                                 "'1 mT,2 mT,3 mT'; gauss accepted: '10 G') or its magnitude ('4.5 mT'; "
+                                 "the direction then comes from the mean spectrum).")
     ] = None,
+    side: Annotated[
+        str, typer.Option(help="Sweeps to fit when the stack has two (QDMlab low/high): low, high or both.")
+    ] = "both",
+    roi: Annotated[
+        str | None, typer.Option(help="Region of interest 'y0:y1,x0:x1' in pixels (before binning).")
+    ] = None,
+    pixel_size: Annotated[
+        str | None, typer.Option(help="Pixel size with its unit, e.g. '1.2 um' (maps in metres).")
+    ] = None,
+    min_snr: Annotated[
+        float, typer.Option(help="Least dip contrast / standard error of a converged pixel.")
+    ] = 5.0,
+    figure: Annotated[
+        Path | None, typer.Option(help="Quick-look PNG (default: OUT with suffix .png).")
+    ] = None,
+    no_figure: Annotated[bool, typer.Option("--no-figure", help="Write no quick-look figure.")] = False,
 ):
-    """Fit every spectrum of an ODMR stack; write fit parameters and field maps to OUT."""
+    """Fit every spectrum of an ODMR stack; write fit parameters and field maps to OUT, print a
+    summary and write a quick-look figure."""
+    from .odmr.fit import check_chunks
+    from .odmr.options import parse_bias, parse_pixel_size, parse_roi
+    from .odmr.quicklook import quicklook_figure
+    from .odmr.summary import fit_summary, format_summary
     from .odmr.workflow import fit_file
-    from .units import to_si
 
+    check_chunks(chunks)
     extra = {} if frequency is None else {"frequency": frequency}
     if bias is not None:
-        extra["b_guess"] = tuple(to_si(v, "T", name="bias") for v in bias.split(","))
-    path = fit_file(data, out, model=model, n_dips=n_dips, hyperfine=hyperfine, binning=binning,
-                    chunks=chunks, scheduler=scheduler, **extra)
+        extra["b_guess"] = parse_bias(bias)
+    path, result, used = fit_file(
+        data, out, model=model, n_dips=n_dips, hyperfine=hyperfine, binning=binning, chunks=chunks,
+        scheduler=scheduler, side=side, roi=None if roi is None else parse_roi(roi), min_snr=min_snr,
+        frequency_unit=frequency_unit, pixel_size=parse_pixel_size(pixel_size), **extra,
+    )
+    typer.echo(format_summary(fit_summary(result)))
     typer.echo(f"wrote {path}")
+    if not no_figure:
+        png = figure if figure is not None else Path(path).with_suffix(".png")
+        typer.echo(f"wrote {quicklook_figure(result, used, png)}")
 
 
 # --- operando nmr: NMR spectroscopy (operando.nmr) ----------------------------------------------

@@ -1,5 +1,7 @@
 """`operando fit DATA -o OUT`: in memory and chunked, field maps written atomically."""
 
+import json
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +25,7 @@ def test_cli_fit_npz_to_netcdf(tmp_path, stack):
     ds, truth = stack
     np.savez(tmp_path / "run.npz", signal=ds["signal"].values * 5000, frequency=F)
     res = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.npz"), "-o", str(tmp_path / "out.nc")]
+        app, ["fit", str(tmp_path / "run.npz"), "-o", str(tmp_path / "out.nc"), "--no-figure"]
     )
     assert res.exit_code == 0, res.output
     out = load_dataset(tmp_path / "out.nc")
@@ -37,11 +39,11 @@ def test_cli_fit_chunked_zarr(tmp_path, stack):
     ds, _ = stack
     save_dataset(ds[["signal"]], tmp_path / "run.zarr")
     res = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "out.zarr"), "--chunks", "5"]
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "out.zarr"), "--chunks", "5", "--no-figure"]
     )
     assert res.exit_code == 0, res.output
     ref = CliRunner().invoke(
-        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "ref.nc")]
+        app, ["fit", str(tmp_path / "run.zarr"), "-o", str(tmp_path / "ref.nc"), "--no-figure"]
     )
     assert ref.exit_code == 0, ref.output
     a, b = load_dataset(tmp_path / "out.zarr"), load_dataset(tmp_path / "ref.nc")
@@ -63,9 +65,29 @@ def test_cli_fit_nv_model_with_bias(tmp_path):
     )
     ds = simulate_stack(NVModel(), f, truth, noise=1e-3, rng=0)
     np.savez(tmp_path / "nv.npz", signal=ds["signal"].values * 1e4, frequency=f)
-    args = ["fit", str(tmp_path / "nv.npz"), "-o", str(tmp_path / "nv.nc"), "--model", "nv"]
+    args = ["fit", str(tmp_path / "nv.npz"), "-o", str(tmp_path / "nv.nc"), "--model", "nv", "--no-figure"]
     res = CliRunner().invoke(app, [*args, "--bias", "1.2 mT,2.9 mT,3 mT"])
     assert res.exit_code == 0, res.output
     out = load_dataset(tmp_path / "nv.nc")
     got = [float(out[c].values.mean()) for c in ("Bx", "By", "Bz")]
     np.testing.assert_allclose(got, [1.5e-3, 2.5e-3, 3.2e-3], atol=3e-6)
+
+
+def test_cli_fit_nv_model_with_a_bias_magnitude_or_none(tmp_path):
+    from operando.odmr.nvmodel import NVModel
+
+    f = np.linspace(2.70e9, 3.04e9, 201)
+    b = np.r_[1.5e-3, 2.5e-3, 3.2e-3]
+    truth = np.broadcast_to(np.r_[b, 2.87e9, 5e6, 0.02, 0.021, 0.019, 0.022, 1.0], (3, 3, 10))
+    ds = simulate_stack(NVModel(), f, truth, noise=1e-3, rng=0)
+    np.savez(tmp_path / "nv.npz", signal=ds["signal"].values * 1e4, frequency=f)
+    args = ["fit", str(tmp_path / "nv.npz"), "--model", "nv", "--no-figure"]
+    for extra in ([], ["--bias", "4.3 mT"], ["--bias", "43 G"]):
+        res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / f"nv{len(extra)}.nc"), *extra])
+        assert res.exit_code == 0, res.output
+        out = load_dataset(tmp_path / f"nv{len(extra)}.nc")
+        got = np.sqrt(sum(out[c].values ** 2 for c in ("Bx", "By", "Bz")))
+        np.testing.assert_allclose(got, np.linalg.norm(b), rtol=1e-3)  # the (100) cube symmetry
+        assert json.loads(out.attrs["fit_report"])["converged"] == 9  # leaves the direction's branch open
+    with pytest.warns(RuntimeWarning, match="bias: the fitted field's median magnitude"):
+        CliRunner().invoke(app, [*args, "-o", str(tmp_path / "w.nc"), "--bias", "20 mT"])

@@ -1,4 +1,4 @@
-"""The compiled Lorentzian LM (numba) gives the NumPy path's fits, to round-off."""
+"""The compiled LM (numba) gives the NumPy path's fits, to round-off, for every dip model."""
 
 import numpy as np
 import pytest
@@ -13,10 +13,19 @@ pytest.importorskip("numba")
 F = np.linspace(2.80e9, 2.94e9, 101)
 
 
-@pytest.mark.parametrize("shared_width", [False, True])
-def test_compiled_matches_numpy(shared_width):
-    model = DipModel(2, shared_width=shared_width)
-    ds = simulate_stack(DipModel(2), F, two_dip_params(24, 24, seed=4), noise=2e-3, rng=5)
+@pytest.mark.parametrize(
+    "model",
+    [
+        DipModel(2),
+        DipModel(2, shared_width=True),
+        DipModel(2, "gaussian"),
+        DipModel(2, hyperfine="14N"),
+        DipModel(2, "gaussian", True, "15N"),
+    ],
+)
+def test_compiled_matches_numpy(model):
+    truth = DipModel(2, model.shape, False, model.hyperfine)
+    ds = simulate_stack(truth, F, two_dip_params(24, 24, seed=4), noise=2e-3, rng=5)
     y = ds["signal"].values.reshape(-1, F.size)
     y[3, 10:20] += 0.5  # a few awkward spectra: a glitch, a flat line
     y[7] = 1.0
@@ -44,5 +53,41 @@ def test_engine_errors_name_the_parameter():
     ds = simulate_stack(DipModel(2), F, two_dip_params(2, 2, seed=1), noise=2e-3, rng=1)
     with pytest.raises(InputError, match="engine"):
         fit_odmr(ds, engine="gpu")
-    with pytest.raises(InputError, match=r"engine: 'compiled'.*Lorentzian"):
-        fit_odmr(ds, model="gaussian", engine="compiled")
+    with pytest.raises(InputError, match=r"engine: 'compiled'.*dip models"):
+        fit_odmr(ds, model="nv", engine="compiled")
+
+
+@pytest.mark.parametrize(
+    "model", [DipModel(2), DipModel(3), DipModel(1, hyperfine="14N"), DipModel(2, hyperfine="15N")]
+)
+def test_compiled_starts_match_numpy(model):
+    from operando.odmr.guess_compiled import dip_starts
+    from operando.odmr.models import HYPERFINE_OFFSETS, _dip_starts
+
+    ds = simulate_stack(DipModel(2), F, two_dip_params(16, 16, seed=8), noise=2e-3, rng=9)
+    y = ds["signal"].values.reshape(-1, F.size)
+    df = F[1] - F[0]
+    off = np.zeros(0) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine] / df
+    for a, b in zip(dip_starts(F, y, off, model.n_dips), _dip_starts(F, y, off, model.n_dips), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_compiled_satellite_test_matches_numpy(monkeypatch):
+    from operando.odmr import lm_compiled
+    from operando.odmr.quality import satellite_shift
+
+    model = DipModel(2, hyperfine="14N")
+    truth = two_dip_params(8, 8, seed=2, width=1.5e6).reshape(-1, 7)
+    y = model.simulate(F, truth) + np.random.default_rng(0).normal(0, 2e-3, (64, F.size))
+    p = truth.copy()
+    p[::3, 1] += 2.16e6  # a third of the rows on a satellite
+    r = y - model.simulate(F, p)
+    chi2 = np.einsum("nm,nm->n", r, r)
+    weights = np.ones_like(y)
+    weights[5, :7] = 0.0
+    a = satellite_shift(model, F, y, p, chi2, weights)
+    monkeypatch.setattr(lm_compiled, "available", lambda: False)
+    b = satellite_shift(model, F, y, p, chi2, weights)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[0][::3].all() and not a[0][1::3].any()

@@ -277,3 +277,19 @@ def test_netcdf_with_other_dim_order(tmp_path, rng):
     )
     save_dataset(ds, tmp_path / "t.nc")
     np.testing.assert_array_equal(load_odmr(tmp_path / "t.nc")["signal"].values, sig)
+
+
+def test_pixel_size_read_from_length_coordinates(tmp_path):
+    sig = np.random.default_rng(0).random((3, 4, 6))
+    ds = xr.Dataset(
+        {"signal": (("y", "x", "frequency"), sig)},
+        coords={"frequency": _freq(6), "y": ("y", np.arange(3) * 0.5, {"units": "um"}),
+                "x": ("x", np.arange(4) * 0.25, {"units": "um"})},
+    )
+    save_dataset(ds, tmp_path / "p.nc")
+    got = load_odmr(tmp_path / "p.nc")
+    assert got["x"].attrs["units"] == "m"
+    np.testing.assert_allclose(got["y"].values, np.arange(3) * 0.5e-6)
+    np.testing.assert_allclose(got["x"].values, np.arange(4) * 0.25e-6)
+    assert got["x"].attrs["units"] == "m"
+    assert load_odmr(tmp_path / "p.nc", pixel_size=1e-6)["x"].values[1] == 1e-6  # the option wins

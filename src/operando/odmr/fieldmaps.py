@@ -15,7 +15,7 @@ import xarray as xr
 from .._checks import as_float_array, check_positive, unit_vector
 from ..errors import InputError
 from ..magnetics.fourier import crop2d, pad2d, padded_shape, wavenumbers
-from ..nv.constants import GAMMA_E
+from ..nv.constants import D_ZERO_FIELD, GAMMA_E
 from ..nv.inversion import field_from_resonances
 from ..nv.spin import resonances
 
@@ -113,26 +113,49 @@ def field_maps(fit: xr.Dataset, *, axes=None, b_guess=None) -> xr.Dataset:
     each line pair of a 2·n-dip fit (outer pair first) and, with ``axes`` (n, 3) given, the vector
     ``B`` (component, y, x); a Hamiltonian ("nv") fit already holds Bx, By, Bz. Pairs are matched
     to axes by the splittings the approximate bias field ``b_guess`` (3,) T predicts; without it
-    ``axes`` must be listed from the largest splitting to the smallest."""
+    ``axes`` must be listed from the largest splitting to the smallest. A fit of separate sweeps
+    also gets ``D`` (the pair's mean frequency); one side alone (``attrs["single_side"]``) gives
+    B_nv = ±(f0 − D₀)/γ with D₀ = 2.870 GHz.
+
+    Every field is NaN where the fit did not converge (``converged`` False; why is in ``reason``).
+    """
     out = fit.copy()
+    ok = np.asarray(fit["converged"].values, dtype=bool) if "converged" in fit else True
+    for name in ("Bx", "By", "Bz"):  # a Hamiltonian fit: the parameters are the field
+        if name in out:
+            out[name] = out[name].where(ok)
     names = [k for k in fit.data_vars if k.startswith("f0_") and not k.endswith("_err")]
     n = len(names)
+    f0 = np.stack([fit[f"f0_{i}"].values for i in range(n)], axis=-1) if n else None
+    err = np.stack([fit[f"f0_{i}_err"].values for i in range(n)], axis=-1) if n else None
+    side = fit.attrs.get("single_side")
+    if n == 1 and side in ("low", "high"):
+        sign = -1.0 if side == "low" else 1.0
+        out["B_nv"] = (("y", "x"), np.where(ok, sign * (f0[..., 0] - D_ZERO_FIELD) / GAMMA_E, np.nan),
+                       {"units": "T", "assumed_D_hz": D_ZERO_FIELD})
+        out["B_nv_err"] = (("y", "x"), np.where(ok, err[..., 0] / GAMMA_E, np.nan),
+                           {"units": "T", "meaning": "standard error"})
+        return out
     if n < 2 or n % 2:
         return out
-    f0 = np.stack([fit[f"f0_{i}"].values for i in range(n)], axis=-1)
-    err = np.stack([fit[f"f0_{i}_err"].values for i in range(n)], axis=-1)
     pairs = [(i, n - 1 - i) for i in range(n // 2)]
     for k, (lo, hi) in enumerate(pairs):
         name = "B_nv" if n == 2 else f"B_nv_{k}"
-        out[name] = (("y", "x"), projected_field_map(f0[..., lo], f0[..., hi]), {"units": "T"})
+        b = projected_field_map(f0[..., lo], f0[..., hi])
+        out[name] = (("y", "x"), np.where(ok, b, np.nan), {"units": "T"})
         e = np.hypot(err[..., lo], err[..., hi]) / (2.0 * GAMMA_E)
-        out[f"{name}_err"] = (("y", "x"), e, {"units": "T", "meaning": "standard error"})
+        out[f"{name}_err"] = (("y", "x"), np.where(ok, e, np.nan),
+                              {"units": "T", "meaning": "standard error"})
+    if "sweeps" in fit.attrs and n == 2:
+        d = 0.5 * (f0[..., 0] + f0[..., 1])
+        out["D"] = (("y", "x"), np.where(ok, d, np.nan), {"units": "Hz", "long_name": "zero-field splitting"})
     if axes is not None and n >= 6:
         axes = np.asarray(axes, dtype=np.float64)
         if b_guess is not None:  # the outermost pair belongs to the axis most aligned with B
             split = np.diff(resonances(np.asarray(b_guess, dtype=np.float64), axes), axis=-1)[:, 0]
             axes = axes[np.argsort(-split)]
-        freqs = np.stack([f0[..., [lo, hi]] for lo, hi in pairs], axis=-2)
+        freqs = np.stack([np.where(np.asarray(ok)[..., None], f0[..., [lo, hi]], np.nan)
+                          for lo, hi in pairs], axis=-2)
         B = vector_field_map(freqs, axes, b_guess=b_guess)
         out["B"] = (("component", "y", "x"), np.moveaxis(B, -1, 0), {"units": "T"})
         out = out.assign_coords(component=["x", "y", "z"])

@@ -13,13 +13,16 @@ import dataclasses
 import numpy as np
 import xarray as xr
 
-from ..errors import InputError
+from .._checks import check_positive
+from ..errors import ConvergenceError, InputError
 from ..progress import progress, progress_enabled
 from . import lm_compiled
 from .dataset import SIGNAL, VALID, as_odmr_dataset
 from .lm import levenberg_marquardt
 from .models import DipModel
 from .nvmodel import NVModel
+from .quality import CODES, MIN_SNR, judge_fits, satellite_shift, screen_spectra
+from .result import fit_report, model_from_attrs, result_dataset  # noqa: F401 (re-exported)
 
 MODELS = ("lorentzian", "gaussian", "nv")
 
@@ -44,8 +47,53 @@ def make_model(
     raise InputError(f"model: unknown {model!r}; expected one of {MODELS} or a model object")
 
 
-#: samples (spectra × points) fitted together by default; measured in benchmarks/bench_odmr_fit.py
+#: samples (spectra × points) fitted together by default; measured in benchmarks/bench_odmr_fit.py:
+#: the NumPy LM is fastest on batches that stay in cache, the compiled one (a parallel loop over
+#: spectra) on batches large enough to pay for starting its threads
 BATCH_SAMPLES = 25_600
+BATCH_SAMPLES_COMPILED = 409_600
+#: columns of :func:`fit_spectra` after the parameters and their standard errors
+EXTRA_COLUMNS = ("reason", "reduced_chi2", "n_iter", "converged")
+
+
+def _least_squares(model, f, y, p0, lo, hi, weights, compiled, max_iter):
+    if compiled and weights is None:
+        return lm_compiled.levenberg_marquardt_dips(model, f, y, p0, lo, hi, max_iter=max_iter)
+    return levenberg_marquardt(
+        lambda q, index: model.evaluate(f, q),
+        y,
+        p0,
+        weights=weights,
+        lower=lo,
+        upper=hi,
+        max_iter=max_iter,
+    )
+
+
+def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
+    """Fit one batch (k, m) and judge it: (params, stderr, reason, reduced χ², iterations)."""
+    fin = np.isfinite(yb)
+    weights = None
+    if not fin.all():
+        weights = fin.astype(np.float64)
+        yb = np.where(fin, yb, np.nanmean(np.where(fin, yb, np.nan), axis=1, keepdims=True))
+    res = _least_squares(model, f, yb, model.guess(f, yb), lo, hi, weights, compiled, max_iter)
+    wrong = np.zeros(len(yb), bool)
+    if getattr(model, "hyperfine", None) is not None:
+        # rule 6 of .quality: a line locked onto a hyperfine satellite; refit those rows from the
+        # better start, keep the refit where it lowers χ², and flag what still fails the test
+        flagged, start = satellite_shift(model, f, yb, res.params, res.chi2, weights)
+        if flagged.any():
+            rows = np.flatnonzero(flagged)
+            w_sub = None if weights is None else weights[rows]
+            again = _least_squares(model, f, yb[rows], start[rows], lo, hi, w_sub, compiled, max_iter)
+            better = np.isfinite(again.chi2) & (again.chi2 < res.chi2[rows])
+            for name in ("params", "stderr", "chi2", "reduced_chi2", "n_iter", "converged"):
+                getattr(res, name)[rows[better]] = getattr(again, name)[better]
+            wrong, _ = satellite_shift(model, f, yb, res.params, res.chi2, weights)
+    reason = judge_fits(model, f, res.params, res.stderr, res.chi2, res.converged, min_snr=min_snr)
+    reason[wrong & (reason == 0)] = CODES["wrong_line"]
+    return res.params, res.stderr, reason, res.reduced_chi2, res.n_iter
 
 
 def fit_spectra(
@@ -58,69 +106,60 @@ def fit_spectra(
     max_iter: int = 50,
     show_progress: bool = False,
     engine: str = "auto",
+    min_snr: float = MIN_SNR,
 ) -> np.ndarray:
-    """Fit spectra ``y`` (n, m) on frequencies ``f`` (m,) Hz; returns (n, 2p + 3) columns:
-    parameters, their standard errors, reduced χ², iterations, converged (1/0).
+    """Fit spectra ``y`` (n, m) on frequencies ``f`` (m,) Hz; returns (n, 2p + 4) columns:
+    parameters, their standard errors, then :data:`EXTRA_COLUMNS`: the reason code
+    (:data:`operando.odmr.quality.REASONS`, 0 = converged), reduced χ², iterations, converged (1/0).
 
-    Rows that are invalid or have fewer finite points than 2p are returned as NaN, not converged.
-    Missing (non-finite) samples of other rows get zero weight. Float32 input is fitted in float64
-    one batch at a time, so the working memory is set by ``batch_size`` (default ≈ 2.6·10⁴ samples
-    per batch, i.e. 25600/m spectra: about 6 MB of working arrays, and on 101-point spectra faster
-    than larger batches, which fall out of cache), not by ``n``.
+    The rules of :mod:`operando.odmr.quality` decide which rows are fitted and which fits count
+    as converged (``min_snr``: the least contrast / standard error of a dip). Unfitted rows are
+    NaN. Missing (non-finite) samples of fitted rows get zero weight. Float32 input is fitted in
+    float64 one batch at a time, so the working memory is set by ``batch_size`` (default 25600/m
+    spectra for NumPy, about 6 MB of working arrays; 409600/m compiled, about 40 MB), not by
+    ``n``.
 
     ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
-    Lorentzian dips without hyperfine lines; batches with missing samples fall back to NumPy) or
-    "auto" (compiled where numba is installed and the model allows it).
+    every dip model; batches with missing samples use NumPy) or "auto" (compiled where numba is
+    installed and the model allows it).
     """
     compiled = _use_compiled(engine, model)
     n, m = y.shape
     p = len(model.names)
-    batch_size = max(16, int(batch_size if batch_size else BATCH_SAMPLES // m))
-    out = np.full((n, 2 * p + 3), np.nan)
+    check_positive("min_snr", min_snr)
+    default = BATCH_SAMPLES_COMPILED if compiled else BATCH_SAMPLES
+    batch_size = max(16, int(batch_size if batch_size else default // max(m, 1)))
+    out = np.full((n, 2 * p + 4), np.nan)
     out[:, -1] = 0.0
-    n_finite = (
-        np.concatenate([np.isfinite(y[s : s + 4096]).sum(axis=1) for s in range(0, n, 4096)])
-        if n
-        else np.zeros(0)
+    valid = None if valid is None else np.asarray(valid, dtype=bool).ravel()
+    step = 4096  # screen in slices: a float32 memory map is never copied whole
+    out[:, 2 * p] = np.concatenate(
+        [screen_spectra(y[s : s + step], p, None if valid is None else valid[s : s + step])
+         for s in range(0, n, step)] or [np.zeros(0)]
     )
-    ok = n_finite >= max(2 * p, p + 2)
-    if valid is not None:
-        ok &= np.asarray(valid, dtype=bool).ravel()
-    rows = np.flatnonzero(ok)
+    rows = np.flatnonzero(out[:, 2 * p] == 0)
     lo, hi = model.bounds(f)
     starts = range(0, rows.size, batch_size)
     if show_progress:
         starts = progress(starts, desc="fitting spectra", total=len(starts), unit="batch")
-    for start in starts:  # batches of pixels, each fitted all at once
-        idx = rows[start : start + batch_size]
-        yb = y[idx].astype(np.float64)
-        fin = np.isfinite(yb)
-        weights = None
-        if not fin.all():
-            weights = fin.astype(np.float64)
-            yb = np.where(fin, yb, np.nanmean(yb, axis=1, keepdims=True))
-        p0 = model.guess(f, yb)
-        if compiled and weights is None:
-            res = lm_compiled.levenberg_marquardt_lorentzian(model, f, yb, p0, lo, hi, max_iter=max_iter)
-        else:
-            res = levenberg_marquardt(
-                lambda q, index: model.evaluate(f, q),
-                yb,
-                p0,
-                weights=weights,
-                lower=lo,
-                upper=hi,
-                max_iter=max_iter,
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in starts:  # batches of pixels, each fitted all at once
+            idx = rows[start : start + batch_size]
+            params, stderr, reason, red, n_iter = _fit_batch(
+                model, f, y[idx].astype(np.float64), lo, hi, compiled, max_iter, min_snr
             )
-        out[idx, :p] = res.params
-        out[idx, p : 2 * p] = res.stderr
-        out[idx, -3] = res.reduced_chi2
-        out[idx, -2] = res.n_iter
-        out[idx, -1] = res.converged
+            out[idx, :p] = params
+            out[idx, p : 2 * p] = stderr
+            out[idx, 2 * p] = reason
+            out[idx, -3] = red
+            out[idx, -2] = n_iter
+            out[idx, -1] = reason == 0
     return out
 
 
 ENGINES = ("auto", "numpy", "compiled")
+#: seconds to wait for a dask.distributed scheduler before reporting it unreachable
+SCHEDULER_TIMEOUT_S = 10
 
 
 def _use_compiled(engine: str, model) -> bool:
@@ -131,12 +170,13 @@ def _use_compiled(engine: str, model) -> bool:
     ok = lm_compiled.available() and lm_compiled.supports(model)
     if engine == "compiled" and not ok:
         why = "numba is not installed (pip install 'operando[fast]')" if not lm_compiled.available() else (
-            "it covers Lorentzian dips without hyperfine lines only")
+            "it covers dip models (Lorentzian/Gaussian, with or without hyperfine lines) only")
         raise InputError(f"engine: 'compiled' cannot fit {type(model).__name__}: {why}")
     return ok
 
 
-def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, engine="auto", show_progress=False):
+def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, engine="auto", min_snr=MIN_SNR,
+               show_progress=False):
     ny, nx, m = block.shape
     valid = None if valid_block is None else valid_block.reshape(-1)
     res = fit_spectra(
@@ -148,13 +188,29 @@ def _fit_block(block, valid_block, *, f, model, batch_size, max_iter, engine="au
         max_iter=max_iter,
         show_progress=show_progress,
         engine=engine,
+        min_snr=min_snr,
     )
     return res.reshape(ny, nx, -1)
 
 
+def check_chunks(chunks):
+    """``chunks``: None, a positive pixel count per side, or a (y, x) pair of them."""
+    if chunks is None:
+        return None
+    pair = (chunks, chunks) if np.isscalar(chunks) else tuple(chunks)
+    if len(pair) != 2 or not all(
+        isinstance(c, int | np.integer) and not isinstance(c, bool) and c >= 1 for c in pair
+    ):
+        raise InputError(
+            f"chunks: expected a positive number of pixels per side (>= 1) or a (y, x) pair of "
+            f"them, got {chunks!r}"
+        )
+    return tuple(int(c) for c in pair)
+
+
 def fit_odmr(
     data,
-    model="lorentzian",
+    model="auto",
     *,
     frequency=None,
     n_dips: int = 2,
@@ -168,39 +224,81 @@ def fit_odmr(
     scheduler: str | None = None,
     compute: bool = True,
     engine: str = "auto",
+    side: str = "both",
+    min_snr: float = MIN_SNR,
 ) -> xr.Dataset:
     """Fit the spectrum of every pixel of an ODMR stack.
 
     ``data``: a Dataset from :func:`operando.odmr.load_odmr` (or a (y, x, frequency) DataArray,
-    or an array plus ``frequency`` in Hz). ``model``: "lorentzian" / "gaussian" (``n_dips`` dips,
-    ``shared_width``, ``hyperfine`` "14N"/"15N"), "nv" (global fit of the 8 resonances of the NV
-    ``axes`` through the spin Hamiltonian; ``b_guess`` (3,) T is the approximate bias field) or a
-    model object. ``chunks`` (pixels per side) or a dask-backed input fits chunk by chunk;
-    ``scheduler`` is a ``dask.distributed`` address; ``compute=False`` returns a lazy dataset
-    (write it with :func:`operando.io.save_dataset` to stream chunks to disk). ``engine`` as in
-    :func:`fit_spectra`.
+    or an array plus ``frequency`` in Hz). ``model``: "auto" (Lorentzian dips, alone or as ¹⁴N /
+    ¹⁵N multiplets, chosen on a sample of pixels by :func:`operando.odmr.select.choose_model`),
+    "lorentzian" / "gaussian" (``n_dips`` dips, ``shared_width``, ``hyperfine`` "14N"/"15N"), "nv"
+    (global fit of the 8 resonances of the NV ``axes`` through the spin Hamiltonian; ``b_guess``
+    (3,) T is the approximate bias field) or a model object. Data with separate sweeps (a
+    ``sweep`` coordinate along frequency, as QDMlab's low/high stacks, or one gap in the axis) are
+    fitted sweep by sweep, ``n_dips / 2`` dips each, and combined (:mod:`operando.odmr.sweeps`);
+    ``side`` "low" / "high" fits one of them only. ``chunks`` (pixels per side) or a dask-backed
+    input fits chunk by chunk; ``scheduler`` is a ``dask.distributed`` address; ``compute=False``
+    returns a lazy dataset. ``engine`` and ``min_snr`` as in :func:`fit_spectra`.
 
     Returns a Dataset (y, x) with one variable per parameter (with units), ``<name>_err``
-    standard errors (from (JᵀJ)⁻¹ scaled by the reduced χ²), ``reduced_chi2``, ``n_iter``,
-    ``converged`` and ``valid``; ``attrs["fit_report"]`` counts fitted, failed and masked pixels.
+    standard errors (from (JᵀJ)⁻¹ scaled by the reduced χ²), ``reason`` (0 = converged, see
+    :data:`operando.odmr.quality.REASONS`), ``reduced_chi2``, ``n_iter``, ``converged`` and
+    ``valid``; ``attrs["fit_report"]`` counts pixels per outcome.
     """
+    from .sweeps import find_sweeps, fit_sweeps
+
     ds = as_odmr_dataset(data, frequency)
-    mdl = make_model(
-        model,
-        n_dips=n_dips,
-        shared_width=shared_width,
-        hyperfine=hyperfine,
-        axes=axes,
-        b_guess=b_guess,
+    chunks = check_chunks(chunks)
+    check_positive("min_snr", min_snr)
+    options = dict(
+        model=model, n_dips=n_dips, shared_width=shared_width, hyperfine=hyperfine, axes=axes,
+        b_guess=b_guess, batch_size=batch_size, max_iter=max_iter, chunks=chunks,
+        scheduler=scheduler, compute=compute, engine=engine, min_snr=min_snr,
     )
+    sweeps = find_sweeps(ds)
+    hamiltonian = model == "nv" or isinstance(model, NVModel)
+    if len(sweeps) > 1 and not hamiltonian:
+        return fit_sweeps(ds, sweeps, side, options)
+    if side != "both" and hamiltonian:
+        raise InputError(f"side: the NV-Hamiltonian model fits every sweep at once; got {side!r}, "
+                         "use side='both'")
+    if side != "both":
+        raise InputError(
+            f"side: {side!r} needs data with separate low- and high-frequency sweeps; this "
+            f"stack has one sweep ({ds['frequency'].values[0] / 1e9:.4f}–"
+            f"{ds['frequency'].values[-1] / 1e9:.4f} GHz); use side='both'"
+        )
+    return fit_one_sweep(ds, **options)
+
+
+def fit_one_sweep(ds, *, model, n_dips, shared_width, hyperfine, axes, b_guess, batch_size,
+                  max_iter, chunks, scheduler, compute, engine, min_snr, choice=None) -> xr.Dataset:
+    """:func:`fit_odmr` on a stack with one sweep (``choice``: a model already chosen)."""
+    from .select import choose_model
+
     f = ds["frequency"].values.astype(np.float64)
     sig = ds[SIGNAL]
+    if choice is None and model == "auto":
+        choice = choose_model([ds], n_dips=n_dips, shared_width=shared_width, hyperfine=hyperfine,
+                              engine=engine)
+    mdl = choice.model if choice is not None else make_model(
+        model, n_dips=n_dips, shared_width=shared_width, hyperfine=hyperfine, axes=axes,
+        b_guess=b_guess,
+    )
+    need = max(2 * len(mdl.names), len(mdl.names) + 2)
+    if f.size < need:
+        raise InputError(
+            f"frequency: the sweep has {f.size} point(s); the {type(mdl).__name__} "
+            f"({len(mdl.names)} parameters) needs at least {need}"
+        )
+    _use_compiled(engine, mdl)  # a bad engine fails before any work
     if isinstance(mdl, NVModel) and mdl.b_guess is None:
         mdl = _fix_nv_branch(mdl, f, sig)
     valid = ds[VALID] if VALID in ds else None
     lazy = chunks is not None or scheduler is not None or not isinstance(sig.data, np.ndarray)
-    _use_compiled(engine, mdl)  # a bad engine fails before any work
-    kw = {"f": f, "model": mdl, "batch_size": batch_size, "max_iter": max_iter, "engine": engine}
+    kw = {"f": f, "model": mdl, "batch_size": batch_size, "max_iter": max_iter, "engine": engine,
+          "min_snr": min_snr}
     if lazy:
         arr = _fit_lazy(sig, valid, chunks, kw)
     else:
@@ -210,7 +308,10 @@ def fit_odmr(
             show_progress=True,
             **kw,
         )
-    out = _result_dataset(arr, mdl, ds)
+    out = result_dataset(arr, mdl, ds)
+    out.attrs["min_snr"] = float(min_snr)
+    if choice is not None:
+        out.attrs["model_choice"] = choice.explanation
     if lazy and compute:
         out = _compute(out, scheduler)
     if not lazy or compute:
@@ -226,7 +327,16 @@ def _fix_nv_branch(model: NVModel, f, sig) -> NVModel:
         y=slice(max(ny // 2 - 32, 0), ny // 2 + 32), x=slice(max(nx // 2 - 32, 0), nx // 2 + 32)
     )
     mean = np.asarray(centre.mean(("y", "x"), skipna=True).values, dtype=np.float64)
-    b0 = model.global_field(f, mean)
+    try:
+        with np.errstate(all="ignore"):
+            b0 = model.global_field(f, mean)
+    except ConvergenceError as exc:
+        raise InputError(
+            "bias: the NV-Hamiltonian model found no field that places its 8 lines on the dips "
+            f"of the mean spectrum ({exc}); give the approximate bias field (b_guess / --bias, "
+            "e.g. '1 mT,2 mT,3 mT', or '2 mT' along the sample normal), or fit the dips with "
+            "--model lorentzian"
+        ) from exc
     return dataclasses.replace(model, b_guess=tuple(float(v) for v in b0))
 
 
@@ -234,11 +344,7 @@ def _fit_lazy(sig, valid, chunks, kw):
     import dask.array as da
 
     arr = sig.data if not isinstance(sig.data, np.ndarray) else da.from_array(sig.data)
-    if chunks is not None:
-        cy, cx = (chunks, chunks) if np.isscalar(chunks) else chunks
-        arr = arr.rechunk((cy, cx, -1))
-    else:
-        arr = arr.rechunk({2: -1})
+    arr = arr.rechunk((*chunks, -1)) if chunks is not None else arr.rechunk({2: -1})
     p = len(kw["model"].names)
     if valid is not None:
         vd = valid.data if not isinstance(valid.data, np.ndarray) else da.from_array(valid.data)
@@ -249,48 +355,25 @@ def _fit_lazy(sig, valid, chunks, kw):
         lambda b, v: _fit_block(b, v[..., 0], **kw),
         arr,
         vd,
-        chunks=(arr.chunks[0], arr.chunks[1], (2 * p + 3,)),
+        chunks=(arr.chunks[0], arr.chunks[1], (2 * p + len(EXTRA_COLUMNS),)),
         dtype=np.float64,
         meta=np.empty((0, 0, 0)),
     )
-
-
-def _result_dataset(arr, model, ds) -> xr.Dataset:
-    p = len(model.names)
-    sig_units = ds[SIGNAL].attrs.get("units", "1")
-    out = xr.Dataset(coords={k: ds.coords[k] for k in ("y", "x") if k in ds.coords})
-    for k, (name, unit) in enumerate(zip(model.names, model.units, strict=True)):
-        unit = sig_units if unit == "signal" else unit
-        out[name] = (("y", "x"), arr[..., k], {"units": unit})
-        out[f"{name}_err"] = (
-            ("y", "x"),
-            arr[..., p + k],
-            {"units": unit, "meaning": "standard error"},
-        )
-    out["reduced_chi2"] = (("y", "x"), arr[..., -3], {"units": f"({sig_units})^2"})
-    out["n_iter"] = (("y", "x"), arr[..., -2], {"units": "1"})
-    out["converged"] = (("y", "x"), arr[..., -1] > 0.5, {"units": "1"})
-    if VALID in ds:
-        out[VALID] = ds[VALID]
-    out.attrs = {
-        "model": type(model).__name__,
-        "model_shape": model.shape,
-        "hyperfine": str(model.hyperfine),
-        "n_frequencies": int(ds.sizes["frequency"]),
-        "mask_report": ds.attrs.get("mask_report", {}),
-    }
-    if isinstance(model, NVModel):
-        out.attrs["nv_axes"] = model.axes.ravel().tolist()
-        if model.b_guess is not None:
-            out.attrs["nv_b_guess"] = [float(v) for v in model.b_guess]
-    return out
 
 
 def _compute(out: xr.Dataset, scheduler: str | None) -> xr.Dataset:
     if scheduler is not None:
         from distributed import Client, progress
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise InputError(
+                f"scheduler: cannot reach a dask.distributed scheduler at {scheduler!r} within "
+                f"{SCHEDULER_TIMEOUT_S} s ({type(exc).__name__}: {exc}); give a running scheduler's address, e.g. "
+                "'tcp://127.0.0.1:8786', or leave --scheduler out to use local threads"
+            ) from exc
+        with client:
             fut = client.compute(out)
             if progress_enabled():
                 progress(fut)
@@ -303,14 +386,3 @@ def _compute(out: xr.Dataset, scheduler: str | None) -> xr.Dataset:
     return out.compute()
 
 
-def fit_report(out: xr.Dataset) -> dict:
-    """Counts of fitted, converged, failed and masked pixels of a fit result."""
-    conv = np.asarray(out["converged"].values)
-    fitted = np.isfinite(np.asarray(out["reduced_chi2"].values))
-    return {
-        "pixels": int(conv.size),
-        "fitted": int(fitted.sum()),
-        "converged": int(conv.sum()),
-        "not_converged": int((fitted & ~conv).sum()),
-        "masked_or_empty": int((~fitted).sum()),
-    }

@@ -1,11 +1,14 @@
-"""Compiled Levenberg–Marquardt for Lorentzian dip spectra (optional, needs numba).
+"""Compiled Levenberg–Marquardt for dip spectra (optional, needs numba).
 
 The same algorithm as :func:`operando.odmr.lm.levenberg_marquardt` — Marquardt-scaled damped
 normal equations, steps clipped to the bounds, the same two stopping rules — run one spectrum at a
 time in compiled code, so a spectrum's Jacobian stays in cache and no iteration waits for the
-slowest pixel of a batch. It covers :class:`~operando.odmr.models.DipModel` with Lorentzian lines
-and no hyperfine multiplets (the common case); every other model uses the vectorised NumPy path.
-Both give the same fits (tests compare them).
+slowest pixel of a batch. It covers every :class:`~operando.odmr.models.DipModel`: Lorentzian or
+Gaussian lines, shared or free widths, each line alone or split into its ¹⁴N / ¹⁵N hyperfine
+multiplet; the NV-Hamiltonian model uses the vectorised NumPy path. Both give the same fits (tests
+compare them). The damped normal equations are solved by a Cholesky factorisation written here, so
+a degenerate spectrum (a flat line, zeros) rejects the step instead of raising inside a parallel
+loop (numba turns such an exception into a SystemError).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import numpy as np
 
 from .. import _numba
+from ..nv.lineshape import HYPERFINE_OFFSETS
 from .lm import LMResult, covariance
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
@@ -23,6 +27,7 @@ _FAST = {"reassoc", "contract", "arcp", "nsz"}
 _jit = _numba.jit(fastmath=_FAST)
 _jit_parallel = _numba.jit(parallel=True, fastmath=_FAST)
 _prange = _numba.prange
+_FOUR_LN2 = 4.0 * np.log(2.0)
 
 
 def available() -> bool:
@@ -30,46 +35,92 @@ def available() -> bool:
 
 
 def supports(model) -> bool:
-    """True when ``model`` is a Lorentzian DipModel without hyperfine lines."""
+    """True when ``model`` is a DipModel (any line shape, width sharing or hyperfine multiplet)."""
     from .models import DipModel
 
-    return isinstance(model, DipModel) and model.shape == "lorentzian" and model.hyperfine is None
+    return isinstance(model, DipModel)
 
 
 @_jit
-def _evaluate(f, p, nd, shared, val, jac):
-    """Model ``base·(1 − Σ c_i L_i)`` and its Jacobian (p, m) at parameters ``p``."""
+def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac, with_jac=True):
+    """Model ``base·(1 − Σ_i Σ_j (c_i/k)·shape(f − f0_i − o_j))`` and its Jacobian (p, m); the k
+    sub-lines at ``offsets`` share each line's centre, width and contrast. ``with_jac`` False:
+    values only (``jac`` untouched)."""
     nw = 1 if shared else nd
+    k_sub = offsets.size
     base = p[nd + nw + nd]
-    jac[:, :] = 0.0
+    if with_jac:
+        jac[:, :] = 0.0
     for k in range(f.size):
         s = 1.0
         for i in range(nd):
             iw = nd if shared else nd + i
-            det = f[k] - p[i]
-            half = 0.5 * p[iw]
-            c = p[nd + nw + i]
-            h2 = half * half
-            den = det * det + h2
-            shape = h2 / den
-            inv2 = 1.0 / (den * den)
-            s -= c * shape
-            jac[i, k] = -base * c * 2.0 * det * h2 * inv2
-            jac[iw, k] += -base * c * half * det * det * inv2
-            jac[nd + nw + i, k] = -base * shape
-        jac[nd + nw + nd, k] = s
+            c = p[nd + nw + i] / k_sub
+            w = p[iw]
+            for j in range(k_sub):
+                det = f[k] - p[i] - offsets[j]
+                if gaussian:
+                    inv_w2 = 1.0 / (w * w)
+                    shape = np.exp(-_FOUR_LN2 * det * det * inv_w2)
+                    d_f0 = -c * shape * 2.0 * _FOUR_LN2 * det * inv_w2
+                    d_w = -c * shape * 2.0 * _FOUR_LN2 * det * det * inv_w2 / w
+                else:
+                    half = 0.5 * w
+                    h2 = half * half
+                    inv = 1.0 / (det * det + h2)  # one division per sample and line
+                    shape = h2 * inv
+                    inv2 = inv * inv
+                    d_f0 = -c * 2.0 * det * h2 * inv2
+                    d_w = -c * half * det * det * inv2
+                s -= c * shape
+                if with_jac:
+                    jac[i, k] += base * d_f0
+                    jac[iw, k] += base * d_w
+                    jac[nd + nw + i, k] -= base * shape / k_sub
+        if with_jac:
+            jac[nd + nw + nd, k] = s
         val[k] = base * s
 
 
 @_jit
-def _fit_one(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj_out):
+def _cholesky_solve(a, b, out):
+    """Solve a·x = b for symmetric positive definite ``a`` (destroyed); False when not SPD."""
+    n = b.size
+    for j in range(n):
+        s = a[j, j]
+        for q in range(j):
+            s -= a[j, q] * a[j, q]
+        if not s > 0.0:  # also catches NaN
+            return False
+        a[j, j] = np.sqrt(s)
+        for i in range(j + 1, n):
+            t = a[i, j]
+            for q in range(j):
+                t -= a[i, q] * a[j, q]
+            a[i, j] = t / a[j, j]
+    for i in range(n):
+        t = b[i]
+        for q in range(i):
+            t -= a[i, q] * out[q]
+        out[i] = t / a[i, i]
+    for i in range(n - 1, -1, -1):
+        t = out[i]
+        for q in range(i + 1, n):
+            t -= a[q, i] * out[q]
+        out[i] = t / a[i, i]
+    return True
+
+
+@_jit
+def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj_out):
     """Fit one spectrum in place; returns (iterations, converged, χ²); JᵀJ of the last iterate
     goes to ``jtj_out``."""
     m, npar = f.size, p.size
     val, val_t = np.empty(m), np.empty(m)
     jac, jac_t = np.empty((npar, m)), np.empty((npar, m))
     scaled, grad, d, p_try = np.empty((npar, npar)), np.empty(npar), np.empty(npar), np.empty(npar)
-    _evaluate(f, p, nd, shared, val, jac)
+    rhs, step = np.empty(npar), np.empty(npar)
+    _evaluate(f, p, nd, shared, offsets, gaussian, val, jac)
     chi2 = 0.0
     for k in range(m):
         chi2 += (y[k] - val[k]) ** 2
@@ -92,7 +143,13 @@ def _fit_one(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj_out):
             for b in range(npar):
                 scaled[a, b] = jtj_out[a, b] / (d[a] * d[b])
             scaled[a, a] += lam
-        step = np.linalg.solve(scaled, grad / d)
+        for a in range(npar):
+            rhs[a] = grad[a] / d[a]
+        if not _cholesky_solve(scaled, rhs, step):  # degenerate (flat, non-finite): damp more
+            lam *= 10.0
+            if lam > 1e12:
+                return it, False, chi2
+            continue
         largest = 0.0
         for a in range(npar):
             p_try[a] = min(max(p[a] + step[a] / d[a], lo[a]), hi[a])
@@ -100,7 +157,7 @@ def _fit_one(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj_out):
         if largest / np.sqrt(chi2 / dof + 1e-300) <= step_tol and lam <= 1e-2:
             p[:] = p_try
             return it, True, chi2
-        _evaluate(f, p_try, nd, shared, val_t, jac_t)
+        _evaluate(f, p_try, nd, shared, offsets, gaussian, val_t, jac_t)
         chi2_t = 0.0
         for k in range(m):
             chi2_t += (y[k] - val_t[k]) ** 2
@@ -121,22 +178,24 @@ def _fit_one(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj_out):
 
 
 @_jit
-def _fit_rows(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj, n_iter, converged, chi2):
+def _fit_rows(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj, n_iter,
+              converged, chi2):
     for i in range(y.shape[0]):
-        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, max_iter,
-                                                    step_tol, ftol, jtj[i])
+        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets,
+                                                    gaussian, max_iter, step_tol, ftol, jtj[i])
 
 
 @_jit_parallel
-def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, max_iter, step_tol, ftol, jtj, n_iter, converged, chi2):
+def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj,
+                       n_iter, converged, chi2):
     for i in _prange(y.shape[0]):
-        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, max_iter,
-                                                    step_tol, ftol, jtj[i])
+        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets,
+                                                    gaussian, max_iter, step_tol, ftol, jtj[i])
 
 
-def levenberg_marquardt_lorentzian(model, f, y, p0, lower, upper, *, max_iter: int = 50,
-                                   step_tol: float = 0.2, ftol: float = 1e-12) -> LMResult:
-    """Fit rows of ``y`` (n, m) with the Lorentzian ``model`` from ``p0`` (n, p); as
+def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 50,
+                             step_tol: float = 0.2, ftol: float = 1e-12) -> LMResult:
+    """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p); as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
     from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
     parallel already."""
@@ -149,10 +208,43 @@ def levenberg_marquardt_lorentzian(model, f, y, p0, lower, upper, *, max_iter: i
     n_iter, converged, chi2 = np.zeros(n, np.int32), np.zeros(n, np.bool_), np.zeros(n)
     main = threading.current_thread() is threading.main_thread()
     kernel = _fit_rows_parallel if main else _fit_rows
-    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width, max_iter, step_tol,
+    offsets = np.zeros(1) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine]
+    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width,
+           np.ascontiguousarray(offsets, dtype=np.float64), model.shape == "gaussian", max_iter, step_tol,
            ftol, jtj, n_iter, converged, chi2)
     dof = np.maximum(y.shape[1] - npar, 1)
     red = chi2 / dof
     cov = covariance(jtj=jtj)
     stderr = np.sqrt(np.maximum(np.einsum("npp->np", cov), 0) * red[:, None])
     return LMResult(p, stderr, chi2, red, n_iter, converged)
+
+
+@_jit_parallel
+def _shifted_chi2(f, y, w, p, nd, shared, offsets, gaussian, shifts, out):
+    m, npar = f.size, p.shape[1]
+    for i in _prange(y.shape[0]):
+        val, jac, q = np.empty(m), np.empty((1, 1)), np.empty(npar)
+        for line in range(nd):
+            for s in range(shifts.size):
+                q[:] = p[i]
+                q[line] += shifts[s]
+                _evaluate(f, q, nd, shared, offsets, gaussian, val, jac, False)
+                c2 = 0.0
+                for k in range(m):
+                    r = (y[i, k] - val[k]) * w[i, k]
+                    c2 += r * r
+                out[i, line * shifts.size + s] = c2
+
+
+def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
+    """χ² (n, n_dips · len(shifts)) of ``params`` (n, p) with one line at a time moved by each
+    of ``shifts`` (Hz): line-major, as the NumPy loop of :func:`.quality.satellite_shift`."""
+    n = y.shape[0]
+    out = np.empty((n, model.n_dips * len(shifts)))
+    offsets = np.zeros(1) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine]
+    w = np.ones_like(y) if weights is None else weights
+    _shifted_chi2(np.asarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+                  np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(params, dtype=np.float64),
+                  model.n_dips, model.shared_width, np.ascontiguousarray(offsets, dtype=np.float64),
+                  model.shape == "gaussian", np.asarray(shifts, dtype=np.float64), out)
+    return out

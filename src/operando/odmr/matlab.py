@@ -100,7 +100,8 @@ def _read_qdmlab(path: Path, v: dict, side: str):
         raise DataFileError(
             f"{path}: freqList has {freq_all.size} values; expected {nf * len(names)}"
         )
-    attrs = {"format": "qdmlab", "qdmlab_sides": side, "numFreqs": nf}
+    attrs = {"format": "qdmlab", "qdmlab_sides": side, "numFreqs": nf,
+             "sweep_sizes": [nf] * len(stacks), "sweep_names": [["low", "high"][s] for s in sides[side]]}
     return np.concatenate(stacks, axis=-1), freq, "counts", attrs
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import convolve1d
 
+from .. import _numba
 from .._checks import check_choice
 from ..errors import InputError
 from ..nv.lineshape import (
@@ -80,6 +81,54 @@ def _crossing(depth, rows, i_out, i_in, level, fallback):
     b = depth[rows, np.clip(i_in, 0, m - 1)]
     t = np.clip((level - a) / np.where(b - a > 0, b - a, 1.0), 0.0, 1.0)
     return np.where(inside, i_out + t * (i_in - i_out), fallback)
+
+
+def _dip_starts(f, y, offsets_in_samples, n_dips):
+    """NumPy form of :func:`operando.odmr.guess_compiled.dip_starts`: (f0, width, contrast)
+    (n, n_dips) in the order found, and the baseline (n,)."""
+    m = f.size
+    df = float(f[-1] - f[0]) / max(m - 1, 1)
+    ys = convolve1d(y, [0.25, 0.5, 0.25], axis=1, mode="nearest")  # light: keeps the widths
+    k90 = int(0.9 * (m - 1))
+    base = np.partition(ys, k90, axis=1)[:, k90]  # upper decile: the off-resonance level
+    depth = 1.0 - ys / base[:, None]
+    if len(offsets_in_samples):  # matched filter: a multiplet becomes one dip at its centre
+        depth = _multiplet_filter(depth, offsets_in_samples)
+    work = depth.copy()
+    cols = np.arange(m)
+    rows = np.arange(y.shape[0])
+    f0s, widths, contrasts = [], [], []
+    for _ in range(n_dips):  # loop over dips; every pixel at once
+        i0 = np.argmax(work, axis=1)
+        # sub-sample position and depth of the minimum from a parabola through three points
+        d_m, d_0, d_p = (depth[rows, np.clip(i0 + k, 0, m - 1)] for k in (-1, 0, 1))
+        curv = d_m - 2 * d_0 + d_p
+        shift = np.clip(
+            np.where(curv < 0, 0.5 * (d_m - d_p) / np.where(curv < 0, curv, -1.0), 0.0),
+            -0.5,
+            0.5,
+        )
+        c = np.maximum(d_0 - 0.5 * curv * shift * shift, 1e-4)
+        near = np.abs(cols[None, :] - i0[:, None])
+        above = depth > 0.5 * c[:, None]
+        # half-depth points contiguous with the minimum: stop at the first point below
+        reach = np.where(~above, near, m)
+        left = np.where(cols[None, :] < i0[:, None], reach, m).min(axis=1)
+        right = np.where(cols[None, :] > i0[:, None], reach, m).min(axis=1)
+        n_half = np.minimum(left, i0 + 1) + np.minimum(right, m - i0) - 1
+        # half-depth crossings interpolated between the last point above and the first below
+        x_left = _crossing(depth, rows, i0 - left, i0 - left + 1, 0.5 * c, i0 - n_half / 2)
+        x_right = _crossing(depth, rows, i0 + right, i0 + right - 1, 0.5 * c, i0 + n_half / 2)
+        # undo the smoothing kernel (variance df²/2), exact for Gaussian lines: FWHM² adds
+        # 8 ln2 · df²/2 and the peak depth scales as 1/FWHM
+        w_s = np.maximum(x_right - x_left, 1.0)
+        w_true = np.sqrt(np.maximum(w_s**2 - 4 * np.log(2), 0.25))
+        c = c * w_s / w_true
+        work = np.where(near <= np.maximum(1.5 * n_half, 2)[:, None], -np.inf, work)
+        f0s.append(np.interp(i0 + shift, cols, f))
+        widths.append(w_true * df)
+        contrasts.append(c)
+    return np.stack(f0s, axis=1), np.stack(widths, axis=1), np.stack(contrasts, axis=1), base
 
 
 @dataclass(frozen=True)
@@ -161,60 +210,31 @@ class DipModel:
     def guess(self, f, y):
         """Vectorised initial parameters (n, p) from spectra ``y`` (n, m): the N deepest minima of
         the smoothed spectrum, widths from the number of points beyond half depth, contrasts from
-        the depths, baseline from the upper decile."""
+        the depths, baseline from the upper decile. Compiled (:mod:`.guess_compiled`) where numba
+        is installed, the same rules in NumPy otherwise."""
         f = np.asarray(f, dtype=np.float64)
         m = f.size
         df = float(f[-1] - f[0]) / max(m - 1, 1)
-        ys = convolve1d(y, [0.25, 0.5, 0.25], axis=1, mode="nearest")  # light: keeps the widths
-        k90 = int(0.9 * (m - 1))
-        base = np.partition(ys, k90, axis=1)[:, k90]  # upper decile: the off-resonance level
-        depth = 1.0 - ys / base[:, None]
-        if self.hyperfine is not None:  # matched filter: a multiplet becomes one dip at its centre
-            depth = _multiplet_filter(depth, HYPERFINE_OFFSETS[self.hyperfine] / df)
-        work = depth.copy()
-        cols = np.arange(m)
-        rows = np.arange(y.shape[0])
-        f0s, widths, contrasts = [], [], []
-        for _ in range(self.n_dips):  # loop over dips; every pixel at once
-            i0 = np.argmax(work, axis=1)
-            # sub-sample position and depth of the minimum from a parabola through three points
-            d_m, d_0, d_p = (depth[rows, np.clip(i0 + k, 0, m - 1)] for k in (-1, 0, 1))
-            curv = d_m - 2 * d_0 + d_p
-            shift = np.clip(
-                np.where(curv < 0, 0.5 * (d_m - d_p) / np.where(curv < 0, curv, -1.0), 0.0),
-                -0.5,
-                0.5,
-            )
-            c = np.maximum(d_0 - 0.5 * curv * shift * shift, 1e-4)
-            near = np.abs(cols[None, :] - i0[:, None])
-            above = depth > 0.5 * c[:, None]
-            # half-depth points contiguous with the minimum: stop at the first point below
-            reach = np.where(~above, near, m)
-            left = np.where(cols[None, :] < i0[:, None], reach, m).min(axis=1)
-            right = np.where(cols[None, :] > i0[:, None], reach, m).min(axis=1)
-            n_half = np.minimum(left, i0 + 1) + np.minimum(right, m - i0) - 1
-            # half-depth crossings interpolated between the last point above and the first below
-            x_left = _crossing(depth, rows, i0 - left, i0 - left + 1, 0.5 * c, i0 - n_half / 2)
-            x_right = _crossing(depth, rows, i0 + right, i0 + right - 1, 0.5 * c, i0 + n_half / 2)
-            # undo the smoothing kernel (variance df²/2), exact for Gaussian lines: FWHM² adds
-            # 8 ln2 · df²/2 and the peak depth scales as 1/FWHM
-            w_s = np.maximum(x_right - x_left, 1.0)
-            w_true = np.sqrt(np.maximum(w_s**2 - 4 * np.log(2), 0.25))
-            c = c * w_s / w_true
-            w = w_true * df
-            work = np.where(near <= np.maximum(1.5 * n_half, 2)[:, None], -np.inf, work)
-            f0s.append(np.interp(i0 + shift, cols, f))
-            widths.append(w)
-            contrasts.append(c)
-        f0 = np.stack(f0s, axis=1)
+        offsets = (np.zeros(0) if self.hyperfine is None
+                   else HYPERFINE_OFFSETS[self.hyperfine] / df)
+        if _numba.available():
+            from .guess_compiled import dip_starts
+
+            f0, width, contrast, base = dip_starts(f, y, offsets, self.n_dips)
+        else:
+            f0, width, contrast, base = _dip_starts(f, y, offsets, self.n_dips)
         order = np.argsort(f0, axis=1)
         f0 = np.take_along_axis(f0, order, axis=1)
-        width = np.take_along_axis(np.stack(widths, axis=1), order, axis=1)
-        contrast = np.take_along_axis(np.stack(contrasts, axis=1), order, axis=1)
+        width = np.take_along_axis(width, order, axis=1)
+        contrast = np.take_along_axis(contrast, order, axis=1)
         if self.hyperfine is not None:
-            offsets = HYPERFINE_OFFSETS[self.hyperfine]
-            width = np.maximum(width - (offsets[-1] - offsets[0]) / 2, df)
-            contrast = contrast * offsets.size
+            # after the matched filter a resolved multiplet (lines narrower than their spacing)
+            # keeps the width of one line; broader lines merge with the filter's side lobes,
+            # which widen the dip by about the multiplet's spread
+            offsets_hz = HYPERFINE_OFFSETS[self.hyperfine]
+            spread = offsets_hz[-1] - offsets_hz[0]
+            width = np.where(width <= spread, width, np.maximum(width - spread, df))
+            contrast = contrast * offsets_hz.size
         if self.shared_width:
             width = np.median(width, axis=1, keepdims=True)
         lo, hi = self.bounds(f)

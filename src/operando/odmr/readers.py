@@ -16,11 +16,10 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataFileError, InputError, OperandoError
-from .dataset import SIGNAL, make_odmr_dataset
+from .dataset import FREQUENCY_UNITS, SIGNAL, frequency_unit_factor, make_odmr_dataset
 
 Reader = Callable[..., tuple]
 _READERS: dict[str, Reader] = {}
-FREQUENCY_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
 
 
 def register_reader(suffixes: str | Iterable[str], func: Reader | None = None):
@@ -43,17 +42,24 @@ def load_odmr(
     path,
     *,
     frequency=None,
-    frequency_unit: str = "Hz",
+    frequency_unit: str | None = None,
     chunks=None,
     pixel_size: float | None = None,
     **options,
 ) -> xr.Dataset:
     """Read an ODMR stack into a Dataset with dims (y, x, frequency) and variable ``signal``.
 
-    ``frequency`` (Hz, or ``frequency_unit``) overrides or supplies the axis for formats that do
-    not store one (.npy, TIFF); it may also be a path to a text file with one value per line.
-    ``chunks`` returns a dask-backed dataset: read lazily from NetCDF/Zarr (out-of-core fitting),
-    other formats are read whole and then chunked. ``pixel_size`` (m) puts y, x in metres.
+    ``frequency`` overrides or supplies the axis for formats that do not store one (.npy, TIFF);
+    it may also be a path to a text file with one value per line. ``frequency_unit`` ("Hz",
+    "kHz", "MHz", "GHz") is the unit of the axis; by default the unit the file stores (the
+    ``units`` attribute of a NetCDF/Zarr/HDF5 frequency variable), else Hz. Either way the axis
+    must lie where NV resonances can (:func:`operando.odmr.dataset.check_nv_frequency_range`).
+    Stacks with separate sweeps (QDMlab's low/high stacks; NetCDF/Zarr ``signal`` over
+    (side, frequency, y, x) with a frequency variable over (side, frequency)) get a ``sweep``
+    coordinate along frequency. ``chunks`` returns a dask-backed dataset: read lazily from
+    NetCDF/Zarr (out-of-core fitting), other formats are read whole and then chunked.
+    ``pixel_size`` (m) puts y, x in metres; without it, NetCDF/Zarr y and x coordinates that
+    carry a length unit give the pixel size.
     """
     path = Path(path)
     if not path.exists():
@@ -64,10 +70,8 @@ def load_odmr(
         raise InputError(
             f"path: no ODMR reader for suffix {suffix!r}; registered: {registered_suffixes()}"
         )
-    if frequency_unit not in FREQUENCY_UNITS:
-        raise InputError(
-            f"frequency_unit: unknown {frequency_unit!r}; expected one of {list(FREQUENCY_UNITS)}"
-        )
+    if frequency_unit is not None:
+        frequency_unit = frequency_unit_factor(frequency_unit, "frequency_unit")[0]
     if isinstance(frequency, str | Path):
         frequency = _read_text_column(Path(frequency))
     lazy_reader = reader is _read_xarray
@@ -81,17 +85,28 @@ def load_odmr(
         raise DataFileError(
             f"{path}: cannot read as {suffix} ODMR data ({type(exc).__name__}: {exc})"
         ) from exc
+    stored_unit = attrs.pop("frequency_units", None)
     if frequency is not None:
-        freq = frequency
+        freq, stored_unit = frequency, None
     if freq is None:
         raise InputError(
             f"frequency: {path.name} stores no frequency axis; pass frequency=[...] (Hz)"
         )
-    freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[frequency_unit]
-    attrs = {"source_file": str(path), **attrs}
+    unit = frequency_unit or (
+        frequency_unit_factor(stored_unit, f"{path}: frequency units")[0] if stored_unit else "Hz")
+    freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[unit]
+    stored_size = attrs.pop("pixel_size_m", None)
+    if pixel_size is None and stored_size is not None:
+        pixel_size = tuple(stored_size)
+    sweeps = attrs.pop("sweep_sizes", None)
+    names = attrs.pop("sweep_names", None)
+    attrs = {"source_file": str(path), "frequency_unit_read": unit, **attrs}
     ds = make_odmr_dataset(
         signal, freq, units=units, attrs=attrs, source=str(path), pixel_size=pixel_size
     )
+    if sweeps is not None and len(sweeps) > 1:
+        labels = np.repeat(np.asarray(names, dtype=str), sweeps)
+        ds = ds.assign_coords(sweep=("frequency", labels))
     if chunks is not None and not lazy_reader:
         ds = ds.chunk(chunks or {"y": "auto", "x": "auto"})
     return ds
@@ -172,12 +187,31 @@ def read_hdf5(path: Path, frequency=None, signal_key: str | None = None):
         units = h5[skey].attrs.get("units", "counts")
         freq = h5[fkey][...] if fkey is not None else None
         attrs = {"format": "hdf5", **_h5_attrs(h5)}
+        if fkey is not None and "units" in h5[fkey].attrs:
+            attrs["frequency_units"] = _h5_attrs(h5[fkey])["units"]
     units = units.decode() if isinstance(units, bytes) else str(units)
     return sig, freq, units, attrs
 
 
+def _spacing_m(ds, dim: str) -> float | None:
+    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+    from ..units import to_si
+
+    if dim not in ds.coords or ds.sizes.get(dim, 0) < 2 or "units" not in ds[dim].attrs:
+        return None
+    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
+    try:
+        factor = to_si(f"1 {ds[dim].attrs['units']}", "m")
+    except OperandoError:
+        return None  # pixels or another unit: not a length
+    if not (np.all(step > 0) and np.allclose(step, step[0], rtol=1e-6)):
+        return None
+    return float(step[0] * factor)
+
+
 def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
-    """NetCDF / Zarr with a variable ``signal`` over (y, x, frequency); lazy when ``chunks``."""
+    """NetCDF / Zarr with a variable ``signal`` over (y, x, frequency), in any order, or over
+    (side, frequency, y, x) with ``frequency`` over (side, frequency); lazy when ``chunks``."""
     if path.suffix.lower() == ".zarr":
         ds = xr.open_zarr(path, chunks=chunks)
     else:
@@ -188,12 +222,39 @@ def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
         da = ds[SIGNAL]
         if "frequency" not in da.dims:
             raise DataFileError(
-                f"{path}: variable 'signal' has dims {da.dims}; expected a 'frequency' dim"
+                f"{path}: variable 'signal' has dims {da.dims}; expected (frequency, y, x) or "
+                "(side, frequency, y, x), in any order"
             )
-        da = da.transpose(*[d for d in ("y", "x") if d in da.dims], ..., "frequency")
-        sig = da.data if chunks is not None else da.values
-        freq = ds["frequency"].values if "frequency" in ds.coords else None
+        image = {"y", "x"} <= set(da.dims)
+        extra = [d for d in da.dims if d not in ("y", "x", "frequency")] if image else []
+        freq = ds["frequency"] if "frequency" in ds.variables else None
         attrs = {k: v for k, v in ds.attrs.items() if k != "mask_report"}
+        if freq is not None and "units" in freq.attrs:
+            attrs["frequency_units"] = str(freq.attrs["units"])
+        spacing = [_spacing_m(ds, d) for d in ("y", "x")]
+        if None not in spacing:
+            attrs["pixel_size_m"] = spacing
+        if extra:  # separate sweeps: flatten (side, frequency) into one increasing axis
+            if len(extra) != 1 or freq is None or extra[0] not in freq.dims:
+                raise DataFileError(
+                    f"{path}: signal dims {da.dims}: a stack of sweeps needs one extra dim "
+                    f"(e.g. 'side') and a frequency variable over ({extra[0] if extra else 'side'}, "
+                    "frequency)"
+                )
+            side = extra[0]
+            fv = freq.transpose(side, "frequency").values
+            order = np.argsort(fv[:, 0])  # low sweep first
+            da = da.isel({side: order}).transpose("y", "x", side, "frequency")
+            names = (ds[side].values[order].astype(str) if side in ds.coords
+                     else np.array(["low", "high"] if len(order) == 2 else order.astype(str)))
+            attrs.update(sweep_sizes=[fv.shape[1]] * fv.shape[0], sweep_names=names.tolist())
+            data = da.data.reshape(*da.shape[:2], -1)
+            sig = data if chunks is not None else np.asarray(data)
+            freq = fv[order].ravel()
+        else:
+            da = da.transpose(*[d for d in ("y", "x") if d in da.dims], ..., "frequency")
+            sig = da.data if chunks is not None else da.values
+            freq = None if freq is None else freq.values
         units = da.attrs.get("units", "counts")
     finally:
         if chunks is None:

@@ -12,6 +12,7 @@ import numpy as np
 from .._checks import check_positive
 from .dataset import make_odmr_dataset
 from .lm import covariance
+from .models import DipModel
 
 
 def simulate_stack(model, frequency, params, *, noise: float = 0.0, rng=None, dtype=np.float64):
@@ -75,3 +76,41 @@ def cramer_rao_std(model, frequency, params, noise: float) -> np.ndarray:
         np.asarray(frequency, dtype=np.float64), np.asarray(params, dtype=np.float64)
     )
     return np.sqrt(np.einsum("npp->np", covariance(jac))) * noise
+
+
+def two_sided_hyperfine_stack(
+    ny: int,
+    nx: int,
+    *,
+    bias: float = 0.9e-3,
+    field_amplitude: float = 20e-6,
+    width: float = 1.0e6,
+    contrast: float = 0.012,
+    noise: float = 2e-4,
+    span: float = 16e6,
+    n_points: int = 101,
+    isotope: str = "14N",
+    counts: float = 1e4,
+    seed: int = 0,
+):
+    """A QDMlab-like pair of sweeps (low, high), each (ny, nx, n_points) in counts, around the two
+    resonances of one NV axis in ``bias`` (T) plus a smooth field pattern, every line split into
+    its ``isotope`` multiplet; white noise ``noise`` relative to the baseline. Returns
+    ``(low, high, f_low, f_high, B_true (ny, nx) T, D_true (ny, nx) Hz)``."""
+    from ..nv.constants import D_ZERO_FIELD, GAMMA_E
+
+    rng = np.random.default_rng(seed)
+    p = two_dip_params(ny, nx, field_amplitude=field_amplitude, bias_splitting=2 * GAMMA_E * bias,
+                       width=width, contrast=contrast, centre=D_ZERO_FIELD, seed=seed)
+    b_true = (p[..., 1] - p[..., 0]) / (2 * GAMMA_E)
+    d_true = 0.5 * (p[..., 0] + p[..., 1])
+    model = DipModel(1, hyperfine=isotope)
+    out = []
+    for k in (0, 1):
+        centre = float(np.median(p[..., k]))
+        f = np.linspace(centre - span / 2, centre + span / 2, n_points)
+        q = np.stack([p[..., k], p[..., 2 + k], p[..., 4 + k], p[..., 6]], axis=-1).reshape(-1, 4)
+        clean = model.simulate(f, q).reshape(ny, nx, n_points)
+        out.append((counts * (clean + rng.normal(0.0, noise, clean.shape)), f))
+    (low, f_low), (high, f_high) = out
+    return low, high, f_low, f_high, b_true, d_true

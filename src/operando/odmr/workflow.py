@@ -2,23 +2,58 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..io import provenance, save_dataset
 from ..nv.orientations import nv_orientations
 from .fieldmaps import field_maps
 from .fit import fit_odmr, fit_report
-from .preprocess import bin_pixels, mask_pixels, normalise
+from .preprocess import bin_pixels, mask_pixels, normalise, select_roi
+from .quality import MIN_SNR
 from .readers import load_odmr
+
+
+def check_distinct_paths(data, out) -> None:
+    """Refuse to write a result over its own input (the measured data would be lost)."""
+    src, dst = Path(data), Path(out)
+    same = src.resolve() == dst.resolve()
+    if not same and dst.exists() and src.exists():
+        try:
+            same = os.path.samefile(src, dst)
+        except OSError:
+            same = False
+    if same:
+        raise InputError(
+            f"out: {str(dst)!r} is the input file {str(src)!r}; writing the fit there would "
+            "destroy the measured data; choose another output path"
+        )
+
+
+def _check_magnitude(result, magnitude: float) -> None:
+    """Warn when the fitted field's median magnitude is far from the bias the user gave."""
+    if not {"Bx", "By", "Bz"} <= set(result.data_vars):
+        return
+    b = np.sqrt(sum(np.asarray(result[c].values, dtype=np.float64) ** 2 for c in ("Bx", "By", "Bz")))
+    b = b[np.isfinite(b)]
+    if b.size and not 0.5 * magnitude <= np.median(b) <= 1.5 * magnitude:
+        warnings.warn(
+            f"bias: the fitted field's median magnitude is {np.median(b) * 1e3:.4g} mT, not the "
+            f"{magnitude * 1e3:.4g} mT given; check --bias or the frequency axis",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def fit_file(
     data,
     out,
     *,
-    model: str = "lorentzian",
+    model: str = "auto",
     n_dips: int = 2,
     hyperfine: str | None = None,
     binning: int = 1,
@@ -27,18 +62,30 @@ def fit_file(
     scheduler: str | None = None,
     cut: str = "100",
     b_guess=None,
+    side: str = "both",
+    roi=None,
+    min_snr: float = MIN_SNR,
     **load_options,
-) -> Path:
+):
     """Fit every spectrum of the stack in ``data`` and write parameters and field maps to ``out``
     (.nc or .zarr). A chunked (lazy) fit streams chunk by chunk to a Zarr output. ``b_guess`` (3,)
-    T: approximate bias field selecting the branch of an "nv" fit."""
+    T: approximate bias field selecting the branch of an "nv" fit. ``roi`` (y slice, x slice)
+    crops before binning. A scalar ``b_guess`` is the field's magnitude: the "nv" fit then finds
+    the field's direction from the mean spectrum and a warning says when the fitted magnitude
+    disagrees. Returns (path written, result dataset, preprocessed input dataset)."""
+    check_distinct_paths(data, out)
+    magnitude = None
+    if b_guess is not None and np.ndim(b_guess) == 0:
+        magnitude, b_guess = float(b_guess), None
     lazy = chunks is not None or scheduler is not None
     ds = load_odmr(
         data,
         chunks={} if lazy and Path(data).suffix.lower() in (".zarr", ".nc") else None,
         **load_options,
     )
-    if not lazy:  # masks need the values; a lazy stack keeps its NaN pixels out in fit_spectra
+    if roi is not None:
+        ds = select_roi(ds, *roi)
+    if not lazy:  # saturation and dead-level masks need values; fit_spectra screens the rest
         ds = mask_pixels(ds)
     ds = bin_pixels(ds, binning)
     if normalisation is not None:
@@ -54,6 +101,8 @@ def fit_file(
         chunks=chunks,
         scheduler=scheduler,
         compute=not lazy or scheduler is not None,
+        side=side,
+        min_snr=min_snr,
     )
     if lazy and scheduler is None:
         from dask.diagnostics import ProgressBar
@@ -66,8 +115,10 @@ def fit_file(
         else:
             result = result.persist()
         result.attrs["fit_report"] = fit_report(result)
-    if model != "nv":
-        result = field_maps(result, axes=axes if n_dips == 8 else None, b_guess=b_guess)
+    result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess)
+    if magnitude is not None:
+        result.attrs["bias_magnitude_T"] = magnitude
+        _check_magnitude(result, magnitude)
     result.attrs.update(
         provenance(
             config={
@@ -76,9 +127,11 @@ def fit_file(
                 "hyperfine": hyperfine,
                 "binning": binning,
                 "normalisation": normalisation,
+                "side": side,
+                "min_snr": min_snr,
             },
             source=str(data),
         )
     )
     result.attrs["frequency_range_hz"] = [float(np.min(ds.frequency)), float(np.max(ds.frequency))]
-    return save_dataset(result, out)
+    return save_dataset(result, out), result, ds
