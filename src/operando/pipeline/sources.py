@@ -80,15 +80,15 @@ def susceptibility_maps(cell, x_li: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def other_susceptibilities(cell) -> dict[str, float]:
-    """χ (SI) of each phase of the cell other than LixCoO2 and Li metal whose material tabulates
-    one (directly or from its molar χ and volume), by phase name."""
+    """Non-zero χ (SI) of each phase of the cell other than LixCoO2 and Li metal whose material
+    tabulates one (directly or from its molar χ and volume), by phase name."""
     skip = {"lco", *cell.phases_of("Li")}
     out = {}
     for phase in cell.phase_names:
         if phase in skip or phase not in cell.material_of:
             continue
         mat = cell.material(phase)
-        if mat.has("chi_volume"):
+        if mat.has("chi_volume") and mat.value("chi_volume") != 0:
             out[phase] = mat.value("chi_volume")
     return out
 
