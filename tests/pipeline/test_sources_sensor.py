@@ -149,7 +149,7 @@ def test_sensor_kind_and_each_widefield_key_change_the_measurement():
 
 def test_scanning_sensor_rejects_widefield_keys():
     for key in ("layer_thickness", "optical_resolution", "camera_pixel"):
-        with pytest.raises(ConfigError, match=f"sensor.{key}"):
+        with pytest.raises(ConfigError, match=rf"sensor\.{key}"):
             config(kind="scanning", **{key: "1 um"})
     assert config(kind="widefield").sensor.layer_thickness == pytest.approx(1e-6)
 
@@ -168,3 +168,17 @@ def test_exported_odmr_stack_refits_to_the_measured_map(tmp_path):
     # and the truth beside it is the field the sensor saw
     err = B - stack["B_axis_true"].values
     assert np.std(err) == pytest.approx(meas.attrs["noise_cw"], rel=1e-6)
+
+
+def test_widefield_reads_the_tilted_axis_and_rejects_an_in_plane_one():
+    from operando.errors import InputError
+    from operando.magnetics import nv_axis
+
+    fields = flat_fields()
+    fields["B_lco_axis"] = (("component",), nv_axis("111"))
+    cfg = config(kind="widefield", camera_pixel="100 nm")
+    # a (100)-cut ensemble has a family along the 54.7° axis: its line alone is in the sweep
+    assert measurement_dataset(cfg, fields).attrs["noise_cw"] == pytest.approx(1e-6, rel=0.15)
+    fields["B_lco_axis"] = (("component",), nv_axis("parallel"))
+    with pytest.raises(InputError, match=r"imaging\.nv_orientations"):
+        measurement_dataset(cfg, fields)
