@@ -82,7 +82,7 @@ def test_rerun_reuses_every_stage_and_a_late_change_keeps_the_charge(coarse_run)
     sensor = cfg.sensor.model_copy(update={"integration_time": 4.0})
     changed = run_experiment(cfg.model_copy(update={"sensor": sensor}), progress=False)
     assert "charge_5C" in changed.reused and "fields" in changed.reused
-    assert changed.computed == ["measurement", "reconstruction"]
+    assert changed.computed == ["odmr_stack", "measurement", "reconstruction"]
 
 
 def test_interrupted_stage_is_recomputed_not_trusted(coarse_run):

@@ -23,7 +23,13 @@ from .constants import CUTS, D_ZERO_FIELD
 from .lineshape import SHAPES
 from .orientations import nv_orientations
 from .sensitivity import check_odmr_parameters, cw_sensitivity, power_broadened_line
-from .spectra import check_frequency_coverage, line_parameters, noisy_spectra
+from .spectra import (
+    check_frequency_coverage,
+    count_rate_for_sensitivity,
+    line_parameters,
+    noisy_spectra,
+    swept_sensitivity,
+)
 from .spin import resonances
 
 
@@ -136,6 +142,40 @@ def with_microwave_drive(
     return replace(sensor, linewidth=width, contrast=contrast)
 
 
+def swept_sensitivity_of(sensor, frequencies, shape: str = "lorentzian") -> float:
+    """η (T Hz^-1/2) of the field fitted from one line of ``sensor`` swept over ``frequencies``
+    (Hz): the Cramér–Rao bound of :func:`operando.nv.spectra.swept_sensitivity`. It exceeds the
+    steepest-slope :meth:`sensitivity`, as a sweep spends most photons off the slope."""
+    return swept_sensitivity(frequencies, sensor.linewidth, sensor.contrast, sensor.count_rate, shape)
+
+
+def with_sensitivity(sensor, sensitivity, frequencies, shape: str = "lorentzian"):
+    """Copy of ``sensor`` whose detected count rate makes the swept-and-fitted sensitivity over
+    ``frequencies`` (Hz) equal ``sensitivity`` (T Hz^-1/2); contrast and linewidth are kept, so the
+    photon budget (count rate × time per pixel) carries the configured sensitivity."""
+    rate = count_rate_for_sensitivity(frequencies, sensor.linewidth, sensor.contrast, sensitivity, shape)
+    return replace(sensor, count_rate=rate)
+
+
+def camera_binning(sensor, dy, dx) -> int:
+    """Map pixels (of size dy × dx, m) per sensor pixel along each side: 1 for a scanning NV (one
+    reading per map pixel), the camera pixel over the map pixel (rounded, >= 1) for a widefield."""
+    if isinstance(sensor, ScanningNV):
+        return 1
+    return max(1, round(sensor.camera_pixel / min(dy, dx)))
+
+
+def unbin(a, factor: int, shape) -> np.ndarray:
+    """Sensor pixels (..., my, mx) back on the map grid ``shape`` (ny, nx): each value repeated over
+    the ``factor`` × ``factor`` map pixels it covers; the cropped remainder takes the edge value."""
+    a = np.asarray(a)
+    if factor == 1:
+        return a
+    rep = np.repeat(np.repeat(a, factor, axis=-2), factor, axis=-1)
+    pad = [(0, 0)] * (a.ndim - 2) + [(0, shape[0] - rep.shape[-2]), (0, shape[1] - rep.shape[-1])]
+    return np.pad(rep, pad, mode="edge")
+
+
 def _field_plane(field, spacing):
     """(B (3, ny, nx), dy, dx, y, x) from an array + spacing or a DataArray (component, y, x)."""
     if isinstance(field, xr.DataArray):
@@ -190,8 +230,21 @@ def _bin(a, factor):
     return a.reshape(*a.shape[:-2], ny // factor, factor, nx // factor, factor).mean(axis=(-3, -1))
 
 
-def _seen_field(sensor, field, spacing, field_height):
-    """True field at the sensor pixels and their coordinates."""
+def recorded_maps(sensor, maps, dy, dx) -> np.ndarray:
+    """Noiseless sensor pixels (..., my, mx) of maps (..., ny, nx) given at the sensor's standoff on
+    a dy × dx (m) grid: the maps themselves for a scanning NV; for a widefield, averaged over the
+    NV layer, blurred by the PSF and binned into camera pixels (:func:`unbin` maps them back)."""
+    maps = np.asarray(maps, dtype=float)
+    if isinstance(sensor, ScanningNV):
+        return maps
+    seen = sensor_filter(maps, dy, dx, 0.0, sensor.layer_thickness, sensor.optical_resolution)
+    return _bin(seen, camera_binning(sensor, dy, dx))
+
+
+def seen_field(sensor, field, spacing=None, field_height=None):
+    """True field (3, my, mx) at the sensor pixels and their coordinates (y, x), m: continued up to
+    the sensor; for a widefield, also averaged over the NV layer, blurred by the optical PSF and
+    binned into camera pixels (:func:`camera_binning`)."""
     if isinstance(field, xr.DataArray) and "height" in field.dims and field_height is None:
         field, field_height = _select_plane(field, sensor.standoff)
     elif isinstance(field, xr.DataArray) and "height" in field.dims:
@@ -207,7 +260,7 @@ def _seen_field(sensor, field, spacing, field_height):
     B = sensor_filter(
         B, dy, dx, sensor.standoff - h0, sensor.layer_thickness, sensor.optical_resolution
     )
-    factor = max(1, round(sensor.camera_pixel / min(dy, dx)))
+    factor = camera_binning(sensor, dy, dx)
     ny, nx = (y.size // factor) * factor, (x.size // factor) * factor
     y_cam, x_cam = (c[:n].reshape(-1, factor).mean(axis=1) for c, n in ((y, ny), (x, nx)))
     return _bin(B, factor), y_cam, x_cam
@@ -249,7 +302,7 @@ def simulate_field_map(sensor, field, spacing=None, field_height=None, seed=0) -
     DataArray with a ``height`` dimension, the highest plane at or below the standoff).
     """
     rng = np.random.default_rng(seed)
-    B, y, x = _seen_field(sensor, field, spacing, field_height)
+    B, y, x = seen_field(sensor, field, spacing, field_height)
     ds = _base_dataset(sensor, B, y, x, seed)
     proj = np.einsum("ai,iyx->ayx", sensor.axes(), B)
     sigma = sensor.sensitivity() / np.sqrt(sensor.time_per_pixel())
@@ -282,7 +335,7 @@ def simulate_odmr(
     if f.size < 2 or np.any(np.diff(f) <= 0):
         raise InputError("frequencies: need >= 2 strictly increasing values in Hz")
     rng = np.random.default_rng(seed)
-    B, y, x = _seen_field(sensor, field, spacing, field_height)
+    B, y, x = seen_field(sensor, field, spacing, field_height)
     ds = _base_dataset(sensor, B, y, x, seed)
     B_total = np.moveaxis(B, 0, -1) + as_float_array("bias_field", bias_field, shape=(3,))
     axes = sensor.axes()

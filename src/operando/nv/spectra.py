@@ -100,3 +100,11 @@ def swept_sensitivity(frequencies, width, contrast, count_rate, shape="lorentzia
     rate, c, w = check_odmr_parameters(count_rate, contrast, width)
     centre = 0.5 * (f.min() + f.max()) if center is None else center
     return float(line_position_crb(f, centre, w, c, rate / f.size, shape) / GAMMA_E)
+
+
+def count_rate_for_sensitivity(frequencies, width, contrast, sensitivity, shape="lorentzian", center=None):
+    """Detected count rate (counts/s) at which a line swept over ``frequencies`` and fitted reaches
+    ``sensitivity`` η (T Hz^-1/2, :func:`swept_sensitivity`): η ∝ 1/√R, so R = (η₁/η)² with η₁
+    the sensitivity at 1 count/s."""
+    eta = check_positive("sensitivity", sensitivity, unit="T/Hz^0.5")
+    return swept_sensitivity(frequencies, width, contrast, 1.0, shape, center) ** 2 / eta**2

@@ -239,8 +239,8 @@ def _buried(run: _Run) -> Claim:
         vol = source_volume(cell, fields.attrs["source_thickness"])
         chi = susceptibility_maps(cell, x)["lco"]
         axis = nv_axis("perpendicular")
-        total = project(fields["B_lco_vector"].values, fields["B_lco_axis"].values) \
-            if "B_lco_vector" in fields else None
+        total = project(fields["B_total_vector"].values, fields["B_lco_axis"].values) \
+            if "B_total_vector" in fields else None
         noise = float(meas.attrs["noise_cw"])
         rows, failed = [], []
         g = cell.grid

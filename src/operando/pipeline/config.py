@@ -112,14 +112,44 @@ class ImagingConfig(_Strict):
     susceptometry_step: str = Field(default="5C", description="name of the step whose state is imaged in B_ext")
 
 
+#: defaults of the keys that apply to a widefield sensor only (an NV layer imaged on a camera)
+WIDEFIELD_DEFAULTS = {"layer_thickness": 1e-6, "optical_resolution": 0.6e-6, "camera_pixel": 0.5e-6}
+
+
 class SensorConfig(_Strict):
-    """The NV magnetometer: scanning single NV or widefield ensemble."""
+    """The NV magnetometer: scanning single NV or widefield ensemble (both at ``imaging.standoff``).
+
+    ``cw_sensitivity`` sets the photon budget of the simulated ODMR spectra: their fitted field
+    has noise cw_sensitivity/√integration_time per pixel. ``layer_thickness``,
+    ``optical_resolution`` and ``camera_pixel`` apply to ``kind = "widefield"`` only (an error
+    for a scanning sensor); they default to 1 µm, 600 nm and 500 nm there.
+    """
 
     kind: Literal["scanning", "widefield"] = "scanning"
     cw_sensitivity: Sensitivity = Field(default=1e-6, gt=0)
     pulsed_sensitivity: Sensitivity = Field(default=50e-9, gt=0)
-    integration_time: Duration = Field(default=1.0, gt=0, description="per pixel")
+    integration_time: Duration = Field(default=1.0, gt=0, description="per pixel (widefield: per image)")
     simulate_spectra: bool = True
+    layer_thickness: Length | None = Field(default=None, ge=0, le=1e-3,
+                                           description="widefield: NV layer thickness from the standoff down")
+    optical_resolution: Length | None = Field(default=None, ge=0, le=1e-3,
+                                              description="widefield: FWHM of the optical point-spread function")
+    camera_pixel: Length | None = Field(default=None, gt=0, le=1e-3,
+                                        description="widefield: camera pixel referred to the sample (bins map pixels)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_kind(cls, data):
+        if not isinstance(data, dict):
+            return data
+        given = [k for k in WIDEFIELD_DEFAULTS if data.get(k) is not None]
+        kind = data.get("kind", "scanning")
+        if kind == "widefield":
+            return {**WIDEFIELD_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+        if given and kind == "scanning":
+            raise ValueError(f"sensor.{given[0]} applies to a widefield sensor only; sensor.kind is "
+                             f"{kind!r} (remove {', '.join('sensor.' + k for k in given)} or set kind = \"widefield\")")
+        return data
 
 
 class ReconstructionConfig(_Strict):
@@ -258,10 +288,14 @@ susceptometry_step = "5C"     # charge step whose state of charge is imaged
 
 [sensor]
 kind = "scanning"             # scanning | widefield
-cw_sensitivity = "1 uT/Hz^0.5"
+cw_sensitivity = "1 uT/Hz^0.5"  # sets the photon budget of the simulated ODMR spectra
 pulsed_sensitivity = "50 nT/Hz^0.5"
 integration_time = "1 s"      # per pixel
 simulate_spectra = true       # simulate and fit ODMR spectra (else a noisy field map)
+# widefield only (an error with kind = "scanning"):
+# layer_thickness = "1 um"    # NV layer, from the standoff down
+# optical_resolution = "600 nm"   # FWHM of the optical point-spread function
+# camera_pixel = "500 nm"     # camera pixel on the sample (bins the map pixels)
 
 [reconstruction]
 regularisation = "discrepancy"   # current density: Tikhonov (discrepancy | lcurve) or none (inverse filter)

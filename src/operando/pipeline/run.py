@@ -1,4 +1,4 @@
-"""``operando run``: cell → electrochemistry → fields → NV measurement → fit → reconstruction → report.
+"""``operando run``: cell → electrochemistry → fields → ODMR stack → its fit → reconstruction → report.
 
 Every stage is cached in the run folder (:mod:`.cache`), so a rerun reuses what is still valid and
 a run stopped with Ctrl-C resumes from the last finished stage (the charge stage also resumes from
@@ -24,6 +24,7 @@ from .stages import (
     charge_dataset,
     fields_dataset,
     measurement_dataset,
+    odmr_stack_dataset,
     oersted_sweep_dataset,
     reconstruction_dataset,
     step_named,
@@ -98,12 +99,17 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool
     fields = stage("fields", fkey, lambda: fields_dataset(cfg, cells, charges))
     if "oersted" in cfg.imaging.modes:  # the Ørsted step's cell re-solved at the paper's currents
         oe = step_named(cfg, cfg.imaging.oersted_step)
-        skey = stage_key("oersted_sweep", cell_keys["dendrite" if oe.dendrite else "pristine"],
+        okey = stage_key("oersted_sweep", cell_keys["dendrite" if oe.dendrite else "pristine"],
                          cfg.imaging.standoff)
-        stage("oersted_sweep", skey, lambda: oersted_sweep_dataset(cfg, cells, show))
-    # 4. the simulated NV measurement (noise, ODMR spectra and their fit)
-    mkey = stage_key("measurement", fkey, cfg.sensor.model_dump(mode="json"), cfg.seed)
-    meas = stage("measurement", mkey, lambda: measurement_dataset(cfg, fields))
+        stage("oersted_sweep", okey, lambda: oersted_sweep_dataset(cfg, cells, show))
+    # 4. the simulated NV measurement: the ODMR stack (its own dataset, which `operando fit` reads),
+    #    then its fit and the noisy maps
+    sensor_cfg = cfg.sensor.model_dump(mode="json")
+    skey = stage_key("odmr_stack", fkey, sensor_cfg, cfg.seed)
+    spectra = cfg.sensor.simulate_spectra and "susceptometry" in cfg.imaging.modes
+    stack = stage("odmr_stack", skey, lambda: odmr_stack_dataset(cfg, fields)) if spectra else None
+    mkey = stage_key("measurement", fkey, skey, sensor_cfg, cfg.seed)
+    meas = stage("measurement", mkey, lambda: measurement_dataset(cfg, fields, stack))
     # 5. reconstruction of J and of the state-of-charge map
     rkey = stage_key("reconstruction", mkey, cfg.reconstruction.model_dump(mode="json"))
     stage("reconstruction", rkey, lambda: reconstruction_dataset(cfg, cells, charges, fields, meas))

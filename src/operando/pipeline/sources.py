@@ -51,15 +51,46 @@ def source_volume(cell, thickness: float) -> SourceVolume:
     return SourceVolume(grid, present, np.zeros(nl, dtype=int))
 
 
+#: the magnetic sources of a cell, kept apart as seed 000 Fig. 4a plots them (plus the rest)
+SOURCES = ("lco", "li", "other")
+
+
 def susceptibility_maps(cell, x_li: np.ndarray) -> dict[str, np.ndarray]:
-    """SI volume susceptibility (nz, ny, nx) of the two paramagnetic sources of seed 000 Fig. 4a,
-    kept apart as the paper plots them: the LixCoO2 electrode at lithium content ``x_li`` and the
-    Li metal (electrode, dendrite, inclusions)."""
+    """SI volume susceptibility (nz, ny, nx) of the cell's magnetic sources, kept apart:
+
+    - ``"lco"``: the LixCoO2 electrode at lithium content ``x_li`` (paramagnetic, Table 1 of
+      Pollok et al., Nat. Commun. 2025);
+    - ``"li"``: the Li metal (electrode, dendrite, inclusions; Pauli paramagnet);
+    - ``"other"``: every other phase whose material has a tabulated χ — the Au current collector
+      (diamagnet, χ ≈ -3.4e-5), LLZO grains, grain boundaries and capping layer (diamagnets,
+      χ ≈ -7e-8) and any phase of an imported cell. Phases whose material has no χ (void: 0 by
+      definition) add nothing.
+
+    Their sum is what the sensor sees.
+    """
     lco = cell.mask("lco")
     chi_lco = np.zeros(cell.grid.shape)
     chi_lco[lco] = materials.lixcoo2.chi_volume(np.clip(x_li[lco], 0.0, 1.0))
-    chi_li = np.where(cell.mask(cell.phases_of("Li")), materials.get("Li").value("chi_volume"), 0.0)
-    return {"lco": chi_lco, "li": chi_li}
+    li_phases = cell.phases_of("Li")
+    chi_li = np.where(cell.mask(li_phases), materials.get("Li").value("chi_volume"), 0.0)
+    chi_other = np.zeros(cell.grid.shape)
+    for phase, chi in other_susceptibilities(cell).items():
+        chi_other[cell.mask(phase)] = chi
+    return {"lco": chi_lco, "li": chi_li, "other": chi_other}
+
+
+def other_susceptibilities(cell) -> dict[str, float]:
+    """Non-zero χ (SI) of each phase of the cell other than LixCoO2 and Li metal whose material
+    tabulates one (directly or from its molar χ and volume), by phase name."""
+    skip = {"lco", *cell.phases_of("Li")}
+    out = {}
+    for phase in cell.phase_names:
+        if phase in skip or phase not in cell.material_of:
+            continue
+        mat = cell.material(phase)
+        if mat.has("chi_volume") and mat.value("chi_volume") != 0:
+            out[phase] = mat.value("chi_volume")
+    return out
 
 
 def magnetization(volume: SourceVolume, chi: np.ndarray, B_ext: np.ndarray) -> np.ndarray:

@@ -15,8 +15,16 @@ from scipy import ndimage
 from ..cell import Cell, presets
 from ..electrochem.protocol import Galvanostatic
 from ..electrochem.solver import charge
+from ..errors import InputError
 from ..magnetics import nv_axis, oersted_field_from_current, project, stray_field_from_magnetization
-from .sources import current_density, magnetization, source_volume, susceptibility_maps
+from .sources import (
+    SOURCES,
+    current_density,
+    magnetization,
+    other_susceptibilities,
+    source_volume,
+    susceptibility_maps,
+)
 
 #: depth (m) to which a 2-D cross-section is extruded for its magnetic field: the particles of the
 #: preset are ~3 µm across (seed 000 Fig. 4a), so a slab of that order carries their full moment.
@@ -130,14 +138,21 @@ def _plane(B: np.ndarray) -> np.ndarray:
 
 
 def paramagnetic_fields(cell: Cell, x_li: np.ndarray, B_ext: float, orientation: str, heights,
-                        thickness: float = SOURCE_THICKNESS) -> dict[str, np.ndarray]:
-    """Stray field (3, nh, ny, nx) T of the LixCoO2 and Li-metal sources with ``B_ext`` (T) applied
-    along the NV axis ``orientation`` (seed 000 L139: field and NV axis share the orientation)."""
+                        thickness: float = SOURCE_THICKNESS, sources=SOURCES) -> dict[str, np.ndarray]:
+    """Stray field (3, nh, ny, nx) T of each magnetic source of the cell in ``B_ext`` (T) applied
+    along the NV axis ``orientation`` (Pollok et al., Nat. Commun. 2025: field and NV axis share the
+    orientation): ``"lco"`` (LixCoO2 at ``x_li``), ``"li"`` (Li metal), ``"other"`` (the Au
+    collector, LLZO grains, boundaries and cap: every other phase with a tabulated χ; see
+    :func:`~operando.pipeline.sources.susceptibility_maps`) — those named in ``sources`` — and, when
+    all three are computed, ``"total"``, their sum: the field a sensor sees."""
     vol = source_volume(cell, thickness)
     chi = susceptibility_maps(cell, x_li)
     b = B_ext * nv_axis(orientation)
-    return {k: stray_field_from_magnetization(magnetization(vol, chi[k], b), vol.grid, heights)
-            for k in ("lco", "li")}
+    out = {k: stray_field_from_magnetization(magnetization(vol, chi[k], b), vol.grid, heights)
+           for k in sources}
+    if set(SOURCES) <= set(out):
+        out["total"] = sum(out[k] for k in SOURCES)
+    return out
 
 
 def oersted_field(cell: Cell, J: np.ndarray, heights, thickness: float = SOURCE_THICKNESS) -> np.ndarray:
@@ -160,49 +175,51 @@ def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
     g = sus_cell.grid
     out, coords = {}, {"y": ("y", g.y, {"units": "m"}), "x": ("x", g.x, {"units": "m"}),
                        "orientation": list(im.nv_orientations), "component": ["x", "y", "z"]}
-    # modes 1 and 3: LixCoO2 and Li metal in B_ext, for each field / NV orientation
-    B_lco, B_li = [], []
+    # modes 1 and 3: LixCoO2, Li metal, the other phases (Au collector, LLZO) and their total in
+    # B_ext, for each field / NV orientation; the total is what the sensor sees
+    maps = {"lco": [], "li": [], "other": [], "total": []}
     for o in im.nv_orientations:
         n = nv_axis(o)
         if "susceptometry" in modes:
             fl = paramagnetic_fields(sus_cell, x_li, im.B_ext, o, [h])
-            B_lco.append(project(fl["lco"], n)[0])
+            for k in ("lco", "other", "total"):
+                maps[k].append(project(fl[k], n)[0])
             if o == "perpendicular" or (o == im.nv_orientations[0] and "perpendicular" not in im.nv_orientations):
                 out["B_lco_vector"] = (("component", "y", "x"), _plane(fl["lco"]), {"units": "T"})
+                out["B_total_vector"] = (("component", "y", "x"), _plane(fl["total"]),
+                                         {"units": "T", "long_name": "stray field of all sources (the sensor's)"})
                 out["B_lco_axis"] = (("component",), n, {"units": "1"})
         if "lithium" in modes:
-            B_li.append(project(paramagnetic_fields(li_cell, x_pristine, im.B_ext, o, [h])["li"], n)[0])
-    if B_lco:
-        out["B_lco"] = (("orientation", "y", "x"), np.stack(B_lco),
-                        {"units": "T", "long_name": "LixCoO2 stray field along the NV axis"})
+            fli = paramagnetic_fields(li_cell, x_pristine, im.B_ext, o, [h], sources=("li",))
+            maps["li"].append(project(fli["li"], n)[0])
+    names = {"lco": "LixCoO2 stray field", "li": "Li-metal stray field",
+             "other": "stray field of the collector and electrolyte", "total": "stray field of all sources"}
+    for k, v in maps.items():
+        if v:
+            out[f"B_{k}"] = (("orientation", "y", "x"), np.stack(v),
+                             {"units": "T", "long_name": f"{names[k]} along the NV axis"})
+    if "susceptometry" in modes:
         # standoff dependence (Fig. 4c), perpendicular geometry
         sweep = np.asarray(sorted(set(im.standoff_sweep) | {h}))
-        fs = paramagnetic_fields(sus_cell, x_li, im.B_ext, "perpendicular", sweep)
+        fs = paramagnetic_fields(sus_cell, x_li, im.B_ext, "perpendicular", sweep, sources=("lco",))
         out["B_lco_standoff"] = (("standoff", "y", "x"), fs["lco"][2], {"units": "T"})
         out["peak_lco_vs_standoff"] = (("standoff",), np.abs(fs["lco"][2]).max(axis=(1, 2)), {"units": "T"})
         out["feature_length_vs_standoff"] = (("standoff",), feature_length(fs["lco"][2], g.dy, g.dx),
                                              {"units": "m", "long_name": "‖B‖ / ‖∇B‖"})
         coords["standoff"] = ("standoff", sweep, {"units": "m"})
-    if B_li:
-        out["B_li"] = (("orientation", "y", "x"), np.stack(B_li),
-                       {"units": "T", "long_name": "Li-metal stray field along the NV axis"})
     # linearity in B_ext (Fig. 4b)
-    if modes & {"susceptometry", "lithium"}:
-        peaks = {"lco": [], "li": []}
-        for b in B_EXT_SWEEP:
-            if "susceptometry" in modes:
-                B = paramagnetic_fields(sus_cell, x_li, b, "perpendicular", [h])["lco"]
-                peaks["lco"].append(np.abs(B[2]).max())
-            if "lithium" in modes:
-                B = paramagnetic_fields(li_cell, x_pristine, b, "perpendicular", [h])["li"]
-                peaks["li"].append(np.abs(B[2]).max())
-        for k, v in peaks.items():
-            if v:
-                out[f"peak_{k}_vs_B_ext"] = (("B_ext",), np.array(v), {"units": "T"})
+    sweeps = [(k, c, x) for k, c, x, m in (("lco", sus_cell, x_li, "susceptometry"),
+                                           ("li", li_cell, x_pristine, "lithium")) if m in modes]
+    for k, cell, x in sweeps:
+        peaks = [np.abs(paramagnetic_fields(cell, x, b, "perpendicular", [h], sources=(k,))[k][2]).max()
+                 for b in B_EXT_SWEEP]
+        out[f"peak_{k}_vs_B_ext"] = (("B_ext",), np.array(peaks), {"units": "T"})
         coords["B_ext"] = ("B_ext", np.asarray(B_EXT_SWEEP), {"units": "T"})
     # depth of the sources: a 3-D cell's own, or the slab a 2-D section is extruded to
     depth = g.nz * g.dz if g.nz > 1 else SOURCE_THICKNESS
-    ds_attrs = dict(standoff=h, B_ext=im.B_ext, source_thickness=depth, spacing=[g.dy, g.dx])
+    ds_attrs = dict(standoff=h, B_ext=im.B_ext, source_thickness=depth, spacing=[g.dy, g.dx],
+                    other_sources=[f"{p} ({sus_cell.material_of[p]}, chi = {c:.3g})"
+                                   for p, c in other_susceptibilities(sus_cell).items()])
     # mode 2: Ørsted field of the currents
     if "oersted" in modes:
         oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
@@ -300,70 +317,162 @@ def feature_length(B: np.ndarray, dy: float, dx: float) -> np.ndarray:
 
 
 # --- measurement ------------------------------------------------------------------------------
-#: half-width of the ODMR sweep around the upper resonance, Hz (5 linewidths of the default sensor)
-ODMR_HALF_SPAN = 25e6
+#: half-width of the ODMR sweep around the upper resonance, in linewidths of the sensor
+ODMR_HALF_SPAN_LINEWIDTHS = 5.0
 ODMR_POINTS = 81
 
 
-def _sensor(cfg):
-    from ..nv.acquisition import ScanningNV
+def _widefield_cut(axis: np.ndarray) -> tuple[str, float]:
+    """Diamond cut and azimuth (rad) that put one NV family of an ensemble along ``axis`` (3,):
+    a (111) cut for the surface normal, a (100) cut for the 54.7° [111] tilt."""
+    from ..magnetics.projection import NV_TILT_111
 
-    return ScanningNV(standoff=cfg.imaging.standoff, dwell_time=cfg.sensor.integration_time,
-                      axis="perpendicular")
+    tilt = float(np.arccos(min(1.0, abs(axis[2]))))
+    if tilt < 1e-9:
+        return "111", 0.0
+    if abs(tilt - NV_TILT_111) < 1e-9:
+        up = axis if axis[2] > 0 else -axis  # a line does not depend on the axis' sign
+        # the (100) cut's first family points at azimuth 45° + its rotation
+        return "100", float(np.arctan2(up[1], up[0]) - np.pi / 4)
+    raise InputError(f"imaging.nv_orientations: a widefield diamond ((100) or (111) cut) has no NV family "
+                     f"{np.degrees(tilt):.1f}° from the normal, the axis measured here; put 'perpendicular' "
+                     "or '111' first")
 
 
-def measurement_dataset(cfg, fields: xr.Dataset) -> xr.Dataset:
-    """Simulated NV data: an ODMR stack of the LixCoO2 stray field in B_ext (scanning NV, CW, the
-    upper line f+ = D + γB near 5.67 GHz, far from the ground-state anticrossing near 102 mT), fitted
-    pixel by pixel; and noisy field maps (pulsed sensitivity) of the Ørsted and Li-metal fields."""
+def _sensor(cfg, axis: np.ndarray):
+    """The configured NV sensor (``sensor.kind``) reading the field along ``axis`` (3,) at the
+    imaging standoff, with its default photon budget (:func:`odmr_stack_dataset` sets it from
+    ``sensor.cw_sensitivity``). Scanning: one NV, one reading per map pixel for
+    ``integration_time``. Widefield: an NV layer ``layer_thickness`` thick starting at the standoff,
+    imaged through a PSF of FWHM ``optical_resolution`` on ``camera_pixel`` pixels, every pixel
+    integrating for ``integration_time``."""
+    from ..nv.acquisition import ScanningNV, WidefieldNV
+
+    s, standoff = cfg.sensor, cfg.imaging.standoff
+    if s.kind == "scanning":
+        return ScanningNV(standoff=standoff, dwell_time=s.integration_time, axis=tuple(map(float, axis)))
+    cut, azimuth = _widefield_cut(axis)
+    return WidefieldNV(standoff=standoff, layer_thickness=s.layer_thickness, camera_pixel=s.camera_pixel,
+                       optical_resolution=s.optical_resolution, frame_time=s.integration_time, n_frames=1,
+                       cut=cut, azimuth=azimuth)
+
+
+def odmr_stack_dataset(cfg, fields: xr.Dataset) -> xr.Dataset:
+    """The simulated CW-ODMR stack ``signal`` (frequency, y, x) of the TOTAL stray field (LixCoO2, Li
+    metal, Au collector, LLZO: ``B_total_vector``) in B_ext, around the upper line f+ = D + γB
+    near 5.67 GHz (far from the ground-state anticrossing near 102 mT), readable by
+    ``operando fit``; the true field at the sensor beside it (``B_true``, ``B_axis_true``).
+
+    The photon budget (count rate × time per pixel, at the sensor's contrast and linewidth) is set
+    so that the line fitted over this sweep has the configured ``sensor.cw_sensitivity``
+    (attrs ``sensor_sensitivity_cw``, from the Cramér–Rao bound; ``count_rate``)."""
+    from ..nv.acquisition import camera_binning, simulate_odmr, swept_sensitivity_of, with_sensitivity
     from ..nv.constants import D_ZERO_FIELD, GAMMA_E
+
+    axis = fields["B_lco_axis"].values
+    dy, dx = fields.attrs["spacing"]
+    base = _sensor(cfg, axis)
+    f_centre = D_ZERO_FIELD + GAMMA_E * cfg.imaging.B_ext
+    half = ODMR_HALF_SPAN_LINEWIDTHS * base.linewidth
+    freqs = np.linspace(f_centre - half, f_centre + half, ODMR_POINTS)
+    sensor = with_sensitivity(base, cfg.sensor.cw_sensitivity, freqs)
+    B_field = fields["B_total_vector"]
+    with warnings.catch_warnings():
+        # the lower line (near the anticrossing) and the other families of an ensemble lie
+        # outside the sweep by design
+        warnings.filterwarnings("ignore", message="frequencies: the grid")
+        sim = simulate_odmr(sensor, B_field, freqs, field_height=fields.attrs["standoff"],
+                            bias_field=cfg.imaging.B_ext * axis, seed=cfg.seed)
+    upper = sim["resonances_true"].values[..., 0, 1]
+    missed = int(np.count_nonzero((upper < freqs[0]) | (upper > freqs[-1])))
+    if missed:
+        warnings.warn(f"ODMR sweep {freqs[0] / 1e9:.4f}–{freqs[-1] / 1e9:.4f} GHz misses the upper "
+                      f"line in {missed} pixel(s); their fitted field is unreliable", stacklevel=2)
+    B_seen = sim["B_true"].values
+    ds = xr.Dataset(
+        {
+            "signal": (("frequency", "y", "x"), np.moveaxis(sim["odmr"].values, -1, 0),
+                       {"units": "1", "long_name": "normalized fluorescence"}),
+            "B_true": (("component", "y", "x"), B_seen,
+                       {"units": "T", "long_name": "stray field at the sensor pixels (all sources; B_ext apart)"}),
+            "B_axis_true": (("y", "x"), project(B_seen, axis), {"units": "T", "long_name": "B_true along the NV axis"}),
+        },
+        coords={"frequency": ("frequency", freqs, {"units": "Hz"}), "y": sim["y"], "x": sim["x"],
+                "component": ["x", "y", "z"]},
+    )
+    ds.attrs.update({k: v for k, v in sim.attrs.items() if k.startswith("sensor")})
+    ds.attrs.update(
+        sensor_kind=cfg.sensor.kind, count_rate=sensor.count_rate, contrast=sensor.contrast,
+        linewidth=sensor.linewidth, time_per_pixel=sensor.time_per_pixel(),
+        sensor_sensitivity_cw=swept_sensitivity_of(sensor, freqs),
+        sensor_sensitivity_slope=sensor.sensitivity(), nv_axis=list(map(float, axis)),
+        B_ext=cfg.imaging.B_ext, D=D_ZERO_FIELD, gamma_e=GAMMA_E, missed_pixels=missed,
+        camera_binning=camera_binning(sensor, dy, dx), map_shape=[fields.sizes["y"], fields.sizes["x"]],
+        field_from_f0="B along the NV axis = (f0 - D)/gamma_e - B_ext",
+    )
+    return ds
+
+
+def measurement_dataset(cfg, fields: xr.Dataset, stack: xr.Dataset | None = None) -> xr.Dataset:
+    """Simulated NV data of the configured sensor (``sensor.kind``), on the map grid (a widefield
+    camera pixel is repeated over the map pixels it covers):
+
+    - ``B_lco_measured``: the TOTAL field along the NV axis (every source: LixCoO2, Li metal, Au
+      collector, LLZO), fitted pixel by pixel from the ODMR ``stack`` (:func:`odmr_stack_dataset`,
+      simulated here when not given) — or, without spectra, with Gaussian noise of
+      ``cw_sensitivity``/√t. attrs ``noise_cw``: the measured rms error of the fitted map;
+      ``sensor_sensitivity_cw``: the simulated sensor's η (equal to the configured one).
+    - ``B_oersted_measured``, ``B_li_measured``: the Ørsted Bz and the Li-metal field alone (as a
+      difference of two maps would isolate them), with noise of ``pulsed_sensitivity``/√t.
+    """
+    from ..nv.acquisition import camera_binning, recorded_maps, unbin
     from ..nv.sensitivity import field_noise
     from ..odmr.fit import fit_odmr
 
     rng = np.random.default_rng(cfg.seed)
-    sensor = _sensor(cfg)
     dy, dx = fields.attrs["spacing"]
-    axis = fields["B_lco_axis"].values
-    B_true = fields["B_lco_vector"].values
-    b_ext = cfg.imaging.B_ext * axis
-    out = {}
-    if cfg.sensor.simulate_spectra:
-        from ..nv.acquisition import simulate_odmr
-
-        f_centre = D_ZERO_FIELD + GAMMA_E * cfg.imaging.B_ext
-        freqs = np.linspace(f_centre - ODMR_HALF_SPAN, f_centre + ODMR_HALF_SPAN, ODMR_POINTS)
-        with warnings.catch_warnings():
-            # the lower line (near the anticrossing) lies outside the sweep by design
-            warnings.filterwarnings("ignore", message="frequencies: the grid")
-            sim = simulate_odmr(sensor, B_true, freqs, spacing=(dy, dx), bias_field=b_ext, seed=cfg.seed)
-        upper = sim["resonances_true"].values[..., 0, 1]
-        missed = int(np.count_nonzero((upper < freqs[0]) | (upper > freqs[-1])))
-        if missed:
-            warnings.warn(f"ODMR sweep {freqs[0] / 1e9:.4f}–{freqs[-1] / 1e9:.4f} GHz misses the upper "
-                          f"line in {missed} pixel(s); their fitted field is unreliable", stacklevel=2)
+    shape = (fields.sizes["y"], fields.sizes["x"])
+    modes = set(cfg.imaging.modes)
+    axis = fields["B_lco_axis"].values if "B_lco_axis" in fields else nv_axis(cfg.imaging.nv_orientations[0])
+    sensor = _sensor(cfg, axis)
+    factor = camera_binning(sensor, dy, dx)
+    out, freq_coord, noise_cw, eta_cw, B_pix = {}, {}, float("nan"), cfg.sensor.cw_sensitivity, None
+    if "susceptometry" not in modes:
+        pass  # no LixCoO2 map: only the Ørsted and Li-metal maps below
+    elif cfg.sensor.simulate_spectra:
+        stack = odmr_stack_dataset(cfg, fields) if stack is None else stack
         # one line per spectrum: the lower line lies far outside the sweep
-        fit = fit_odmr(sim["odmr"], frequency=freqs, model="lorentzian", n_dips=1)
-        f_plus = fit["f0_0"].values
-        B_meas = (f_plus - D_ZERO_FIELD) / GAMMA_E - cfg.imaging.B_ext
-        out["odmr_example"] = (("frequency",), sim["odmr"].values[sim.sizes["y"] // 2, sim.sizes["x"] // 2],
+        fit = fit_odmr(stack["signal"], model="lorentzian", n_dips=1)
+        B_pix = (fit["f0_0"].values - stack.attrs["D"]) / stack.attrs["gamma_e"] - stack.attrs["B_ext"]
+        noise_cw = float(np.nanstd(B_pix - stack["B_axis_true"].values))
+        eta_cw = float(stack.attrs["sensor_sensitivity_cw"])
+        out["odmr_example"] = (("frequency",), stack["signal"].values[:, stack.sizes["y"] // 2, stack.sizes["x"] // 2],
                                {"units": "1"})
-        out["B_lco_measured"] = (("y", "x"), B_meas, {"units": "T", "long_name": "fitted B along NV axis"})
-        out["fit_converged"] = (("y", "x"), fit["converged"].values.astype(bool))
-        noise_cw = float(np.nanstd(B_meas - project(B_true, axis)))
-        freq_coord = {"frequency": ("frequency", freqs, {"units": "Hz"})}
+        out["fit_converged"] = (("y", "x"), unbin(fit["converged"].values.astype(bool), factor, shape))
+        if not fit["converged"].values.any():
+            from ..errors import InputError
+
+            raise InputError(f"sensor.integration_time: no pixel of the simulated ODMR stack could be fitted at "
+                             f"{cfg.sensor.integration_time:.3g} s per pixel (too few photons); use ≳ 1 ms")
+        freq_coord = {"frequency": stack["frequency"]}
     else:
-        noise_cw = field_noise(cfg.sensor.cw_sensitivity, cfg.sensor.integration_time)
-        B_meas = project(B_true, axis) + rng.normal(0.0, noise_cw, B_true.shape[1:])
-        out["B_lco_measured"] = (("y", "x"), B_meas, {"units": "T"})
-        freq_coord = {}
+        noise_cw = float(field_noise(eta_cw, cfg.sensor.integration_time))
+        B_seen = recorded_maps(sensor, project(fields["B_total_vector"].values, axis), dy, dx)
+        B_pix = B_seen + rng.normal(0.0, noise_cw, B_seen.shape)
+    if B_pix is not None:
+        out["B_lco_measured"] = (("y", "x"), unbin(B_pix, factor, shape),
+                                 {"units": "T", "long_name": "measured total field along the NV axis"})
     sigma = field_noise(cfg.sensor.pulsed_sensitivity, cfg.sensor.integration_time)
-    Bz_oe = fields["B_oersted"].sel(component="z").values
-    out["B_oersted_measured"] = (("y", "x"), Bz_oe + rng.normal(0.0, sigma, Bz_oe.shape), {"units": "T"})
-    B_li = fields["B_li"].isel(orientation=0).values
-    out["B_li_measured"] = (("y", "x"), B_li + rng.normal(0.0, sigma, B_li.shape), {"units": "T"})
+    for name, mode, var in (("B_oersted_measured", "oersted", "B_oersted"), ("B_li_measured", "lithium", "B_li")):
+        if mode not in modes:
+            continue
+        truth = fields[var].sel(component="z").values if var == "B_oersted" else fields[var].isel(orientation=0).values
+        seen = recorded_maps(sensor, truth, dy, dx)
+        out[name] = (("y", "x"), unbin(seen + rng.normal(0.0, sigma, seen.shape), factor, shape), {"units": "T"})
     ds = xr.Dataset(out, coords={"y": fields["y"], "x": fields["x"], **freq_coord})
-    ds.attrs.update(noise_cw=noise_cw, noise_pulsed=sigma, sensor_sensitivity_cw=sensor.sensitivity(),
-                    integration_time=cfg.sensor.integration_time, n_pixels=int(B_meas.size))
+    ds.attrs.update(noise_cw=noise_cw, noise_pulsed=sigma, sensor_sensitivity_cw=eta_cw, sensor_kind=cfg.sensor.kind,
+                    integration_time=cfg.sensor.integration_time, n_pixels=int(shape[0] * shape[1]),
+                    camera_binning=factor)
     return ds
 
 
