@@ -17,6 +17,13 @@ from .errors import (
 )
 from .grid import Grid
 
+
+def run(config, **kwargs):
+    """Run an experiment from Python: see :func:`operando.pipeline.api.run`."""
+    from .pipeline.api import run as _run
+
+    return _run(config, **kwargs)
+
 __all__ = [
     "ConvergenceError",
     "DataFileError",
@@ -27,4 +34,5 @@ __all__ = [
     "UnitError",
     "UnknownMaterialError",
     "__version__",
+    "run",
 ]

@@ -59,12 +59,28 @@ def demo(
         bool, typer.Option("--2d", help="A 2-D section of the cell instead of the volume (seconds; "
                            "overstates the 1C spread, claim M1).")
     ] = False,
+    experiment: Annotated[
+        str, typer.Option(help="pollok2025 (NV magnetometry, Pollok et al. 2025) or huang2025 (X-ray Compton "
+                          "imaging, Huang et al. 2025).")
+    ] = "pollok2025",
 ):
-    """Run the seed experiment end to end and write figures, datasets and a report to OUT."""
-    from .pipeline.demo import demo_config
+    """Run a paper's experiment end to end and write figures, datasets and a report to OUT."""
+    from .pipeline.demo import EXPERIMENTS, demo_config, run_instrument_experiment
     from .pipeline.run import run_experiment
 
-    _report(run_experiment(demo_config(out, full=full, section=section)))
+    if experiment not in EXPERIMENTS:
+        from .errors import InputError
+
+        raise InputError(f"--experiment: unknown {experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
+    if experiment == "pollok2025":
+        _report(run_experiment(demo_config(out, full=full, section=section)))
+        return
+    from .report import verdict_summary
+
+    path, claims = run_instrument_experiment(experiment, out)
+    for c in claims:
+        typer.echo(f"  {c.id:>4} {c.verdict:<15} {c.ours}")
+    typer.echo(f"{verdict_summary(claims)}\nreport: {path}")
 
 
 @app.command()

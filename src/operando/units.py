@@ -1,16 +1,24 @@
 """Units at the boundary: parse strings such as ``"50 nm"`` or ``"23.5 mA/cm^2"`` to SI floats.
 
 Kernels never see pint objects; configs and the CLI call :func:`to_si` once and pass plain floats.
+Magnetometrists' units are accepted where a field is asked for: gauss (``"1000 G"``, ``"5 mG"``) and
+oersted (the field H of 1 Oe in vacuum is 10⁻⁴ T of B) — pint gives these the CGS-Gaussian
+dimension, not the tesla's, so they are converted here — and ``sqrt(Hz)`` in sensitivities
+(``"1 uT/sqrt(Hz)"``). C-rates are written ``"2C"``, ``"C/10"`` (:func:`c_rate`).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
 import pint
 
 from .errors import UnitError
+
+#: tesla per gauss, and the B in vacuum (T) of one oersted of H
+TESLA_PER_GAUSS = 1e-4
 
 
 @lru_cache(maxsize=1)
@@ -20,12 +28,29 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
-def to_si(value, unit: str, *, name: str | None = None) -> float:
+def _normalise(text: str) -> str:
+    """``sqrt(X)`` → ``(X)**0.5`` (pint has no sqrt in its expression grammar)."""
+    return re.sub(r"sqrt\(([^()]*)\)", r"(\1)**0.5", text.strip())
+
+
+def _gaussian_to_si(q: pint.Quantity, target: pint.Unit) -> pint.Quantity | None:
+    """A field in gauss or oersted as tesla (``target`` of the tesla's dimension), else None."""
+    ureg = registry()
+    if target.dimensionality != ureg.tesla.dimensionality:
+        return None
+    for unit in (ureg.gauss, ureg.oersted):
+        if q.dimensionality == unit.dimensionality:
+            return q.to(unit).magnitude * TESLA_PER_GAUSS * ureg.tesla
+    return None
+
+
+def to_si(value, unit: str, *, name: str | None = None, strict: bool = False) -> float:
     """Convert ``value`` (a string with unit, a pint quantity or a bare number already in SI) to
     a float in the SI unit ``unit`` (e.g. ``"m"``, ``"T"``, ``"A/m^2"``).
 
-    A bare number is taken as already being in ``unit``; a string without a unit is rejected when
-    ``unit`` is not dimensionless, because silently guessing units is how experiments go wrong.
+    A bare number is taken as already being in ``unit`` unless ``strict`` (configs, the command
+    line): there a bare number for a dimensional quantity is an error naming the expected unit, and
+    so is a string without a unit, because silently guessing units is how experiments go wrong.
     """
     ureg = registry()
     target = ureg.Unit(unit)
@@ -33,10 +58,12 @@ def to_si(value, unit: str, *, name: str | None = None) -> float:
     if isinstance(value, bool):
         raise UnitError(f"{name}expected a quantity in {unit}, got {value!r}")
     if isinstance(value, int | float | np.floating | np.integer):
+        if strict and not target.dimensionless:
+            raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{value} {unit}'")
         return float(value)
     if isinstance(value, str):
         try:
-            q = ureg.Quantity(value.strip())
+            q = ureg.Quantity(_normalise(value))
         except Exception as exc:  # pint raises several unrelated types
             raise UnitError(f"{name}cannot parse {value!r} as a quantity (e.g. '50 nm')") from exc
     elif isinstance(value, pint.Quantity):
@@ -45,11 +72,26 @@ def to_si(value, unit: str, *, name: str | None = None) -> float:
         raise UnitError(f"{name}expected a string like '1 {unit}', got {type(value).__name__}")
     if not isinstance(q, pint.Quantity) or (q.dimensionless and not target.dimensionless):
         raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{q.magnitude} {unit}'")
+    q = _gaussian_to_si(q, target) or q
     if q.dimensionality != target.dimensionality:
         raise UnitError(
             f"{name}{value!r} is not convertible to {unit} (a quantity like '1 {unit}' is expected)"
         )
-    out = float(q.to(target).magnitude)
+    # 15 significant digits: "50 nm" and 50e-9 are the same number (and the same cache key)
+    out = float(f"{float(q.to(target).magnitude):.15g}")
     if not np.isfinite(out):
         raise UnitError(f"{name}{value!r} is not finite")
     return out
+
+
+def c_rate(value, *, name: str = "c_rate") -> float:
+    """A C-rate in 1/h from ``"2C"``, ``"C/10"``, ``"0.5 C"`` or a number (``5`` = 5C)."""
+    if isinstance(value, bool):
+        raise UnitError(f"{name}: expected a C-rate such as '2C' or 'C/10', got {value!r}")
+    if isinstance(value, int | float | np.floating | np.integer):
+        return float(value)
+    text = str(value).replace(" ", "")
+    m = re.fullmatch(r"(?:(\d*\.?\d+(?:[eE][-+]?\d+)?)C|C/(\d*\.?\d+))", text)
+    if m is None:
+        raise UnitError(f"{name}: cannot read {value!r} as a C-rate; write e.g. '2C', '0.5C' or 'C/10'")
+    return float(m.group(1)) if m.group(1) is not None else 1.0 / float(m.group(2))

@@ -13,8 +13,13 @@ def test_readme_has_python_examples():
     assert len(BLOCKS) >= 2
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_example_runs(index, capsys):
+# a whole run takes minutes: in the slow set (the same stages run in tests/pipeline on smaller configs)
+CASES = [pytest.param(i, marks=pytest.mark.slow) if "operando.run(" in b else i for i, b in enumerate(BLOCKS)]
+
+
+@pytest.mark.parametrize("index", CASES)
+def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples write their outputs to the working directory
     exec(compile(BLOCKS[index], f"README.md[python block {index}]", "exec"), {})
     out = capsys.readouterr().out
     assert out.strip(), "each example prints what it computed"

@@ -56,6 +56,7 @@ def test_loading_makes_one_c_the_papers_current_density():
         ({"sensor": {"kind": "squid"}}, "sensor.kind", "scanning"),
         ({"imaging": {"B_ext_direction": "parallel"}}, "imaging.B_ext_direction", "unknown key"),
         ({"imaging": {"modes": []}}, "imaging.modes", "at least 1"),
+        ({"imaging": {"nv_orientations": []}}, "imaging.nv_orientations", "at least 1"),
         ({"claims": "never"}, "claims", "auto"),
     ],
 )
@@ -105,3 +106,9 @@ def test_demo_configs(tmp_path):
     # everything but the cell is the seed experiment's, and the volume is the configuration's default
     assert volume.model_dump(exclude={"cell"}) == section.model_dump(exclude={"cell"})
     assert volume.cell == RunConfig().cell
+
+
+def test_cli_demo_rejects_an_unknown_experiment(tmp_path):
+    res = CliRunner().invoke(app, ["demo", "--experiment", "nope", "--out", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "--experiment" in str(res.exception) and "huang2025" in str(res.exception)

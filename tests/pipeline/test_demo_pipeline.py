@@ -21,19 +21,37 @@ def coarse_run(tmp_path_factory):
     return cfg, run_experiment(cfg, progress=False)
 
 
-def test_claim_table_is_complete_and_claims_pass(coarse_run):
+def test_claim_table_judges_every_claim_at_the_papers_conditions(coarse_run):
     _, result = coarse_run
-    ids = [c.id for c in result.claims]
-    assert ids == CLAIMS
-    failing = {c.id: c.ours for c in result.claims if not c.passed}
-    assert not failing
+    claims = {c.id: c for c in result.claims}
+    assert list(claims) == CLAIMS
+    # the demo runs at the paper's conditions: nothing is "not applicable"
+    assert {c.verdict for c in result.claims} <= {"reproduced", "differs", "by construction"}
+    # properties of the model are not counted as reproductions (VALIDATION.md, Verdicts)
+    assert {k for k, c in claims.items() if c.verdict == "by construction"} == {"M4", "M9", "M12"}
+    for c in result.claims:
+        assert c.where.startswith("Pollok et al., Nat. Commun. 2025"), c.where
+        if c.verdict == "differs":  # a difference names what was not met
+            assert "not met" in c.note or "exceeds" in c.note, (c.id, c.note)
+    # M6 is judged on the paper's 1–5 nT and its slope re-solved at the paper's currents
+    assert "re-solved at 0.94, 4.7, 23.5 mA/cm²" in claims["M6"].ours
+    # M12 reports the realistic (noisy) reconstruction error beside the exact round trip
+    assert "from the noisy map" in claims["M12"].ours
+
+
+def test_the_simulated_sensor_has_the_configured_sensitivity(coarse_run):
+    cfg, result = coarse_run
+    meas = result.datasets["measurement"]
+    expected = cfg.sensor.cw_sensitivity / np.sqrt(cfg.sensor.integration_time)
+    assert meas.attrs["sensor_sensitivity_cw"] == pytest.approx(cfg.sensor.cw_sensitivity, rel=0.02)
+    assert meas.attrs["noise_cw"] == pytest.approx(expected, rel=0.15)
 
 
 def test_outputs_are_written_with_provenance(coarse_run):
     cfg, result = coarse_run
     names = {p.name for p in result.folder.iterdir()}
     for stage in ("cell_pristine.nc", "cell_dendrite.nc", "charge_5C.nc", "charge_25C.nc", "fields.nc",
-                  "measurement.nc", "reconstruction.nc", "report.html"):
+                  "oersted_sweep.nc", "odmr_stack.nc", "measurement.nc", "reconstruction.nc", "report.html"):
         assert stage in names
     assert not [n for n in names if n.startswith(".") and n.endswith(".tmp")]
     fields = result.datasets["fields"]

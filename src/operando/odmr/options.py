@@ -1,39 +1,17 @@
-"""Options given as text (CLI, configs) for an ODMR fit: fields with units (gauss included),
-regions of interest, pixel sizes, frequency units.
-
-pint treats the gauss as a CGS-Gaussian unit of another dimension than the tesla; a field
-written in gauss (G, mG, kG) is converted here with 1 G = 10⁻⁴ T, so ``"10 G"`` and ``"1 mT"``
-both work wherever a field is asked for.
-"""
+"""Options given as text (CLI, configs) for an ODMR fit: fields with units (gauss included, see
+:mod:`operando.units`), regions of interest, pixel sizes, frequency units."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..errors import InputError, UnitError
-from ..units import registry, to_si
+from ..errors import InputError
+from ..units import to_si
 
 GAUSS = 1e-4  # T
 
 
 def field_to_si(value, name: str) -> float:
     """A magnetic field (T) from ``"1 mT"``, ``"10 G"``, ``"5 uT"`` or a bare number in T."""
-    try:
-        return to_si(value, "T", name=name)
-    except UnitError:
-        if not isinstance(value, str):
-            raise
-        try:
-            ureg = registry()
-            q = ureg.Quantity(value.strip())
-            tesla = float(q.to(ureg.gauss).magnitude) * GAUSS
-        except Exception as exc:
-            raise UnitError(
-                f"{name}: cannot read {value!r} as a magnetic field; write e.g. '1 mT' or '10 G'"
-            ) from exc
-        if not np.isfinite(tesla):
-            raise UnitError(f"{name}: {value!r} is not finite") from None
-        return tesla
+    return to_si(value, "T", name=name)
 
 
 def parse_bias(text: str, name: str = "bias") -> tuple[float, float, float] | float:

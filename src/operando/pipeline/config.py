@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..cell import presets
 from ..errors import InputError
-from ..units import to_si
+from ..units import c_rate, to_si
 
 
 class ConfigError(InputError):
@@ -24,7 +24,7 @@ class ConfigError(InputError):
 
 def _quantity(unit: str):
     def parse(value):
-        return to_si(value, unit)
+        return to_si(value, unit, strict=True)  # a bare number for a dimensional key is an error
 
     return BeforeValidator(parse)
 
@@ -75,7 +75,8 @@ class ChargeStep(_Strict):
     ends at the 4.3 V cut-off; the report gives how long it ran and why it stopped)."""
 
     name: str
-    c_rate: float | None = Field(default=None, gt=0, le=1000)
+    c_rate: Annotated[float | None, BeforeValidator(lambda v: None if v is None else c_rate(v))] = Field(
+        default=None, gt=0, le=1000, description="'2C', 'C/10' or a number, in the paper's sense (1C = 0.94 mA/cm²)")
     current_density: CurrentDensity | None = Field(default=None, gt=0)
     duration: Duration = Field(gt=0)
     dendrite: bool = False
@@ -101,11 +102,8 @@ class ImagingConfig(_Strict):
         default=["susceptometry", "oersted", "lithium"], min_length=1,
         description="what is imaged: LixCoO2 in B_ext, the Ørsted field of the currents, Li metal in B_ext")
     B_ext: Field_T = Field(default=0.1, gt=0, le=20)
-    nv_orientations: list[Literal["perpendicular", "parallel", "111"]] = [
-        "perpendicular",
-        "parallel",
-        "111",
-    ]
+    nv_orientations: list[Literal["perpendicular", "parallel", "111"]] = Field(
+        default=["perpendicular", "parallel", "111"], min_length=1)
     standoff: Length = Field(default=50e-9, gt=0, le=1e-3)
     standoff_sweep: list[Length] = [20e-9, 50e-9, 100e-9, 200e-9, 500e-9, 1e-6]
     oersted_step: str = Field(default="25C", description="name of the charge step imaged by its Ørsted field")
@@ -169,10 +167,10 @@ class ReconstructionConfig(_Strict):
 def _default_steps() -> list[ChargeStep]:
     """The paper's nominal current densities (Pollok et al. 2025 L137, L152), in A/m²."""
     return [
-        ChargeStep(name="C/10", current_density=0.9, duration=12000.0),
-        ChargeStep(name="1C", current_density=9.4, duration=1200.0),
-        ChargeStep(name="5C", current_density=47.0, duration=240.0),
-        ChargeStep(name="25C", current_density=235.0, duration=10.0, dendrite=True),
+        ChargeStep(name="C/10", current_density="0.09 mA/cm^2", duration="200 min"),
+        ChargeStep(name="1C", current_density="0.94 mA/cm^2", duration="20 min"),
+        ChargeStep(name="5C", current_density="4.70 mA/cm^2", duration="4 min"),
+        ChargeStep(name="25C", current_density="23.5 mA/cm^2", duration="10 s", dendrite=True),
     ]
 
 
