@@ -26,7 +26,7 @@ from .. import materials
 from .._checks import check_positive, check_range
 from ..errors import InputError
 from .cell import Cell
-from .symmetric import MetalFraction, _from_volume_area, pellet_mask
+from .symmetric import _from_volume_area, pellet_mask
 
 __all__ = ["grow_deposits", "li_molar_volume", "polarisation_history"]
 
@@ -87,14 +87,16 @@ def _walks(start, n_steps, jitter, rng, shape, direction):
 
 
 def grow_deposits(cell: Cell, history: xr.Dataset, *, efficiency: float = 0.01, paths: int = 100, sites: int = 3000,
-                  filament_radius: float = 1e-6, spot_radius: float = 5e-6, onset_charge: float = 3.0,
-                  jitter: float = 0.5, spread: float = 1.0, seed: int = 0) -> list[MetalFraction]:
+                  filament_radius: float = 1e-6, spot_radius: float = 5e-6, onset_charge: float = 1.5,
+                  jitter: float = 0.5, spread: float = 1.0, seed: int = 0, by_mechanism: bool = False) -> list:
     """Li metal inside the pellet of a symmetric ``cell`` at every time of ``history`` (see module).
 
     ``efficiency``: fraction of the charge passed left as metal in the pellet; ``paths`` filaments
     per electrode and ``sites`` bulk spots; ``filament_radius`` / ``spot_radius`` (m) set their
     S/V (2/r, 3/r); ``onset_charge`` (C): charge at which the bulk takes half the metal;
     ``jitter``: lateral step probability of the walks; ``spread``: σ of the lognormal weights.
+    Returns one :class:`MetalFraction` per time, or with ``by_mechanism`` a pair per time:
+    (filaments from the electrodes — Mechanism 1, bulk spots — Mechanism 2).
     """
     eff = check_range("efficiency", efficiency, 0, 1, inclusive=(False, True))
     rf = check_positive("filament_radius", filament_radius, unit="m")
@@ -163,7 +165,10 @@ def grow_deposits(cell: Cell, history: xr.Dataset, *, efficiency: float = 0.01, 
             surf.ravel()[:] += np.bincount(idx, (in_seg * 2 / radius[:, None]).ravel(), minlength=vol.size)
         v_bulk = eff * q_abs[i] * vm / Faraday * share[i]
         sidx = np.ravel_multi_index(site.T, g.shape)
-        vol.ravel()[:] += np.bincount(sidx, v_bulk * w_site, minlength=vol.size)
-        surf.ravel()[:] += np.bincount(sidx, v_bulk * w_site * 3 / rs, minlength=vol.size)
-        out.append(_from_volume_area(g, vol, surf))
+        vol2 = np.bincount(sidx, v_bulk * w_site, minlength=vol.size).reshape(g.shape)
+        surf2 = np.bincount(sidx, v_bulk * w_site * 3 / rs, minlength=vol.size).reshape(g.shape)
+        if by_mechanism:
+            out.append((_from_volume_area(g, vol, surf), _from_volume_area(g, vol2, surf2)))
+        else:
+            out.append(_from_volume_area(g, vol + vol2, surf + surf2))
     return out

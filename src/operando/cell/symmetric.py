@@ -150,7 +150,7 @@ def liu2025_symmetric(voxel: float = 50e-6, *, pellet_diameter: float = 4.8e-3, 
     zz, yy = grid.z[:, None], grid.y[None, :]
     r = np.hypot(zz, yy)
     labels = np.zeros(grid.shape, np.int8)
-    bounds = np.cumsum([m] + n_layers)
+    bounds = np.cumsum([m, *n_layers])
     discs = [np.abs(zz) <= copper_width / 2 + 0 * yy, r <= de / 2, r <= d / 2, r <= de / 2,
              np.abs(zz) <= copper_width / 2 + 0 * yy]
     names = ["collector", "li_metal", "llzo", "li_metal", "collector"]

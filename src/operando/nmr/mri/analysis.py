@@ -98,10 +98,12 @@ def window_map(csi: xr.DataArray, lo: float, hi: float, *, baseline: bool = True
 
 def layer_volumes(metal_image, x, edges, calib: float, sigma: float, *, reference=None) -> xr.Dataset:
     """Li-metal volume (m³) per layer along the cell axis x: the metal image (minus ``reference``,
-    e.g. the pristine scan) summed over the voxels with ``edges[i] <= x < edges[i+1]``, divided
-    by ``calib`` (signal per m³); the error ``sigma · sqrt(n_voxels)`` (√2 more with a reference)
-    over ``calib``, σ the image noise per voxel."""
-    img = np.real(np.asarray(getattr(metal_image, "values", metal_image)))
+    e.g. the pristine scan, subtracted as complex data so unchanged electrodes cancel) in
+    magnitude, noise-corrected ``sqrt(max(|d|² − σ_d², 0))`` (the Rician floor), summed over the
+    voxels with ``edges[i] <= x < edges[i+1]`` and divided by ``calib`` (signal per m³). Error:
+    ``σ_d/√2 · sqrt(n_voxels)`` over ``calib`` with σ_d = ``sigma`` (√2 more with a reference), σ the
+    complex image noise per voxel. Magnitudes, because BMS shifts scatter the metal's phase at TE."""
+    img = np.asarray(getattr(metal_image, "values", metal_image), complex)
     xs = as_float_array("x", x, ndim=1)
     e = as_float_array("edges", edges, ndim=1)
     if e.size < 2 or np.any(np.diff(e) <= 0):
@@ -111,14 +113,18 @@ def layer_volumes(metal_image, x, edges, calib: float, sigma: float, *, referenc
     c = check_positive("calib", calib)
     s = check_positive("sigma", sigma, allow_zero=True)
     if reference is not None:
-        img = img - np.real(np.asarray(getattr(reference, "values", reference)))
+        img = img - np.asarray(getattr(reference, "values", reference), complex)
+        s = s * np.sqrt(2)
+    live = np.abs(img) > 0  # voxels outside the selection mask are exactly zero
+    mag = np.where(live, np.sqrt(np.maximum(np.abs(img) ** 2 - s**2, 0.0)), 0.0)
     layer = np.digitize(xs, e) - 1
     n_layers = e.size - 1
-    per_x = img.reshape(-1, xs.size).sum(axis=0)
+    per_x = mag.reshape(-1, xs.size).sum(axis=0)
+    n_x = live.reshape(-1, xs.size).sum(axis=0)
     ok = (layer >= 0) & (layer < n_layers)
     vol = np.bincount(layer[ok], per_x[ok], minlength=n_layers) / c
-    count = np.bincount(layer[ok], minlength=n_layers) * int(np.prod(img.shape[:-1]))
-    err = s * np.sqrt(count * (2 if reference is not None else 1)) / c
+    count = np.bincount(layer[ok], n_x[ok], minlength=n_layers)
+    err = s / np.sqrt(2) * np.sqrt(count) / c
     return xr.Dataset({"volume": ("layer", vol, {"units": "m^3"}), "error": ("layer", err, {"units": "m^3"})},
                       coords={"layer": np.arange(1, n_layers + 1), "x_lo": ("layer", e[:-1]), "x_hi": ("layer", e[1:])})
 
