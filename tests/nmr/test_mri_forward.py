@@ -8,6 +8,7 @@ from operando.errors import InputError
 from operando.grid import Grid
 from operando.nmr import mri
 from operando.nmr.mri.kspace import _scatter_read
+from operando.nmr.skin import skin_depth_of
 
 
 def image_grid(p):
@@ -123,3 +124,35 @@ def test_csi_separates_metal_from_garnet():
     ratio_electrode = metal_map[:, :, 1].sum() / garnet_map[:, :, 1].sum()
     ratio_middle = metal_map[:, :, 3:5].sum() / garnet_map[:, :, 3:5].sum()
     assert ratio_electrode > 10 * ratio_middle
+
+
+def test_species_map_settings_change_what_they_name():
+    cell = liu2025_symmetric(100e-6, margin=1)
+    metal = metal_of_cell(cell)
+    p = mri.liu2025_flash()
+    base = mri.species_maps(cell, metal, p)
+    no_skin = mri.species_maps(cell, metal, p, skin=False)
+    assert np.abs(no_skin["Li_metal"]["m"]).sum() > 5 * np.abs(base["Li_metal"]["m"]).sum()
+    flat = mri.species_maps(cell, metal, p, susceptibility=False)
+    assert np.ptp(flat["LLZO"]["shift"]) == 0 and np.ptp(base["LLZO"]["shift"]) > 0
+    turned = mri.species_maps(cell, metal, p, direction=(1.0, 0.0, 0.0))
+    assert not np.allclose(turned["LLZO"]["shift"], base["LLZO"]["shift"])
+    moved = mri.species_maps(cell, metal, p, shifts={"Li_metal": 250.0}, susceptibility=False)
+    assert np.all(moved["Li_metal"]["shift"] == 250.0)
+    slow = mri.species_maps(cell, metal, p, relaxation_overrides={"LLZO": {"t1": 10.0}}, susceptibility=False)
+    assert np.abs(slow["LLZO"]["m"]).sum() < np.abs(flat["LLZO"]["m"]).sum()
+    assert slow["LLZO"]["relaxation"].t1 == 10.0
+    with pytest.raises(InputError, match="shifts"):
+        mri.species_maps(cell, metal, p, shifts={"PEO": 1.0})
+    # the spin echo refocuses the offset phase: only the skin-depth phase is left on the metal
+    pse = p.with_(sequence="se", flip_angle=np.pi / 2)
+    se = mri.species_maps(cell, metal, pse, susceptibility=False)["Li_metal"]["m"]
+    gre = flat["Li_metal"]["m"]
+    live = metal.fraction > 0
+    delta = skin_depth_of("Li", "7Li", p.field)
+    w_se = mri.film_weight(metal.surface_to_volume[live], delta, pse, mri.relaxation("Li_metal", pse))
+    w_gre = mri.film_weight(metal.surface_to_volume[live], delta, p, mri.relaxation("Li_metal", p))
+    keep = np.abs(w_se) > 0
+    np.testing.assert_allclose(np.angle(se[live][keep] / w_se[keep]), 0.0, atol=1e-9)
+    te_phase = -2 * np.pi * 264.5e-6 * p.larmor * p.te  # the gradient echo keeps exp(-2 pi i dnu TE)
+    np.testing.assert_allclose(np.angle(gre[live][keep] / w_gre[keep] * np.exp(-1j * te_phase)), 0.0, atol=1e-6)
