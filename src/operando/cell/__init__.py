@@ -7,8 +7,7 @@
 
 from __future__ import annotations
 
-from . import metrics, presets
-from . import plating, symmetric
+from . import metrics, plating, presets, symmetric
 from .build import CellSpec, build_cell
 from .cell import DEFAULT_MATERIALS, LABEL, PHASES, Cell
 from .importer import from_labels, read_volume

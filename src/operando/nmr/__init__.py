@@ -15,8 +15,7 @@ Instruments do not import each other: this package uses ``cell``, ``materials`` 
 ``magnetics`` only.
 """
 
-from . import bms, feasibility, mas, measured, nuclei, skin, spectra, tracer
-from . import mri
+from . import bms, feasibility, mas, measured, mri, nuclei, skin, spectra, tracer
 from .bms import b0_direction, bms_shift, bms_shift_tensor, chi_map, project_tensor, strip_shifts
 from .mas import clear_spinning_rates, powder_axes, sideband_clearance, sideband_intensities, tensor_from_principal
 from .nuclei import (
