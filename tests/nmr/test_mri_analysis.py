@@ -100,3 +100,37 @@ def test_run_liu2025(tmp_path):
     layers = run.datasets["layers"]
     assert np.all(layers.volume.isel(charge_passed=-1) > 0)
     assert (tmp_path / "layers.nc").exists()
+
+
+VISU = """##TITLE=Parameter List
+##JCAMPDX=4.24
+$$ a comment
+##$VisuCoreFrameCount=1
+##$VisuCoreSize=( 2 )
+52 81
+##$VisuCoreExtent=( 2 )
+11 17
+##$VisuCoreWordType=_16BIT_SGN_INT
+##$VisuCoreByteOrder=littleEndian
+##$VisuCoreDataSlope=( 1 )
+0.5
+##$VisuCoreDataOffs=( 1 )
+2
+##END=
+"""
+
+
+def test_read_bruker_2dseq(tmp_path):
+    # ParaVision stores x fastest; VisuCoreSize (x, y) = (52, 81) is our (y, x) = (81, 52) image
+    p = mri.liu2025_flash()
+    raw = np.arange(81 * 52, dtype="<i2").reshape(81, 52)
+    raw.tofile(tmp_path / "2dseq")
+    (tmp_path / "visu_pars").write_text(VISU)
+    img = mri.read_image(tmp_path, p)
+    np.testing.assert_allclose(img[0].real, 0.5 * raw + 2)
+    (tmp_path / "visu_pars").write_text(VISU.replace("11 17", "11 34"))
+    with pytest.raises(GeometryError, match="spacing"):
+        mri.read_image(tmp_path / "2dseq", p)
+    (tmp_path / "visu_pars").write_text(VISU.replace("52 81", "52 80"))
+    with pytest.raises(DataFileError, match="2dseq"):
+        mri.read_image(tmp_path, p)

@@ -116,3 +116,18 @@ def test_growth_conserves_charge_and_moves_inward(cell):
     np.testing.assert_array_equal(again.fraction, deposits[-1].fraction)
     assert not np.array_equal(other.fraction, deposits[-1].fraction)
     assert grow_deposits(cell, h, efficiency=0.02, seed=2)[-1].total_volume == pytest.approx(2 * got[-1])
+
+
+def test_nv_scale_cell_coarse_grains_to_mri_voxels():
+    # the fine (NV-scale, 500 nm) cell of Pollok et al. 2025 onto 20 um MRI voxels: Li is conserved
+    from operando.cell import presets
+
+    fine = presets.pollok2025(nz=1)
+    li = metal_of_cell(fine)
+    assert li.total_volume == pytest.approx(fine.mask(fine.phases_of("Li")).sum() * fine.grid.voxel_volume)
+    coarse = coarse_grain(li, (1, 40, 40))
+    assert coarse.grid.dy == pytest.approx(20e-6)
+    assert coarse.total_volume == pytest.approx(li.total_volume, rel=1e-12)
+    assert coarse.area.sum() == pytest.approx(li.area.sum(), rel=1e-12)
+    # sub-voxel metal keeps its surface: S/V of the coarse voxel is far above 1/voxel
+    assert coarse.surface_to_volume.max() > 10 / 20e-6

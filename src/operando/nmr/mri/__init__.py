@@ -6,12 +6,12 @@ reconstruction and CSI, and the analysis of Li-metal images (Liu et al., Nat. Ma
 * :mod:`.signal` — steady states, relaxation data, film skin-depth weights, species maps.
 * :mod:`.kspace` — separable k-space sampling, read displacement, CSI.
 * :mod:`.noise` — thermal noise on the scale of the NMR planner.
-* :mod:`.recon` — FFT reconstruction, geometry checks, image readers.
+* :mod:`.recon` — FFT reconstruction, geometry checks, image readers (:mod:`.bruker`: ParaVision 2dseq).
 * :mod:`.analysis` — metal maps by chemical-shift selection, per-layer Li volumes with errors.
 * :mod:`.experiment` — the Liu et al. 2025 run (:func:`run_liu2025`).
 """
 
-from . import analysis, kspace, noise, protocol, recon, signal
+from . import analysis, bruker, kspace, noise, protocol, recon, signal
 from .kspace import csi_kspace, fov_centre, k_axes
 from .kspace import kspace as sample_kspace
 from .noise import add_noise, image_noise, sample_noise
@@ -24,6 +24,7 @@ __all__ = [
     "acquisition_time",
     "add_noise",
     "analysis",
+    "bruker",
     "check_covers",
     "check_image",
     "csi_kspace",

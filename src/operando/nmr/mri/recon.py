@@ -1,5 +1,5 @@
-"""Reconstruction by FFT, image geometry, and image readers (NumPy; NIfTI via nibabel and Bruker
-2dseq via nmrglue when installed).
+"""Reconstruction by FFT, image geometry, and image readers (NumPy; NIfTI via nibabel when
+installed; Bruker ParaVision 2dseq).
 
 k-space sample n of an axis sits at ``(n − N//2)/FOV`` (:func:`.kspace.k_axes`), so the image is
 ``fftshift(ifftn(ifftshift(s)))`` with voxel j at ``(j − N//2) · FOV/N`` from the FOV centre, for
@@ -16,6 +16,7 @@ import xarray as xr
 
 from ..._checks import check_positive
 from ...errors import DataFileError, GeometryError, InputError
+from .bruker import read_2dseq
 from .protocol import Protocol
 
 __all__ = ["check_image", "image_coords", "read_image", "reconstruct", "reconstruct_csi"]
@@ -87,9 +88,9 @@ def check_image(image, protocol: Protocol, *, what: str = "image", spacing=None)
 
 
 def read_image(path, protocol: Protocol | None = None) -> np.ndarray:
-    """An image from ``.npy``/``.npz`` (first array), NIfTI ``.nii``/``.nii.gz`` (nibabel; its
-    voxel spacing is checked against ``protocol``) or a Bruker ``2dseq`` (nmrglue, ``path`` the
-    pdata folder or the file), checked against ``protocol`` when given."""
+    """An image from ``.npy``/``.npz`` (first array), NIfTI ``.nii``/``.nii.gz`` (nibabel) or a
+    Bruker ParaVision ``2dseq`` (``path`` the pdata folder or the file; :mod:`.bruker`), checked
+    against ``protocol`` when given (shape, and voxel spacing where the file records it)."""
     p = Path(path)
     if not p.exists():
         raise DataFileError(f"path: {p} does not exist")
@@ -112,15 +113,8 @@ def read_image(path, protocol: Protocol | None = None) -> np.ndarray:
         if arr.ndim == 2:
             spacing = np.concatenate([[np.inf], spacing])
     elif name == "2dseq" or (p.is_dir() and (p / "2dseq").exists()):
-        try:
-            import nmrglue
-        except ImportError as exc:
-            raise DataFileError("path: reading Bruker 2dseq needs nmrglue") from exc
-        folder = p if p.is_dir() else p.parent
-        try:
-            _, arr = nmrglue.bruker.read_pdata(str(folder), scale_data=True, all_components=False)
-        except (OSError, KeyError, ValueError) as exc:
-            raise DataFileError(f"path: cannot read the Bruker pdata in {folder} ({exc})") from exc
+        arr, sp = read_2dseq(p)
+        spacing = sp if sp.size == 3 else np.concatenate([[np.inf], sp])  # 2-D: frames along z
     else:
         raise InputError(f"path: unknown image format {p.name!r}; expected .npy, .npz, .nii(.gz) or 2dseq")
     if protocol is not None:
