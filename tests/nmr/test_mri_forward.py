@@ -156,3 +156,17 @@ def test_species_map_settings_change_what_they_name():
     np.testing.assert_allclose(np.angle(se[live][keep] / w_se[keep]), 0.0, atol=1e-9)
     te_phase = -2 * np.pi * 264.5e-6 * p.larmor * p.te  # the gradient echo keeps exp(-2 pi i dnu TE)
     np.testing.assert_allclose(np.angle(gre[live][keep] / w_gre[keep] * np.exp(-1j * te_phase)), 0.0, atol=1e-6)
+
+
+def test_noise_is_on_the_planners_scale():
+    # one k-space sample of 1 ppm bandwidth sees N spins with the planner's SNR for a 1 ppm line
+    from operando.nmr.feasibility import plan
+    from operando.nmr.nuclei import nucleus, receptivity
+
+    p = mri.liu2025_flash(averages=1)
+    gamma = nucleus("7Li").gyromagnetic_hz
+    p = p.with_(read_gradient=1e-6 * p.larmor / (gamma * p.fov[p.read_index]))
+    assert p.bandwidth == pytest.approx(1e-6 * p.larmor)
+    pl = plan(1e-12, 1e-9, field=p.field, linewidth=1.0)
+    spins = pl.spins * receptivity("7Li")
+    assert spins / mri.sample_noise(p) == pytest.approx(pl.snr_per_scan, rel=1e-3)
