@@ -170,3 +170,18 @@ def test_noise_is_on_the_planners_scale():
     pl = plan(1e-12, 1e-9, field=p.field, linewidth=1.0)
     spins = pl.spins * receptivity("7Li")
     assert spins / mri.sample_noise(p) == pytest.approx(pl.snr_per_scan, rel=1e-3)
+
+
+def test_hann_filter_keeps_the_total_and_damps_ringing():
+    p = mri.liu2025_flash()
+    g = Grid((1, 243, 156), (1e-3, *(p.voxel[1:] / 3)))  # 3 fine voxels per pixel
+    m = np.zeros(g.shape, complex)
+    m[0, 120, 61:72] = 1.0  # a bar 11/3 pixels long: its edges ring
+    k = mri.sample_kspace(m, g, p)
+    plain = mri.reconstruct(k, p).values
+    hann = mri.reconstruct(k, p, filter="hann").values
+    assert hann.sum() == pytest.approx(plain.sum())  # the k = 0 sample is untouched
+    far = np.s_[0, :, 35:]
+    assert np.abs(hann[far]).max() < 0.2 * np.abs(plain[far]).max()
+    with pytest.raises(InputError, match="filter"):
+        mri.reconstruct(k, p, filter="kaiser")

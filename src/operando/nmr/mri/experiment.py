@@ -27,7 +27,7 @@ from .kspace import csi_kspace, fov_centre
 from .kspace import kspace as sample_kspace
 from .noise import add_noise, image_noise
 from .protocol import Protocol, liu2025_flash, liu2025_gre3d
-from .recon import reconstruct, reconstruct_csi
+from .recon import k_filter, reconstruct, reconstruct_csi
 from .signal import species_maps
 
 __all__ = ["Liu2025Run", "liu2025_claims", "mas_spectra", "run_liu2025"]
@@ -79,12 +79,10 @@ def _layer_truth(deposit, x, edges, pixel_x=None):
     return np.bincount(layer[ok], per_x[ok], minlength=len(edges) - 1)
 
 
-def _image(cell, metal, protocol: Protocol, seed: int, noise: bool = True):
+def _image(cell, metal, protocol: Protocol, seed: int, filter=None):
     maps = species_maps(cell, metal, protocol)
-    k = sample_kspace(maps, cell.grid, protocol)
-    if noise:
-        k = add_noise(k, protocol, seed=seed)
-    return reconstruct(k, protocol, fov_centre(cell.grid))
+    k = add_noise(sample_kspace(maps, cell.grid, protocol), protocol, seed=seed)
+    return reconstruct(k, protocol, fov_centre(cell.grid), filter=filter)
 
 
 def liu2025_claims(run_numbers: dict) -> list[Claim]:
@@ -177,10 +175,11 @@ def run_liu2025(out_dir, *, voxel: float = 50e-6, snapshots: int = 9, duration: 
     lo, hi = cell.attrs["pellet_x"]
     edges = np.linspace(lo, hi, 5)
     calib = analysis.calibration(p2)
-    sigma = image_noise(p2)
+    # Hann apodisation: Gibbs ringing of sub-pixel deposits would inflate summed magnitudes
+    sigma = image_noise(p2) * np.sqrt((k_filter(p2) ** 2).mean())
     images, metal_maps, layers, truth = [], [], [], []
     for i, dep in enumerate(deposits):
-        img = _image(cell, electrodes + dep, p2, seed + 100 + i)
+        img = _image(cell, electrodes + dep, p2, seed + 100 + i, filter="hann")
         images.append(img)
         metal_maps.append(analysis.select_shift(img, p2, METAL_PPM, mask))
         truth.append(_layer_truth(dep, cell.grid.x, edges, img.x.values))

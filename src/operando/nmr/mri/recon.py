@@ -14,12 +14,12 @@ import numpy as np
 import scipy.fft as sfft
 import xarray as xr
 
-from ..._checks import check_positive
+from ..._checks import check_choice, check_positive
 from ...errors import DataFileError, GeometryError, InputError
 from .bruker import read_2dseq
 from .protocol import Protocol
 
-__all__ = ["check_image", "image_coords", "read_image", "reconstruct", "reconstruct_csi"]
+__all__ = ["check_image", "image_coords", "k_filter", "read_image", "reconstruct", "reconstruct_csi"]
 
 
 def image_coords(protocol: Protocol, centre=(0.0, 0.0, 0.0)) -> dict[str, np.ndarray]:
@@ -35,14 +35,34 @@ def _ifft(data, axes):
     return sfft.fftshift(sfft.ifftn(sfft.ifftshift(data, axes=axes), axes=axes, workers=-1), axes=axes)
 
 
-def reconstruct(data, protocol: Protocol, centre=(0.0, 0.0, 0.0)) -> xr.DataArray:
+FILTERS = (None, "hann")
+
+
+def k_filter(protocol: Protocol, kind: str | None = "hann") -> np.ndarray:
+    """Separable k-space apodisation on the protocol's matrix: ``"hann"`` (1 at k = 0, 0 at
+    ±k_max + 1 step) trades resolution for Gibbs ringing; ``None``: ones."""
+    check_choice("filter", kind, FILTERS)
+    w = np.ones(protocol.matrix)
+    if kind is None:
+        return w
+    for axis, n in enumerate(protocol.matrix):
+        shape = [1, 1, 1]
+        shape[axis] = n
+        w = w * (0.5 * (1 + np.cos(2 * np.pi * (np.arange(n) - n // 2) / n))).reshape(shape)
+    return w
+
+
+def reconstruct(data, protocol: Protocol, centre=(0.0, 0.0, 0.0), *, filter: str | None = None) -> xr.DataArray:
     """Complex image (z, y, x) from k-space ``data`` of the protocol's matrix; ``centre``: the FOV
-    centre in the object's frame (m)."""
+    centre in the object's frame (m); ``filter``: k-space apodisation (:func:`k_filter`)."""
     d = check_image(data, protocol, what="data")
+    if filter is not None:
+        d = d * k_filter(protocol, filter)
     img = _ifft(d, (0, 1, 2))
     coords = image_coords(protocol, centre)
     da = xr.DataArray(img, dims=("z", "y", "x"), coords={k: (k, v, {"units": "m"}) for k, v in coords.items()},
-                      name="image", attrs={"units": "1H-equivalent spins", "protocol": protocol.name})
+                      name="image", attrs={"units": "1H-equivalent spins", "protocol": protocol.name,
+                                           "filter": str(filter)})
     return da
 
 
