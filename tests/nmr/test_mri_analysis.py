@@ -134,3 +134,19 @@ def test_read_bruker_2dseq(tmp_path):
     (tmp_path / "visu_pars").write_text(VISU.replace("52 81", "52 80"))
     with pytest.raises(DataFileError, match="2dseq"):
         mri.read_image(tmp_path, p)
+
+
+def test_support_and_growth():
+    p = mri.liu2025_flash()
+    g = Grid((4, 30, 20), 100e-6)
+    occ = np.zeros(g.shape, bool)
+    occ[:, 10:20, 5:8] = True
+    sup = analysis.support(occ, g, p, mri.fov_centre(g))
+    assert sup.shape == tuple(p.matrix) and 0 < sup.sum() < occ.sum()
+    x = mri.recon.image_coords(p)["x"]
+    one = analysis.layer_volumes(np.ones(p.matrix), x, [x[0], x[10], x[20]], 1.0, 0.0)
+    two = analysis.layer_volumes(2 * np.ones(p.matrix), x, [x[0], x[10], x[20]], 1.0, 0.0)
+    grown = analysis.growth([one, two], [0.0, 5.0])
+    assert grown.volume.sel(charge_passed=5.0).values.tolist() == pytest.approx([2 * 81 * 10] * 2)
+    with pytest.raises(InputError, match="charge"):
+        analysis.growth([one], [0.0, 1.0])
