@@ -195,12 +195,13 @@ def check_covers(protocol: Protocol, extent) -> None:
 def liu2025_gre3d(**changes) -> Protocol:
     """3-D ⁷Li imaging of Liu et al., Nat. Mater. 2025 (L203): 11.75 T, FOV 10 × 10 × 3.2 mm
     (z, y, x; the pellet axis x along the 3.2 mm axis), matrix 100 × 100 × 32, 90°, TE 1 ms, TR
-    0.25 s, 128 averages. Assumed: the read axis y and the Micro2.5 read gradient (1 T/m is its
-    nominal maximum; the paper prints no read gradient)."""
+    0.25 s, 128 averages. Assumed: a gradient echo (the paper names no sequence; ``sequence="se"``
+    gives the spin echo), the read axis y and the Micro2.5 read gradient (1 T/m is its nominal
+    maximum; the paper prints no read gradient)."""
     base = Protocol("Liu 2025 3-D", "gre", 11.75, (10e-3, 10e-3, 3.2e-3), (100, 100, 32), tr=0.25, te=1e-3,
                     flip_angle=np.pi / 2, averages=128, read_axis="y", read_gradient=1.0,
                     source="Liu et al., Nat. Mater. 2025, Methods (MRI)",
-                    assumptions=("read axis y", "read gradient 1 T/m (Micro2.5 maximum)"))
+                    assumptions=("gradient echo", "read axis y", "read gradient 1 T/m (Micro2.5 maximum)"))
     return base.with_(**changes) if changes else base
 
 
