@@ -100,6 +100,8 @@ def test_run_liu2025(tmp_path):
     layers = run.datasets["layers"]
     assert np.all(layers.volume.isel(charge_passed=-1) > 0)
     assert (tmp_path / "layers.nc").exists()
+    section = run.section()
+    assert len(section.figures) == 4 and section.figures[0][1][:4] == b"\x89PNG"
 
 
 VISU = """##TITLE=Parameter List
