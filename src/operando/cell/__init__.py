@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import metrics, presets
+from . import metrics, plating, presets, symmetric
 from .build import CellSpec, build_cell
 from .cell import DEFAULT_MATERIALS, LABEL, PHASES, Cell
 from .importer import from_labels, read_volume
@@ -30,9 +30,11 @@ __all__ = [
     "build_cell",
     "from_labels",
     "metrics",
+    "plating",
     "plot_cell",
     "presets",
     "read_volume",
     "read_vtk",
+    "symmetric",
     "write_vtk",
 ]

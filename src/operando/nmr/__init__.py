@@ -9,12 +9,13 @@ shifts, static and MAS spectra, ⁶Li tracer exchange, measured spectra and feas
 * :mod:`.tracer` — tracer exchange (Liu et al., Nat. Mater. 2025, Eq. 1–2) and mechanism test.
 * :mod:`.measured` — Bruker/text readers, peak fits with uncertainties, ⁶Li/⁷Li quantification.
 * :mod:`.feasibility` — SNR and time to detect a metal deposit (``operando nmr plan``).
+* :mod:`.mri` — MRI of Li metal: protocols, forward model, k-space, reconstruction, CSI, analysis.
 
 Instruments do not import each other: this package uses ``cell``, ``materials`` and
 ``magnetics`` only.
 """
 
-from . import bms, feasibility, mas, measured, nuclei, skin, spectra, tracer
+from . import bms, feasibility, mas, measured, mri, nuclei, skin, spectra, tracer
 from .bms import b0_direction, bms_shift, bms_shift_tensor, chi_map, project_tensor, strip_shifts
 from .mas import clear_spinning_rates, powder_axes, sideband_clearance, sideband_intensities, tensor_from_principal
 from .nuclei import (
@@ -62,6 +63,7 @@ __all__ = [
     "mas",
     "measured",
     "metal",
+    "mri",
     "nuclei",
     "nucleus",
     "nucleus_names",
