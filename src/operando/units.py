@@ -72,7 +72,8 @@ def to_si(value, unit: str, *, name: str | None = None, strict: bool = False) ->
         raise UnitError(f"{name}expected a string like '1 {unit}', got {type(value).__name__}")
     if not isinstance(q, pint.Quantity) or (q.dimensionless and not target.dimensionless):
         raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{q.magnitude} {unit}'")
-    q = _gaussian_to_si(q, target) or q
+    tesla = _gaussian_to_si(q, target)
+    q = q if tesla is None else tesla
     if q.dimensionality != target.dimensionality:
         raise UnitError(
             f"{name}{value!r} is not convertible to {unit} (a quantity like '1 {unit}' is expected)"

@@ -30,10 +30,12 @@ MATERIAL_SPECIES = {
     "Li": ("Li_metal", {"Li": 1}),
     "LLZO": ("LLZO", {"Li": 7}),
     "LLZO_GB": ("LLZO", {"Li": 7}),
+    "LLZO_cubic": ("LLZO", {"Li": 6.25}),  # Li6.25Ga0.25La3Zr2O12 (Pollok et al. 2025 Table 1)
+    "LLZO_cubic_GB": ("LLZO", {"Li": 6.25}),
 }
 #: Default Lorentzian full widths at half maximum (ppm) by material — modelling choices: narrow
 #: crystalline metal, a broader garnet line (static dipolar broadening is not modelled).
-DEFAULT_WIDTH = {"Li": 2.0, "LLZO": 1.0, "LLZO_GB": 2.0}
+DEFAULT_WIDTH = {"Li": 2.0, "LLZO": 1.0, "LLZO_GB": 2.0, "LLZO_cubic": 1.0, "LLZO_cubic_GB": 2.0}
 
 
 def ppm_axis(start: float = -100.0, stop: float = 400.0, n: int = 4096) -> np.ndarray:
