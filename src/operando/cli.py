@@ -62,9 +62,8 @@ def demo(
 ):
     """Run the seed experiment end to end and write figures, datasets and a report to OUT."""
     from .pipeline.demo import demo_config
-    from .pipeline.run import run_experiment
 
-    _report(run_experiment(demo_config(out, full=full, section=section)))
+    _run_and_report(demo_config(out, full=full, section=section))
 
 
 @app.command()
@@ -74,12 +73,28 @@ def run(
 ):
     """Run the whole experiment described by CONFIG (resumes where a previous run stopped)."""
     from .pipeline.config import RunConfig
-    from .pipeline.run import run_experiment
 
     cfg = RunConfig.from_file(config)
     if out is not None:
         cfg = cfg.model_copy(update={"out": out})
-    _report(run_experiment(cfg))
+    _run_and_report(cfg)
+
+
+def _run_and_report(cfg) -> None:
+    """Run ``cfg``; an error of the operating system (a file it could not write) becomes an
+    OutputError naming the file, so that ``main`` prints it without a traceback."""
+    from .io import write_error
+    from .pipeline.run import run_experiment
+
+    try:
+        result = run_experiment(cfg)
+    except OSError as exc:
+        from .errors import OperandoError
+
+        if isinstance(exc, OperandoError):
+            raise
+        raise write_error(exc.filename or cfg.out, exc, "out") from exc
+    _report(result)
 
 
 @app.command("config")
