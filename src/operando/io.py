@@ -254,15 +254,21 @@ def atomic_write_bytes(path, data) -> Path:
     with writing(path):
         tmp = _temporary_sibling(path)
         try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            _write_durably(tmp, data)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     return path
+
+
+def _write_durably(path: Path, data) -> None:
+    """Write and flush to the disk (a rename after an unflushed write can leave an empty file after
+    a power cut)."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def atomic_write_text(path, text: str) -> Path:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 
-from .._memory import format_bytes, require_memory
+from .._memory import available_memory, format_bytes, require_memory
 from ..cell import presets
+from .config import MAX_VOXEL
 
 #: peak bytes per voxel of a run (charge solver, saved states, fields), 2-D (nz = 1) and 3-D
 BYTES_PER_VOXEL = {2: 16 * 1024, 3: 32 * 1024}
@@ -54,17 +55,22 @@ def _per_voxel(shape) -> int:
 
 def check_run_memory(cfg, *, available: float | None = None) -> None:
     """Raise ResourceError, before anything is allocated, when a run of ``cfg`` would not fit in
-    memory; the message gives the estimate and the coarsest change that would fit."""
+    memory (``available`` bytes; default: what the machine has free); the message gives the estimate
+    and the finest voxel that fits."""
+    free = available_memory() if available is None else available
     shape = run_grid_shape(cfg)
     needed = estimate_run_memory(cfg)
+    if free is None or needed <= free:
+        return
     c = cfg.cell
+    what = (f"cell: a grid of {shape[0]} × {shape[1]} × {shape[2]} voxels (cell.voxel = {c.voxel * 1e9:.4g} nm, "
+            f"cell.nz = {c.nz}; about {format_bytes(_per_voxel(shape))} per voxel)")
     if c.file is not None:
         hint = "save the cell on a coarser grid or use a machine with more memory"
     else:
-        # voxels scale as voxel^-2 laterally (nz is given in layers)
-        hint = (f"choose a coarser cell.voxel (e.g. {c.voxel * 2 * 1e9:.4g} nm quarters the voxels) or fewer "
-                f"cell.nz layers than {c.nz}")
-    what = (f"cell: a grid of {shape[0]} × {shape[1]} × {shape[2]} voxels (cell.voxel = {c.voxel * 1e9:.4g} nm, "
-            f"cell.nz = {c.nz}; about {format_bytes(_per_voxel(shape))} per voxel)")
-    require_memory(needed, what, hint, available=available)
-
+        # the lateral voxel count scales as voxel⁻² (cell.nz counts layers)
+        fits = max(free - BASE_BYTES, 0.0) / _per_voxel(shape)
+        coarser = c.voxel * math.sqrt(math.prod(shape) / max(fits, 1.0)) * 1.05
+        hint = (f"choose cell.voxel ≥ {coarser * 1e9:.3g} nm" if coarser <= MAX_VOXEL
+                else f"choose fewer cell.nz layers than {c.nz} at cell.voxel = {MAX_VOXEL * 1e9:.0f} nm")
+    require_memory(needed, what, hint, available=free)

@@ -70,6 +70,20 @@ def charge_stage_names(cfg: RunConfig) -> dict[str, str]:
     return names
 
 
+def cell_stage_key(cfg: RunConfig, variant: str) -> str:
+    """Key of the cell stage: the cell settings, the seed, the variant and, for ``cell.file``, the
+    file's content (a file replaced in place is read again)."""
+    return stage_key("cell", cfg.cell.model_dump(mode="json"), content_digest(cfg.cell.file), cfg.seed, variant)
+
+
+def charge_stage_keys(cfg: RunConfig, cell_keys: dict[str, str] | None = None) -> dict[str, str]:
+    """Full key of each charge step (its cell's key and the step's settings), by step name: it also
+    names the step's checkpoint."""
+    cell_keys = cell_keys or {v: cell_stage_key(cfg, v) for v in ("pristine", "dendrite")}
+    return {s.name: stage_key("charge", cell_keys["dendrite" if s.dendrite else "pristine"], s.model_dump(mode="json"))
+            for s in cfg.charge}
+
+
 def _say(msg: str) -> None:
     if progress_enabled():
         print(msg, flush=True)
@@ -113,18 +127,14 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
 
     # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content)
     cells, cell_keys = {}, {}
-    cell_file = content_digest(cfg.cell.file)
     variants = sorted({"dendrite" if s.dendrite else "pristine" for s in cfg.charge} | {"dendrite"})
     for variant in variants:
-        key = stage_key("cell", cfg.cell.model_dump(mode="json"), cell_file, cfg.seed, variant)
+        key = cell_stage_key(cfg, variant)
         ds = stage(f"cell_{variant}", key, lambda v=variant: build_cell_dataset(cfg, v))
         cells[variant], cell_keys[variant] = cell_from_dataset(ds), key
 
     # 2. electrochemistry, one dataset per charge step
-    charge_keys, names = {}, charge_stage_names(cfg)
-    for step in cfg.charge:
-        variant = "dendrite" if step.dendrite else "pristine"
-        charge_keys[step.name] = stage_key("charge", cell_keys[variant], step.model_dump(mode="json"))
+    charge_keys, names = charge_stage_keys(cfg, cell_keys), charge_stage_names(cfg)
     _remove_foreign_checkpoints(folder, {checkpoint_path(folder, names[s], k) for s, k in charge_keys.items()})
     for step in cfg.charge:
         variant = "dendrite" if step.dendrite else "pristine"
