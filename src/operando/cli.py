@@ -81,19 +81,22 @@ def run(
 
 
 def _run_and_report(cfg) -> None:
-    """Run ``cfg``; an error of the operating system (a file it could not write) becomes an
-    OutputError naming the file, so that ``main`` prints it without a traceback."""
+    """Run ``cfg``; an error of the operating system (a file it could not write) or an allocation
+    that failed despite the memory estimate becomes an OperandoError, which ``main`` prints without a
+    traceback."""
+    from .errors import OperandoError, ResourceError
     from .io import write_error
     from .pipeline.run import run_experiment
 
     try:
         result = run_experiment(cfg)
+    except OperandoError:
+        raise
     except OSError as exc:
-        from .errors import OperandoError
-
-        if isinstance(exc, OperandoError):
-            raise
         raise write_error(exc.filename or cfg.out, exc, "out") from exc
+    except MemoryError as exc:
+        raise ResourceError(f"cell: the run ran out of memory ({exc}); choose a coarser cell.voxel or fewer "
+                            "cell.nz layers (finished stages are kept: a rerun resumes)") from exc
     _report(result)
 
 

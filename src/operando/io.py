@@ -139,6 +139,8 @@ def remove_temporaries(folder) -> list[Path]:
     working (e.g. under :class:`operando.pipeline.lock.FolderLock`)."""
     folder = Path(folder)
     removed = []
+    if not folder.is_dir():
+        return removed
     for p in [*folder.glob(".*.tmp"), *folder.glob(".*.zarr.old")]:
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)

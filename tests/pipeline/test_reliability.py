@@ -103,9 +103,10 @@ def test_item1_interrupted_charge_then_config_change_equals_clean_run(tmp_path, 
     got = res.datasets["charge_5C"]
     # before: a new seed failed every rerun with "x: contains 507 non-finite value(s)"; with no
     # change the checkpoint is resumed, and the resumed run equals the uninterrupted one
+    # (a resumed state rebuilds the Newton start from the saved fields: equal to round-off)
     np.testing.assert_array_equal(got["t"].values, clean["t"].values)
-    np.testing.assert_array_equal(got["x_li"].values, clean["x_li"].values)
-    np.testing.assert_array_equal(got["cell_voltage"].values, clean["cell_voltage"].values)
+    np.testing.assert_allclose(got["x_li"].values, clean["x_li"].values, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(got["cell_voltage"].values, clean["cell_voltage"].values, rtol=1e-12, atol=0)
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # checkpoints, temp files, lock
 
 

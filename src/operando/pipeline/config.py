@@ -211,6 +211,8 @@ class RunConfig(_Strict):
     @classmethod
     def from_file(cls, path) -> RunConfig:
         path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"config: {str(path)!r} is a folder; give the configuration file (TOML or YAML)")
         if not path.is_file():
             raise ConfigError(f"config: no such file {str(path)!r}")
         try:

@@ -90,7 +90,12 @@ class FolderLock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             if _try_lock(fd):
                 if self._same_file(fd):
-                    self._claim(fd)
+                    try:
+                        with writing(self.path, "out"):
+                            self._claim(fd)
+                    except BaseException:
+                        os.close(fd)
+                        raise
                     return self
                 os.close(fd)  # released and deleted by its holder meanwhile: start over
                 continue

@@ -111,7 +111,8 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
 
     start = time.perf_counter()
     folder = Path(cfg.out)
-    remove_temporaries(folder)
+    for place in (folder, folder / "figures"):
+        remove_temporaries(place)
     cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed)
     datasets: dict[str, xr.Dataset] = {}
     timings: dict[str, float] = {}
