@@ -155,7 +155,7 @@ def class5_6(tmp: Path) -> None:
     data["charge"].insert(0, {"name": "5C!", "current_density": "0.94 mA/cm^2", "duration": "8 s"})
     res = run(data)
     a, b = res.datasets["charge_5C"], res.datasets[charge_stage_names(RunConfig.from_mapping(data))["5C!"]]
-    ok = a.attrs["nominal_current_density"] == 47.0 and b.attrs["nominal_current_density"] == 9.4
+    ok = np.isclose(a.attrs["nominal_current_density"], 47.0) and np.isclose(b.attrs["nominal_current_density"], 9.4)
     record("6", "run with steps '5C' and '5C!'", "good" if ok else "silent-wrong")
 
 
@@ -323,7 +323,8 @@ def class9(tmp: Path) -> None:
         def check(folder=folder, data=data, stage=stage, var=var):
             res = run(data)
             a, b = res.datasets[stage][var].values, clean.datasets[stage][var].values
-            return stage in res.computed and np.array_equal(a, b, equal_nan=True)
+            # recomputed equals the clean run's (FFTs differ in the last bit between runs)
+            return stage in res.computed and np.allclose(a, b, rtol=1e-9, atol=0, equal_nan=True)
 
         record("9", name, classify(check))
 
@@ -338,10 +339,11 @@ def class10(tmp: Path) -> None:
         cfg = RunConfig.from_mapping(mapping(tmp / "c10", **{"cell.voxel": voxel, "cell.nz": nz}))
         try:
             check_run_memory(cfg)
-            kind = "good" if estimate_run_memory(cfg) < 4 * 2**30 else "fits?"
+            kind, verdict = "good", f"accepted, estimate {estimate_run_memory(cfg) / 2**30:.2g} GiB"
         except ResourceError as exc:
             kind = "good" if "choose" in str(exc) and "needs about" in str(exc) else "misleading"
-        record("10", f"voxel {voxel} × {nz} layers", kind)
+            verdict = "refused"
+        record("10", f"voxel {voxel} × {nz} layers: {verdict}", kind)
 
 
 # --- class 11 -------------------------------------------------------------------------------
