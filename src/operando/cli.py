@@ -66,14 +66,13 @@ def demo(
 ):
     """Run a paper's experiment end to end and write figures, datasets and a report to OUT."""
     from .pipeline.demo import EXPERIMENTS, demo_config, run_instrument_experiment
-    from .pipeline.run import run_experiment
 
     if experiment not in EXPERIMENTS:
         from .errors import InputError
 
         raise InputError(f"--experiment: unknown {experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
     if experiment == "pollok2025":
-        _report(run_experiment(demo_config(out, full=full, section=section)))
+        _run_and_report(demo_config(out, full=full, section=section))
         return
     from .report import verdict_summary
 
@@ -90,12 +89,31 @@ def run(
 ):
     """Run the whole experiment described by CONFIG (resumes where a previous run stopped)."""
     from .pipeline.config import RunConfig
-    from .pipeline.run import run_experiment
 
     cfg = RunConfig.from_file(config)
     if out is not None:
         cfg = cfg.model_copy(update={"out": out})
-    _report(run_experiment(cfg))
+    _run_and_report(cfg)
+
+
+def _run_and_report(cfg) -> None:
+    """Run ``cfg``; an error of the operating system (a file it could not write) or an allocation
+    that failed despite the memory estimate becomes an OperandoError, which ``main`` prints without a
+    traceback."""
+    from .errors import OperandoError, ResourceError
+    from .io import write_error
+    from .pipeline.run import run_experiment
+
+    try:
+        result = run_experiment(cfg)
+    except OperandoError:
+        raise
+    except OSError as exc:
+        raise write_error(exc.filename or cfg.out, exc, "out") from exc
+    except MemoryError as exc:
+        raise ResourceError(f"cell: the run ran out of memory ({exc}); choose a coarser cell.voxel or fewer "
+                            "cell.nz layers (finished stages are kept: a rerun resumes)") from exc
+    _report(result)
 
 
 @app.command("config")

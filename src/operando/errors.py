@@ -34,3 +34,12 @@ class DataFileError(OperandoError, OSError):
 
 class ConvergenceError(OperandoError, RuntimeError):
     """An iterative solver did not converge."""
+
+
+class OutputError(OperandoError, OSError):
+    """A result cannot be written: read-only location, full disk, a file where a folder is needed,
+    or a folder in use by another run. Earlier results at that place are left intact."""
+
+
+class ResourceError(OperandoError, MemoryError):
+    """A computation would need more memory than the machine has available."""

@@ -1,18 +1,25 @@
 """Checkpoints of a charge run: the dataset of saved steps plus what the time loop needs to go on.
 
-Written atomically (``operando.io.save_dataset``) at every saved step, so a killed run resumes from
-its last saved step and then follows exactly the steps the uninterrupted run would have taken.
+Written atomically (``operando.io.save_dataset``) with a checksum of their data at every saved step,
+so a killed run resumes from its last saved step and then follows exactly the steps the
+uninterrupted run would have taken. A checkpoint is resumed only if its data match their checksum,
+it was written for the same protocol and grid, and its state is defined on exactly this cell's
+LixCoO2 voxels (another seed or cell file gives another microstructure on the same grid); the run
+pipeline also names each checkpoint by the full key of its stage (:func:`checkpoint_path`).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import DataFileError, InputError
 from ..io import load_dataset, save_dataset
 from .output import VARIABLES
+
+CHECKPOINT_SUFFIX = ".checkpoint.nc"
 
 
 def write_checkpoint(path, ds, *, dt, mode, cv_start) -> None:
@@ -23,12 +30,29 @@ def write_checkpoint(path, ds, *, dt, mode, cv_start) -> None:
         resume_mode=mode,
         resume_cv_start=float("nan") if cv_start is None else float(cv_start),
     )
-    save_dataset(ds, path)
+    save_dataset(ds, path, checksum=True)
+
+
+def checkpoint_path(folder, name: str, key: str) -> Path:
+    """Hidden checkpoint file of stage ``name`` whose full key is ``key``: a checkpoint of other
+    settings has another name and is never resumed."""
+    return Path(folder) / f".{name}.{key}{CHECKPOINT_SUFFIX}"
+
+
+def unusable_checkpoint(path) -> str | None:
+    """Why the checkpoint at ``path`` cannot be resumed (unreadable, modified, empty), or None."""
+    try:
+        ds = load_dataset(path, verify=True)
+    except DataFileError as exc:
+        return str(exc)
+    if ds.sizes.get("t", 0) == 0:
+        return f"checkpoint: {str(path)!r} holds no saved step"
+    return None
 
 
 def load_checkpoint(path, system, meta):
     """State (u, V, t, dt, mode, cv_start, history, saved) of the last saved step in ``path``."""
-    ds = load_dataset(path)
+    ds = load_dataset(path, verify=True)
     if (
         json.loads(ds.attrs.get("config", "null"))
         != json.loads(json.dumps(meta["protocol"], default=str))
@@ -42,6 +66,11 @@ def load_checkpoint(path, system, meta):
     if ds.sizes.get("t", 0) == 0:
         raise InputError(f"checkpoint: {str(path)!r} holds no saved step")
     last = ds.isel(t=-1)
+    if not np.array_equal(np.isfinite(last["x_li"].values), system.cat):
+        raise InputError(
+            f"checkpoint: {str(path)!r} was written for another microstructure (its LixCoO2 voxels differ "
+            "from this cell's); remove it or choose another path"
+        )
     phe = last["phi_e"].values[system.elec]
     phi = last["phi_i"].values[system.ion]
     x = last["x_li"].values[system.cat]

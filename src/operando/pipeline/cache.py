@@ -1,15 +1,18 @@
-"""Stage results on disk, keyed by what they depend on.
+"""Stage results on disk, keyed by everything they depend on and verified when read back.
 
-Each stage writes one dataset atomically into the run folder with a key (a hash of the options it
-depends on and of its inputs' keys) in its attrs. A rerun loads every stage whose key still matches,
-so changing a late option never reruns the electrochemistry, and a run stopped with Ctrl-C resumes
-from the last finished stage.
+Each stage writes one dataset atomically into the run folder with its key (a hash of the options it
+depends on, of its inputs' keys, of the content of the input files it reads, and of the operando
+version) and a checksum of its data in its attrs. A rerun loads every stage whose key still matches
+and whose data still match their checksum, so changing a late option never reruns the
+electrochemistry, a run stopped with Ctrl-C resumes from the last finished stage, and a damaged or
+hand-edited file is recomputed (with a warning), never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import xarray as xr
 
 from .._version import __version__
 from ..errors import DataFileError
-from ..io import load_dataset, provenance, save_dataset
+from ..io import load_dataset, provenance, save_dataset, verify_checksum
 
 
 def stage_key(*parts) -> str:
@@ -27,8 +30,24 @@ def stage_key(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def content_digest(path) -> str | None:
+    """SHA-256 of a file's bytes, or of a folder's (a Zarr store's) files and their relative paths;
+    None when ``path`` is None or does not exist (the stage that reads it reports that)."""
+    if path is None or not Path(path).exists():
+        return None
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(path) if path.is_dir() else "").encode())
+        with open(f, "rb") as stream:
+            for block in iter(lambda s=stream: s.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
 class StageCache:
-    """Load-or-compute for the datasets of one run folder."""
+    """Load-or-compute for the datasets of one run folder (hold its :class:`~.lock.FolderLock`)."""
 
     def __init__(self, folder, *, config: dict | None = None, seed: int | None = None):
         self.folder = Path(folder)
@@ -41,19 +60,30 @@ class StageCache:
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.nc"
 
-    def get(self, name: str, key: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+    def load(self, name: str, key: str) -> xr.Dataset | None:
+        """The stored dataset ``name`` if it was computed for ``key`` and is intact, else None (a
+        damaged or modified file is reported by a warning and will be recomputed)."""
         path = self.path(name)
-        if path.exists():
-            try:
-                ds = load_dataset(path)
-                if ds.attrs.get("stage_key") == key:
-                    self.reused.append(name)
-                    return ds
-            except DataFileError:
-                pass  # unreadable leftovers are recomputed, never trusted
+        if not path.exists():
+            return None
+        try:
+            ds = load_dataset(path)
+            if ds.attrs.get("stage_key") != key:
+                return None  # computed for other settings: recomputed, no news
+            verify_checksum(ds, path)
+        except DataFileError as exc:
+            warnings.warn(f"stage {name!r} recomputed: {exc}", stacklevel=3)
+            return None
+        return ds
+
+    def get(self, name: str, key: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
+        ds = self.load(name, key)
+        if ds is not None:
+            self.reused.append(name)
+            return ds
         ds = compute()
         ds.attrs.update(provenance(config=self._config, seed=self._seed, stage=name))
         ds.attrs["stage_key"] = key
-        save_dataset(ds, path)
+        save_dataset(ds, self.path(name), checksum=True)
         self.computed.append(name)
         return ds

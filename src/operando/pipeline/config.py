@@ -11,7 +11,17 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..cell import presets
 from ..errors import InputError
@@ -38,6 +48,12 @@ Sensitivity = Annotated[float, _quantity("T/Hz^0.5")]
 #: Pollok et al., Nat. Commun. 2025, L137: 1C of the simulated cell is 0.94 mA/cm² (C/10 0.09,
 #: 5C 4.70 mA/cm²); a C-rate written in a configuration always means the paper's, in A/m².
 PAPER_ONE_C = 9.4
+
+
+#: valid range of cell.voxel, m: a continuum model needs voxels of many atoms, and the preset's
+#: particles need a radius of at least 1.5 voxels
+MIN_VOXEL = 1e-9
+MAX_VOXEL = presets.pollok2025_spec().particle_radius / 1.5
 
 
 class _Strict(BaseModel):
@@ -67,6 +83,19 @@ class CellConfig(_Strict):
         if self.file is None and self.preset is None:
             raise ValueError("give either cell.preset or cell.file")
         return self
+
+    @field_validator("voxel")
+    @classmethod
+    def _voxel_in_range(cls, voxel: float, info: ValidationInfo) -> float:
+        # below ~1 nm a voxel is smaller than the atoms the continuum model averages over; above
+        # 1/1.5 of the preset's particle radius its particles cannot be drawn (cell.particles)
+        preset = info.data.get("file") is None
+        top = MAX_VOXEL if preset else np.inf
+        if not MIN_VOXEL <= voxel <= top * (1 + 1e-9):
+            why = (f"to {MAX_VOXEL * 1e9:.0f} nm (the preset's particles are "
+                   f"{presets.pollok2025_spec().particle_radius * 1e6:.2g} µm in radius)") if preset else "and up"
+            raise ValueError(f"{voxel:.3g} m is outside the valid range {MIN_VOXEL * 1e9:.0f} nm {why}")
+        return voxel
 
 
 class ChargeStep(_Strict):
@@ -210,9 +239,17 @@ class RunConfig(_Strict):
     @classmethod
     def from_file(cls, path) -> RunConfig:
         path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"config: {str(path)!r} is a folder; give the configuration file (TOML or YAML)")
         if not path.is_file():
             raise ConfigError(f"config: no such file {str(path)!r}")
-        text = path.read_text()
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config: {str(path)!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                              f"position {exc.start}); save it with UTF-8 encoding") from None
+        except OSError as exc:
+            raise ConfigError(f"config: cannot read {str(path)!r}: {exc.strerror or exc}") from None
         try:
             if path.suffix.lower() in (".yaml", ".yml"):
                 import yaml

@@ -2,11 +2,14 @@
 
 Every stage is cached in the run folder (:mod:`.cache`), so a rerun reuses what is still valid and
 a run stopped with Ctrl-C resumes from the last finished stage (the charge stage also resumes from
-its last checkpointed time step).
+its last checkpointed time step, kept in a file named by the stage's full key). One run at a time
+writes to a folder (:mod:`.lock`); what a killed run left half-written there is removed first, and
+a run that would not fit in memory is refused before it starts (:mod:`.resources`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import warnings
@@ -15,9 +18,13 @@ from pathlib import Path
 
 import xarray as xr
 
+from ..electrochem.checkpoint import CHECKPOINT_SUFFIX, checkpoint_path, unusable_checkpoint
+from ..io import remove_temporaries
 from ..progress import progress_enabled
-from .cache import StageCache, stage_key
-from .config import RunConfig
+from .cache import StageCache, content_digest, stage_key
+from .config import ConfigError, RunConfig
+from .lock import FolderLock
+from .resources import check_run_memory
 from .stages import (
     build_cell_dataset,
     cell_from_dataset,
@@ -48,19 +55,65 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "step"
 
 
+def file_label(name: str) -> str:
+    """A file-name-safe label that differs for different names: the name itself where it is safe
+    ("5C"), else its slug and a hash of the name ("5C!" → "5C-1b4f…", "C/10" → "C-10-…"), so two
+    names that sanitise alike never share a file."""
+    s = slug(name)
+    return s if s == name else f"{s}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def charge_stage_names(cfg: RunConfig) -> dict[str, str]:
+    """Stage (and file) name of each charge step, by step name."""
+    names = {s.name: f"charge_{file_label(s.name)}" for s in cfg.charge}
+    if len(set(names.values())) != len(names):
+        raise ConfigError(f"charge: step names {list(names)} give the same file name; rename one of them")
+    return names
+
+
+def cell_stage_key(cfg: RunConfig, variant: str) -> str:
+    """Key of the cell stage: the cell settings, the seed, the variant and, for ``cell.file``, the
+    file's content (a file replaced in place is read again)."""
+    return stage_key("cell", cfg.cell.model_dump(mode="json"), content_digest(cfg.cell.file), cfg.seed, variant)
+
+
+def charge_stage_keys(cfg: RunConfig, cell_keys: dict[str, str] | None = None) -> dict[str, str]:
+    """Full key of each charge step (its cell's key and the step's settings), by step name: it also
+    names the step's checkpoint."""
+    cell_keys = cell_keys or {v: cell_stage_key(cfg, v) for v in ("pristine", "dendrite")}
+    return {s.name: stage_key("charge", cell_keys["dendrite" if s.dendrite else "pristine"], s.model_dump(mode="json"))
+            for s in cfg.charge}
+
+
 def _say(msg: str) -> None:
     if progress_enabled():
         print(msg, flush=True)
 
 
-def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True) -> RunResult:
+def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True,
+                   lock_timeout: float | None = 0.0) -> RunResult:
     """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``
-    (``report=False``: datasets and claims only; ``RunResult.report`` is then None)."""
+    (``report=False``: datasets and claims only; ``RunResult.report`` is then None).
+
+    Raises ResourceError before any computing when the grid would not fit in memory, and
+    FolderInUseError when another run writes to ``cfg.out`` (``lock_timeout``: seconds to wait for
+    it; None waits as long as it takes)."""
+    check_run_memory(cfg)
+    with FolderLock(cfg.out, timeout=lock_timeout, on_wait=_say) as lock:
+        if lock.stale:
+            warnings.warn(f"{cfg.out}: taking over from a run that stopped without finishing "
+                          f"(PID {lock.stale.get('pid')}, started {lock.stale.get('started')})", stacklevel=2)
+        return _run_locked(cfg, progress=progress, report=report)
+
+
+def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunResult:
     from .claims import evaluate_claims
     from .reporting import build_report, grid_warnings
 
     start = time.perf_counter()
     folder = Path(cfg.out)
+    for place in (folder, folder / "figures"):
+        remove_temporaries(place)
     cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed)
     datasets: dict[str, xr.Dataset] = {}
     timings: dict[str, float] = {}
@@ -74,26 +127,28 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool
         datasets[name] = ds
         return ds
 
-    # 1. cells: the pristine cross-section and the one with a dendrite
+    # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content)
     cells, cell_keys = {}, {}
     variants = sorted({"dendrite" if s.dendrite else "pristine" for s in cfg.charge} | {"dendrite"})
     for variant in variants:
-        key = stage_key("cell", cfg.cell.model_dump(mode="json"), cfg.seed, variant)
+        key = cell_stage_key(cfg, variant)
         ds = stage(f"cell_{variant}", key, lambda v=variant: build_cell_dataset(cfg, v))
         cells[variant], cell_keys[variant] = cell_from_dataset(ds), key
 
     # 2. electrochemistry, one dataset per charge step
-    charge_keys = {}
+    charge_keys, names = charge_stage_keys(cfg, cell_keys), charge_stage_names(cfg)
+    _remove_foreign_checkpoints(folder, {checkpoint_path(folder, names[s], k) for s, k in charge_keys.items()})
     for step in cfg.charge:
         variant = "dendrite" if step.dendrite else "pristine"
-        key = stage_key("charge", cell_keys[variant], step.model_dump(mode="json"))
-        name = f"charge_{slug(step.name)}"
-        checkpoint = folder / f".{name}.checkpoint.nc"
+        name, key = names[step.name], charge_keys[step.name]
+        checkpoint = checkpoint_path(folder, name, key)
+        if checkpoint.exists() and (why := unusable_checkpoint(checkpoint)):
+            warnings.warn(f"charge step {step.name!r} restarts from t = 0: {why}", stacklevel=2)
+            checkpoint.unlink(missing_ok=True)
         stage(name, key, lambda s=step, v=variant, c=checkpoint: charge_dataset(cells[v], s, c, show))
         checkpoint.unlink(missing_ok=True)
-        charge_keys[step.name] = key
 
-    charges = {s.name: datasets[f"charge_{slug(s.name)}"] for s in cfg.charge}
+    charges = {s.name: datasets[names[s.name]] for s in cfg.charge}
     # 3. magnetic fields of the three imaging modes
     fkey = stage_key("fields", charge_keys, cell_keys, cfg.imaging.model_dump(mode="json"))
     fields = stage("fields", fkey, lambda: fields_dataset(cfg, cells, charges))
@@ -124,3 +179,10 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool
                                warnings=notes) if report else None
     timings["report"] = time.perf_counter() - t0
     return RunResult(folder, report_path, claims, notes, datasets, cache.reused, cache.computed, timings)
+
+
+def _remove_foreign_checkpoints(folder: Path, keep: set[Path]) -> None:
+    """Delete the charge checkpoints of other settings (or of an older naming): never resumed."""
+    for path in folder.glob(f".charge_*{CHECKPOINT_SUFFIX}"):
+        if path not in keep:
+            path.unlink(missing_ok=True)
