@@ -60,8 +60,8 @@ def demo(
                            "overstates the 1C spread, claim M1).")
     ] = False,
     experiment: Annotated[
-        str, typer.Option(help="pollok2025 (NV magnetometry, Pollok et al. 2025) or huang2025 (X-ray Compton "
-                          "imaging, Huang et al. 2025).")
+        str, typer.Option(help="pollok2025 (NV magnetometry, Pollok et al. 2025), huang2025 (X-ray Compton "
+                          "imaging, Huang et al. 2025) or liu2025 (7Li NMR and MRI, Liu et al. 2025).")
     ] = "pollok2025",
 ):
     """Run a paper's experiment end to end and write figures, datasets and a report to OUT."""

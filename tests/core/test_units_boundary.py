@@ -27,7 +27,7 @@ def test_gauss_is_not_a_length_and_a_bare_number_needs_a_unit_when_strict():
     with pytest.raises(UnitError, match="not convertible to m"):
         to_si("10 G", "m")
     assert to_si(0.1, "T") == 0.1  # Python callers pass SI floats
-    with pytest.raises(UnitError, match="'0.1 T'"):
+    with pytest.raises(UnitError, match=r"'0\.1 T'"):
         to_si(0.1, "T", strict=True, name="B_ext")
 
 

@@ -33,15 +33,15 @@ def demo_config(out, *, full: bool = False, voxel: float | None = None, section:
 
 #: the experiments ``operando demo --experiment`` runs: Pollok et al. 2025 (NV magnetometry, the
 #: cached pipeline of :mod:`.run`) and the instrument runs of the other papers
-EXPERIMENTS = ("pollok2025", "huang2025")
+EXPERIMENTS = ("pollok2025", "huang2025", "liu2025")
 
 
 def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
-    """Run an instrument's own experiment (``huang2025``: X-ray Compton imaging of Huang et al.,
-    J. Phys. Energy 2025) into ``out``; write ``report.html`` with its figures and claims; return the
-    report's path and the claims."""
+    """Run an instrument's own experiment into ``out`` — ``huang2025``: X-ray Compton imaging of
+    Huang et al., J. Phys. Energy 2025; ``liu2025``: 7Li NMR and MRI of Liu et al., Nat. Mater. 2025 —
+    write ``report.html`` with its figures and claims; return the report's path and the claims."""
     from ..errors import InputError
-    from ..papers import HUANG2025
+    from ..papers import HUANG2025, LIU2025
     from ..report import Claim, Section, write_report
 
     out = Path(out)
@@ -50,11 +50,17 @@ def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
 
         summary, paper = run_huang2025(out), HUANG2025
         title = "operando — X-ray Compton imaging of a PEO|NMC622|Li cell"
+        claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""),
+                        c.get("note", "")) for c in summary["claims"]]
+        sections = [Section("Figures", "", [(f, (out / f).read_bytes()) for f in summary.get("figures", [])])]
+    elif name == "liu2025":
+        from ..nmr.mri.experiment import run_liu2025
+
+        result, paper = run_liu2025(out), LIU2025
+        title = "operando — NMR and MRI of lithium metal in a Li|LLZO|Li cell"
+        claims, sections = result.claims, [result.section()]
     else:
         raise InputError(f"experiment: unknown {name!r}; choose one of {', '.join(EXPERIMENTS)}")
-    claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""), c.get("note", ""))
-              for c in summary["claims"]]
-    figures = [(f, (out / f).read_bytes()) for f in summary.get("figures", [])]
-    report = write_report(out / "report.html", title, {"paper": paper.citation}, claims,
-                          [Section("Figures", "", figures)], claims_source=paper.short)
+    report = write_report(out / "report.html", title, {"paper": paper.citation}, claims, sections,
+                          claims_source=paper.short)
     return report, claims

@@ -19,7 +19,7 @@ from ...cell.plating import grow_deposits, polarisation_history
 from ...cell.symmetric import liu2025_symmetric, metal_of_cell, pellet_mask
 from ...io import save_dataset
 from ...papers import LIU2025, ZHENG2024
-from ...report import BY_CONSTRUCTION, DIFFERS, REPRODUCED, Claim, Section
+from ...verdicts import BY_CONSTRUCTION, DIFFERS, REPRODUCED, Claim, Section
 from .. import bms, mas, skin, spectra, tracer
 from ..nuclei import nucleus, shift
 from . import analysis
