@@ -37,9 +37,9 @@ def test_preset_reproducible_bit_for_bit():
 
 
 def test_preset_layout_and_size():
-    cell = presets.pollok2025()
+    cell = presets.pollok2025(voxel=150e-9, nz=1)
     g = cell.grid
-    assert g.nz == 1 and g.ny <= 120 and g.nx <= 200 and cell.labels.dtype == np.int8
+    assert g.nz == 1 and g.ny <= 120 and g.nx <= 260 and cell.labels.dtype == np.int8
     assert g.top == pytest.approx(0.0)
     # Li at low x, collector at high x, LixCoO2 only in the composite
     assert (cell.labels[..., 0] == LABEL["li_metal"]).all()
@@ -66,8 +66,8 @@ def test_preset_layout_and_size():
 
 
 def test_preset_finer_voxels():
-    cell = presets.pollok2025(voxel=100e-9, dendrite=False)
-    assert cell.grid.shape == (1, 150, 206)
+    cell = presets.pollok2025(voxel=100e-9, nz=1, dendrite=False)
+    assert cell.grid.shape == (1, 150, 381)  # 15 µm × 38.1 µm
     assert not cell.mask("dendrite").any()
 
 

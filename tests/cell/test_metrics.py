@@ -39,7 +39,7 @@ def test_interface_areas_by_hand():
 
 
 def test_fractions_and_particle_sizes():
-    cell = presets.pollok2025(voxel=200e-9)
+    cell = presets.pollok2025(voxel=200e-9, nz=1, electrolyte="LLZO")
     fr = metrics.phase_fractions(cell)
     assert sum(fr.values()) == pytest.approx(1.0)
     s = metrics.particle_sizes(cell)
@@ -67,7 +67,7 @@ def test_c_rate_current_density_by_hand():
 
 
 def test_shorted_cell_percolates_electronically():
-    cell = presets.pollok2025(voxel=200e-9, dendrite_fraction=1.0, seed=1)
+    cell = presets.pollok2025(voxel=200e-9, nz=1, dendrite_fraction=1.0, seed=1)
     assert cell.attrs["dendrite"]["penetration"] == pytest.approx(8e-6, abs=0.2e-6)
     # a dendrite through the whole separator touches the composite; whether it meets a particle
     # depends on the microstructure, so check the dendrite spans the separator instead
@@ -79,7 +79,7 @@ def test_shorted_cell_percolates_electronically():
 
 
 def test_material_override_changes_property_map():
-    cell = presets.pollok2025(voxel=300e-9, material_of={"llzo": "LLZO_cubic", "collector": "Cu"})
+    cell = presets.pollok2025(voxel=300e-9, nz=1, material_of={"llzo": "LLZO_cubic", "collector": "Cu"})
     sig = cell.property_map("ionic_conductivity")
     assert sig[cell.mask("llzo")] == pytest.approx(1e-2)  # 1e-4 S/cm, seed 000 Table 1 L120
     assert cell.property_map("chi_volume")[cell.mask("collector")] == pytest.approx(
@@ -88,7 +88,7 @@ def test_material_override_changes_property_map():
 
 
 def test_property_map_uses_materials_and_x():
-    cell = presets.pollok2025(voxel=300e-9)
+    cell = presets.pollok2025(voxel=300e-9, nz=1, electrolyte="LLZO")
     sig = cell.property_map("electronic_conductivity")
     assert sig[cell.mask("li_metal")] == pytest.approx(
         materials.get("Li").value("electronic_conductivity")
@@ -119,7 +119,7 @@ def test_separator_conductivity_does_not_depend_on_voxel_size():
     from operando.electrochem import steady_conductivity
 
     def separator_sigma(voxel):
-        cell = presets.pollok2025(voxel=voxel, dendrite=False, buried=False)
+        cell = presets.pollok2025(voxel=voxel, nz=1, dendrite=False, buried=False, electrolyte="LLZO")
         cols = metrics.region_mask(cell, "separator")[0, 0]
         return steady_conductivity(
             cell.mask(["llzo", "llzo_gb"])[..., cols], axis="x", spacing=cell.grid.spacing,
