@@ -31,7 +31,7 @@ def main(argv=None) -> None:
     if args.three_d:
         return compare_3d_solvers()
     voxel = 300e-9 if args.quick else 150e-9
-    cell = pollok2025(voxel=voxel, dendrite=False, material_of=MATERIALS)
+    cell = pollok2025(voxel=voxel, nz=1, dendrite=False, material_of=MATERIALS)
     model = ChargeModel.from_cell(cell)
     one_c = model.one_c_current() / model.nominal_area() / 10.0  # A/m² → mA/cm²
     print(f"cell {cell.grid.shape} voxels of {voxel * 1e9:.0f} nm")

@@ -27,7 +27,7 @@ VOXEL = 300e-9  # coarse: 50 x 69 voxels, a few seconds per protocol
 
 @pytest.fixture(scope="module")
 def cell():
-    return presets.pollok2025(voxel=VOXEL, dendrite=False, material_of=MATERIALS)
+    return presets.pollok2025(voxel=VOXEL, nz=1, dendrite=False, material_of=MATERIALS)
 
 
 def particle_stats(cell, ds):
@@ -84,7 +84,7 @@ def snapshots():
     """Current distributions at 23.5 mA/cm² (25 C) after 1 s, with and without the dendrite."""
     out = {}
     for dendrite in (True, False):
-        cell = presets.pollok2025(voxel=VOXEL, dendrite=dendrite, material_of=MATERIALS)
+        cell = presets.pollok2025(voxel=VOXEL, nz=1, dendrite=dendrite, material_of=MATERIALS)
         proto = Galvanostatic(current_density=NOMINAL_25C, duration=1.0, v_max=10.0)
         out[dendrite] = (cell, charge(cell, proto, progress=False))
     return out
