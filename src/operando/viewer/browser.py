@@ -25,7 +25,7 @@ def chromium(width: int = 1400, height: int = 1000):
 
 
 def wait_until(driver, script: str, timeout: float = 20.0, poll: float = 0.02):
-    """Run ``script`` (a JS expression) until it is truthy; returns its value, raises TimeoutError after ``timeout`` s."""
+    """Run ``script`` (a JS expression) until it is truthy and return its value (TimeoutError after ``timeout`` s)."""
     end = time.perf_counter() + timeout
     while time.perf_counter() < end:
         value = driver.execute_script(f"return {script}")

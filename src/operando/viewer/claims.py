@@ -54,7 +54,7 @@ class _ClaimsTable(HTMLParser):
 
 
 def read_claims(folder) -> tuple[list[dict], str]:
-    """Claim rows (dicts with ``id``, ``claim``, ``paper``, ``ours``, ``verdict``, ``note``) and where they came from."""
+    """Claim rows (dicts keyed by :data:`COLUMNS`) and the file they came from."""
     folder = Path(folder)
     if (folder / "claims.json").exists():
         rows = json.loads((folder / "claims.json").read_text())

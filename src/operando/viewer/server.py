@@ -51,7 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
     catalog: Catalog  # set on the subclass made by make_server
     server_version = "operando-viewer"
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet: the console is for errors only
+    def log_message(self, format, *args):  # quiet: the console is for errors only
         pass
 
     def _send(self, body: bytes, content_type: str, status=HTTPStatus.OK, headers=None):
@@ -67,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, obj, status=HTTPStatus.OK):
         self._send(json.dumps(obj, allow_nan=False, default=str).encode(), "application/json", status)
 
-    def do_GET(self):  # noqa: N802 - the http.server API
+    def do_GET(self):  # the http.server API
         url = urlparse(self.path)
         q = {k: v[-1] for k, v in parse_qs(url.query).items()}
         try:

@@ -15,7 +15,8 @@ from .catalog import SPECTRAL_DIM, Catalog, Source, image_dims
 def _index(src: Source, var: str, sel: dict, free: tuple[str, ...]) -> dict:
     """Integer index of every dim of ``var`` except ``free``; missing dims default to 0."""
     if var not in src.ds.data_vars:
-        raise InputError(f"variable: {var!r} is not in {src.path.name}; it holds {', '.join(map(str, src.ds.data_vars))}")
+        held = ", ".join(map(str, src.ds.data_vars))
+        raise InputError(f"variable: {var!r} is not in {src.path.name}; it holds {held}")
     da = src.ds[var]
     index = {}
     for dim in da.dims:
