@@ -82,7 +82,9 @@ def test_spectrum_and_fit_equal_the_datasets(server, run_folder):
     (curve,) = s["fits"]
     model = DipModel(2, "lorentzian")
     params = np.array([[float(fit[p].isel(y=3, x=5)) for p in model.names]])
-    np.testing.assert_allclose(curve["values"], model.simulate(stack.frequency.values, params)[0])
+    np.testing.assert_allclose(curve["at_data"], model.simulate(stack.frequency.values, params)[0])
+    np.testing.assert_allclose(curve["values"], model.simulate(np.array(curve["frequency"]), params)[0])
+    assert curve["frequency"][0] == stack.frequency.values[0] and len(curve["frequency"]) > stack.frequency.size
     numbers = {n["name"]: n for n in curve["numbers"]}
     assert numbers["f0_1"]["value"] == float(fit.f0_1.isel(y=3, x=5)) and numbers["f0_1"]["units"] == "Hz"
     assert numbers["f0_1"]["error"] == float(fit.f0_1_err.isel(y=3, x=5))

@@ -11,6 +11,9 @@ import numpy as np
 from ..errors import InputError
 from .catalog import SPECTRAL_DIM, Catalog, Source, image_dims
 
+#: points on which a fitted line model is drawn
+FIT_SAMPLES = 400
+
 
 def _index(src: Source, var: str, sel: dict, free: tuple[str, ...]) -> dict:
     """Integer index of every dim of ``var`` except ``free``; missing dims default to 0."""
@@ -99,7 +102,9 @@ def _fit_curve(fit: Source, f: np.ndarray, row: int, col: int) -> dict | None:
     for extra in ("reduced_chi2", "converged"):
         if extra in ds:
             numbers.append({"name": extra, "value": float(fit.read(extra, at)), "units": "", "error": None})
-    return {"source": fit.name, "values": model.simulate(f, params)[0].tolist(), "numbers": numbers}
+    fine = np.linspace(f.min(), f.max(), FIT_SAMPLES)  # the curve between the measured points too
+    return {"source": fit.name, "frequency": fine.tolist(), "values": model.simulate(fine, params)[0].tolist(),
+            "at_data": model.simulate(f, params)[0].tolist(), "numbers": numbers}
 
 
 def spectrum(catalog: Catalog, name: str, var: str, row: int, col: int, sel: dict) -> dict:
@@ -122,8 +127,9 @@ def spectrum(catalog: Catalog, name: str, var: str, row: int, col: int, sel: dic
             if SPECTRAL_DIM in other.ds[stored].dims and ("fit" in str(stored) or "model" in str(stored)) \
                     and _same_pixels(other, src) and other.ds.sizes[SPECTRAL_DIM] == f.size:
                 at = {**_index(other, str(stored), sel, (*dims, SPECTRAL_DIM)), **_pixel(other, row, col, dims)}
-                out["fits"].append({"source": f"{other.name}/{stored}",
-                                    "values": other.read(str(stored), at).astype(float).tolist(), "numbers": []})
+                stored_values = other.read(str(stored), at).astype(float).tolist()
+                out["fits"].append({"source": f"{other.name}/{stored}", "frequency": f.tolist(),
+                                    "values": stored_values, "at_data": stored_values, "numbers": []})
         if other is not src and _same_pixels(other, src):
             curve = _fit_curve(other, f, row, col)
             if curve is not None:

@@ -379,18 +379,22 @@ function plotSpectrum(canvas, s) {
   ctx.clearRect(0, 0, W, H);
   const f = s.frequency, series = [s.values, ...s.fits.map(x => x.values)];
   const all = series.flat().filter(Number.isFinite);
-  const lo = Math.min(...all), hi = Math.max(...all), f0 = f[0], f1 = f[f.length - 1];
+  const lo = Math.min(...all), hi = Math.max(...all), f0 = Math.min(...f), f1 = Math.max(...f);
   const X = v => L + (v - f0) / ((f1 - f0) || 1) * (W - L - 10), Y = v => 10 + (hi - v) / ((hi - lo) || 1) * (H - B - 10);
   ctx.strokeStyle = "#888"; ctx.strokeRect(L, 10, W - L - 10, H - B - 10);
   ctx.fillStyle = "#333"; ctx.font = "11px system-ui";
   ctx.fillText(shown(f0, "Hz"), L, H - 12); ctx.fillText(shown(f1, "Hz"), W - 80, H - 12);
   ctx.fillText(fmt(hi), 2, 16); ctx.fillText(fmt(lo), 2, H - B);
+  ctx.fillText("frequency", (W + L) / 2 - 25, H - 12);
+  ctx.save(); ctx.translate(12, H / 2); ctx.rotate(-Math.PI / 2);
+  ctx.fillText(`${s.variable}${s.units && s.units !== "1" ? " [" + s.units + "]" : ""}`, -30, 0); ctx.restore();
   ctx.fillStyle = "#1f77b4";
   s.values.forEach((v, i) => { if (Number.isFinite(v)) ctx.fillRect(X(f[i]) - 1.5, Y(v) - 1.5, 3, 3); });
   const colours = ["#d62728", "#2ca02c", "#ff7f0e"];
   s.fits.forEach((fit, k) => {
     ctx.strokeStyle = colours[k % 3]; ctx.beginPath();
-    fit.values.forEach((v, i) => (i ? ctx.lineTo(X(f[i]), Y(v)) : ctx.moveTo(X(f[i]), Y(v))));
+    const ff = fit.frequency || f;
+    fit.values.forEach((v, i) => (i ? ctx.lineTo(X(ff[i]), Y(v)) : ctx.moveTo(X(ff[i]), Y(v))));
     ctx.stroke();
   });
 }
@@ -408,8 +412,10 @@ function spectraView(root) {
       viewer.spectrum = s;
       side.innerHTML = `<h3>${s.dataset}/${s.variable} at pixel [${row}, ${col}]</h3><canvas width="520" height="240"></canvas>
         <div class="fits"></div><details><summary>values (${s.values.length})</summary><table class="spectrum-values">
-        <tr><th>frequency</th><th>${s.variable}${s.units && s.units !== "1" ? " [" + s.units + "]" : ""}</th></tr>` +
-        s.values.map((v, i) => `<tr><td>${shown(s.frequency[i], "Hz")}</td><td>${fmt(v)}</td></tr>`).join("") + "</table></details>";
+        <tr><th>frequency</th><th>${s.variable}${s.units && s.units !== "1" ? " [" + s.units + "]" : ""}</th>` +
+        s.fits.map(fit => `<th>${fit.source}</th>`).join("") + "</tr>" +
+        s.values.map((v, i) => `<tr><td>${shown(s.frequency[i], "Hz")}</td><td>${fmt(v)}</td>` +
+          s.fits.map(fit => `<td>${fmt(fit.at_data[i])}</td>`).join("") + "</tr>").join("") + "</table></details>";
       plotSpectrum(side.querySelector("canvas"), s);
       side.querySelector(".fits").innerHTML = s.fits.map(fit => `<p>fit: ${fit.source}</p>` + (fit.numbers.length ?
         "<table><tr><th>parameter</th><th>value</th><th>± error</th></tr>" + fit.numbers.map(n =>
