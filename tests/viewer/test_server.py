@@ -4,6 +4,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import numpy as np
@@ -161,3 +162,4 @@ def test_view_in_jupyter_returns_an_iframe_on_a_live_server(run_folder):
     with urllib.request.urlopen(iframe.src) as r:
         assert b"operando viewer" in r.read()
     assert view(run_folder).src == iframe.src  # one server per run
+    assert view(SimpleNamespace(folder=run_folder)).src == iframe.src  # a pipeline RunResult
