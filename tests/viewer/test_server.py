@@ -163,3 +163,16 @@ def test_view_in_jupyter_returns_an_iframe_on_a_live_server(run_folder):
         assert b"operando viewer" in r.read()
     assert view(run_folder).src == iframe.src  # one server per run
     assert view(SimpleNamespace(folder=run_folder)).src == iframe.src  # a pipeline RunResult
+
+
+def test_claims_link_only_the_steps_they_name():
+    from operando.viewer.claims import link_claims
+
+    x = {"name": "x_li", "units": "1"}
+    datasets = [{"name": n, "variables": [x]} for n in ("charge_1C", "charge_5C", "charge_C-10")]
+    rows = [{"claim": "5C for 4 min: x > 1/2", "ours": ""}, {"claim": "C/10 and 1C: x homogeneous", "ours": ""},
+            {"claim": "x recovered everywhere", "ours": ""}]
+    links = [r["links"] for r in link_claims(rows, datasets)]
+    assert links[0] == [["charge_5C", "x_li"]]
+    assert links[1] == [["charge_1C", "x_li"], ["charge_C-10", "x_li"]]
+    assert len(links[2]) == 3  # no step named: every step

@@ -66,13 +66,25 @@ def read_claims(folder) -> tuple[list[dict], str]:
     return [], ""
 
 
+def _mentioned(name: str, datasets: list[dict], text: str) -> bool:
+    """False for a sibling stage (``charge_5C`` beside ``charge_1C``) whose step the claim does not name,
+    when it names another sibling's step ("C-10" is written "C/10")."""
+    stem, _, step = name.partition("_")
+    siblings = [d["name"].partition("_")[2] for d in datasets if d["name"].partition("_")[0] == stem]
+    if not step or len(siblings) < 2:
+        return True
+    def named(s):
+        return re.search(rf"(?<![\w/]){re.escape(s.replace('-', '/'))}(?![\w/])", text) is not None
+    return named(step) or not any(named(s) for s in siblings)
+
+
 def link_claims(rows: list[dict], datasets: list[dict]) -> list[dict]:
     """Add ``links``: ``[dataset, variable]`` pairs a claim's text names or whose topic it is about."""
     out = []
     for row in rows:
         text = f"{row.get('claim', '')} {row.get('ours', '')}"
         links = []
-        for ds in datasets:
+        for ds in (d for d in datasets if _mentioned(d["name"], datasets, text)):
             for v in ds["variables"]:
                 named = len(v["name"]) >= 3 and re.search(rf"\b{re.escape(v['name'])}\b", text)
                 topical = any(

@@ -99,8 +99,8 @@ class Panel {
       this.el.appendChild(x);
     }
     this.canvas = this.el.querySelector("canvas.image");
-    this.canvas.addEventListener("mousemove", e => this.view.hover(this, this.pixelAt(e)));
-    this.canvas.addEventListener("click", e => this.view.click(this, this.pixelAt(e)));
+    this.canvas.addEventListener("mousemove", e => this.frame && this.view.hover(this, this.pixelAt(e)));
+    this.canvas.addEventListener("click", e => this.frame && this.view.click(this, this.pixelAt(e)));
     parent.appendChild(this.el);
     viewer.panels.push(this);
   }
@@ -163,6 +163,7 @@ class Panel {
     }
     this.off = new OffscreenCanvas(cols, rows);
     this.off.getContext("2d").putImageData(image, 0, 0);
+    this.overlay = null;
     this.compose();
     this.drawColorbar(lo, hi, labels);
     viewer.renders++;
@@ -176,7 +177,13 @@ class Panel {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.off, 0, 0, w, h);
     this.zoom = zoom;
-    if (this.outline) this.drawOutline(ctx);
+    if (this.outline) {  // drawn once per frame at display size, then reused on every hover
+      if (!this.overlay || this.overlay.width !== w) {
+        this.overlay = new OffscreenCanvas(w, h);
+        this.drawOutline(this.overlay.getContext("2d"));
+      }
+      ctx.drawImage(this.overlay, 0, 0);
+    }
     this.drawScalebar(ctx, w, h);
     if (this.cursor) this.drawCursor(ctx);
   }
