@@ -102,7 +102,8 @@ def bench(path: Path, repeats: int) -> dict:
             for _ in range(repeats):
                 value = int(rng.integers(0, sizes[dim]))
                 moves.append(driver.execute_async_script(MOVE, dim, value))
-                sels.append({dim: value})
+                sels.append(driver.execute_script(
+                    "return Object.assign({}, viewer.panels.find(p => p.view.name === 'explore').view.sel)"))
         return {"open_s": t_open, "catalog_s": t_catalog,
                 "update_ms": statistics.median(moves) if moves else float("nan"),
                 "update_max_ms": max(moves) if moves else float("nan"),

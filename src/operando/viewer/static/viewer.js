@@ -116,6 +116,7 @@ class Panel {
     return out;
   }
   async update(sel) {
+    const token = this.token = (this.token || 0) + 1;  // a fast-moving slider: only the latest frame is drawn
     try {
       if (this.difference) {
         const [a, b] = this.difference.map(p => p.frame);
@@ -123,9 +124,11 @@ class Panel {
         for (let i = 0; i < data.length; i++) data[i] = a.data[i] - b.data[i];
         this.frame = {data, rows: a.rows, cols: a.cols, lo: NaN, hi: NaN};
       } else {
-        this.frame = await getFrame(this.ds, this.var, this.selection(sel));
+        const frame = await getFrame(this.ds, this.var, this.selection(sel));
+        if (token !== this.token) return;
+        this.frame = frame;
       }
-      if (this.outlineFrom) await this.loadOutline();
+      if (this.outlineFrom && !this.outline) await this.loadOutline();
       this.draw();
     } catch (err) { showProblem(`${this.ds}/${this.var}: ${err.message}`); }
   }
