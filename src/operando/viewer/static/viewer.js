@@ -468,7 +468,10 @@ function show(name) {
 function initialExplore() {
   const ds = viewer.manifest.datasets.filter(d => d.variables.length);
   const timed = ds.find(d => d.dims.t && d.variables.some(v => v.dims.includes("t"))) || ds[0];
-  return timed.variables.filter(v => v.kind !== "mask").slice(0, 2).map(v => [timed.name, v.name]);
+  // field maps first (a fit result: B before its line parameters), never standard errors or masks
+  const shown = timed.variables.filter(v => v.kind !== "mask" && !v.name.endsWith("_err"));
+  shown.sort((a, b) => (b.units === "T") - (a.units === "T"));
+  return shown.slice(0, 2).map(v => [timed.name, v.name]);
 }
 async function start() {
   try { viewer.manifest = await request("/api/manifest", {}); } catch (err) { showProblem(err.message); return; }
