@@ -70,7 +70,7 @@ function showProblem(message) {
   viewer.errors.push(message);
   const box = document.getElementById("problems");
   box.hidden = false;
-  box.textContent = viewer.errors.join("\n");
+  box.textContent = "not shown:\n" + viewer.errors.join("\n");
   console.warn("operando viewer:", message);
 }
 
