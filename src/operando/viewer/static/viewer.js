@@ -277,7 +277,8 @@ class View {
       const label = document.createElement("label"); label.className = "dim";
       label.innerHTML = `<span>${d}</span><input type="range" min="0" max="${n - 1}" step="1" data-dim="${d}"><output></output>`;
       const input = label.querySelector("input"), out = label.querySelector("output");
-      input.value = this.sel[d] = Math.min(this.sel[d] ?? (d === "t" ? n - 1 : 0), n - 1);
+      // open on the last time and the top layer (largest z: the surface the sensor faces)
+      input.value = this.sel[d] = Math.min(this.sel[d] ?? (d === "t" || d === "z" ? n - 1 : 0), n - 1);
       out.textContent = coordText(coord, input.value);
       input.addEventListener("input", () => {
         this.sel[d] = +input.value; out.textContent = coordText(coord, input.value); this.update();
