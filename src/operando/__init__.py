@@ -18,6 +18,13 @@ from .errors import (
 from .grid import Grid
 
 
+def view(path_or_run, **kwargs):
+    """Open a run folder, a run or a fit result in the interactive viewer: see :func:`operando.viewer.view`."""
+    from .viewer import view as _view
+
+    return _view(path_or_run, **kwargs)
+
+
 def run(config, **kwargs):
     """Run an experiment from Python: see :func:`operando.pipeline.api.run`."""
     from .pipeline.api import run as _run
@@ -35,4 +42,5 @@ __all__ = [
     "UnknownMaterialError",
     "__version__",
     "run",
+    "view",
 ]

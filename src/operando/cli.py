@@ -264,6 +264,33 @@ def nmr_plan(
     typer.echo(result.report())
 
 
+# --- operando view: interactive viewer of a run in the browser (operando.viewer) -----------------
+@app.command()
+def view(
+    path: Annotated[Path, typer.Argument(help="Run output folder, or one result file (e.g. an 'operando fit' .nc).")],
+    port: Annotated[int, typer.Option(help="Port on localhost (0: any free port).")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the address.")] = False,
+):
+    """Explore a run in the browser: phases by depth, any variable by time and depth, truth vs reconstruction,
+    field maps, spectra per pixel, the claims table (offline; Ctrl-C stops the server)."""
+    from .viewer import ViewerServer
+
+    server = ViewerServer(path, port=port)
+    for problem in server.catalog.problems:
+        typer.secho(f"warning: {problem}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"operando viewer of {path} at {server.url} (Ctrl-C to stop)")
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     typer.secho(f"warning: {message}", fg=typer.colors.YELLOW, err=True)
 
