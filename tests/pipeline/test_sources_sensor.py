@@ -109,7 +109,14 @@ def flat_fields(ny=50, nx=60, spacing=100e-9, bump=0.0):
     )
 
 
+#: SI units of the sensor keys: a configuration takes quantities with units, never bare numbers
+SENSOR_UNITS = {"cw_sensitivity": "T/Hz^0.5", "pulsed_sensitivity": "T/Hz^0.5", "integration_time": "s",
+                "layer_thickness": "m", "optical_resolution": "m", "camera_pixel": "m"}
+
+
 def config(**sensor):
+    sensor = {k: f"{v} {SENSOR_UNITS[k]}" if k in SENSOR_UNITS and isinstance(v, int | float) else v
+              for k, v in sensor.items()}
     return RunConfig.from_mapping({"sensor": sensor})
 
 

@@ -270,7 +270,8 @@ def _buried(run: _Run) -> Claim:
         ok = bool(rows) and not failed
         note = ("own field: the stray field of the particle's magnetization alone, over its footprint; x from "
                 "one χ per particle fitted to the noisy fitted map. ")
-        return "; ".join(rows) or "no buried particle", ok, note + ("; ".join(failed) if failed else "all met")
+        return "; ".join(rows) or "no buried particle", ok, note + ("not met: " + "; ".join(failed) if failed
+                                                                     else "all met")
 
     missing = None if run.imaged("susceptometry") else "susceptometry not imaged (imaging.modes)"
     if missing is None and not ids:

@@ -140,7 +140,7 @@ class ImagingConfig(_Strict):
 
 
 #: defaults of the keys that apply to a widefield sensor only (an NV layer imaged on a camera)
-WIDEFIELD_DEFAULTS = {"layer_thickness": 1e-6, "optical_resolution": 0.6e-6, "camera_pixel": 0.5e-6}
+WIDEFIELD_DEFAULTS = {"layer_thickness": "1 um", "optical_resolution": "600 nm", "camera_pixel": "500 nm"}
 
 
 class SensorConfig(_Strict):
