@@ -51,7 +51,13 @@ def state_fluxes(system, u, V, i_face):
     phi_full[system.ion] = phi
     elec = [pad_faces(f, ax) for ax, f in enumerate(face_fluxes(phe_full, system.Te))]
     ti = face_transmissibilities(np.where(system.ion, m.sigma_i, 0.0), system.spacing)
-    ionic = [pad_faces(f, ax) for ax, f in enumerate(face_fluxes(phi_full, ti))]
+    # Li+ current: in the electrolyte, and by migration inside the LixCoO2 particles
+    ionic = [
+        pad_faces(f + g, ax)
+        for ax, (f, g) in enumerate(
+            zip(face_fluxes(phi_full, ti), face_fluxes(phe_full, system.Tmig), strict=True)
+        )
+    ]
     # reaction: current i A flows from the electrode voxel into the electrolyte voxel
     lower = np.where(system.r_low, system.r_vox_e, system.r_vox_i)
     signed = np.where(system.r_low, 1.0, -1.0) * i_face * system.r_area
@@ -112,13 +118,15 @@ def _collector_faces(system, coll, coll_vox, inflow):
 
 
 def centre_currents(system, faces):
-    """J_e and J_ion (3, nz, ny, nx), A/m², from the face currents of :func:`state_fluxes`."""
+    """J_e and J_ion (3, nz, ny, nx), A/m², from the face currents of :func:`state_fluxes`
+    (J_ion includes the Li+ migration current inside LixCoO2)."""
     sp_ = system.spacing
     m = system.model
     both = [faces["electronic"][a] + faces["reaction"][a] for a in range(3)]
     je = centre_vectors(both, sp_) * (system.elec | (m.phase == COLLECTOR))
     both = [faces["ionic"][a] + faces["reaction"][a] for a in range(3)]
     ji = centre_vectors(both, sp_) * system.ion
+    ji += centre_vectors(faces["ionic"], sp_) * system.cat  # Li+ migration in LixCoO2
     return je, ji
 
 

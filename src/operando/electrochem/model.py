@@ -26,11 +26,12 @@ CODE_NAMES = {
     CATHODE: "lco",
     COLLECTOR: "collector",
 }
-#: phase names of ``operando.cell`` → model codes ("cap" and "void" are inert; Li-metal inclusions
-#: react like a floating dendrite)
+#: phase names of ``operando.cell`` → model codes ("void" is inert; the capping layer is LLZO and
+#: conducts Li+ like the electrolyte it is — the magnetic model takes it as LLZO too; Li-metal
+#: inclusions react like a floating dendrite)
 CELL_PHASES = {
     "void": VOID,
-    "cap": VOID,
+    "cap": ELECTROLYTE,
     "li_metal": NEGATIVE,
     "dendrite": DENDRITE,
     "llzo": ELECTROLYTE,
@@ -61,6 +62,9 @@ class ChargeModel:
     i0_cathode, i0_anode : exchange current densities (A/m²) of LixCoO2|LLZO and Li|LLZO
         (also used for dendrite|LLZO); alpha : anodic transfer coefficient (cathodic 1 − alpha).
     delta_x_1c : change of x that 1 C delivers in one hour (capacity definition).
+    true_interface_area : weight every reaction face by the true area of the surface it stands
+        for (``operando.cell.interface_area``; a staircase overstates a sphere's area 1.5×); False
+        takes the voxel faces at face value.
     """
 
     grid: Grid
@@ -76,6 +80,7 @@ class ChargeModel:
     temperature: float = 298.15
     delta_x_1c: float = 0.5
     source: dict = field(default_factory=dict)
+    true_interface_area: bool = True
 
     def __post_init__(self):
         if self.lco is None:

@@ -5,10 +5,13 @@ terminal voltage ``V``. Every residual is a current (A) so one Newton tolerance 
 
     R_e = Σ T_e (φ_e,a − φ_e,b) + Σ_contacts T_c (φ_e − V_c) + Σ_reaction i A        (electronic)
     R_i = Σ T_i (φ_i,a − φ_i,b) − Σ_reaction i A                                   (ionic)
-    R_x = F c_max V_vox (x − x_old)/Δt + F c_max Σ T_D (x_a − x_b) + Σ_reaction i A (lithium)
+    R_x = F c_max V_vox (x − x_old)/Δt + F c_max Σ T_D (x_a − x_b)
+          + Σ T_mig (φ_e,a − φ_e,b) + Σ_reaction i A                                   (lithium)
     R_V = Σ_pos T_c (V − φ_e) − I     (galvanostatic)    or    V − V_set    (constant voltage)
 
-with V_c = 0 at the negative contact and V at the positive one. σ_e(x) and D(x) are taken at the
+with V_c = 0 at the negative contact and V at the positive one. In LixCoO2, T_e includes the Li+
+migration conductance T_mig (σ_ion(x), a mixed conductor: see solver), which also moves lithium;
+A is the true interface area of the face (voxel-face area × ``r_weight``). σ_e(x) and D(x) are taken at the
 start of the step (lagged), the kinetics and U(x) are implicit. The current collector is the
 equipotential positive terminal: its conductivity is ~10⁹ times that of the electrode, so it is not
 an unknown of the Newton system (its current density is recovered afterwards, see solver).
@@ -94,6 +97,11 @@ class ChargeSystem:
         self.P = sp.block_diag((P, sp.identity(self.ni + self.nl)), format="csr")
         pid = model.particle_id
         self.pid = np.where(self.cat, pid if pid is not None else 0, -1)
+        # electronic unknowns of LixCoO2 → lithium rows (nl × ne selection)
+        cat_e = self.ie[self.cat]
+        self.to_x = sp.csr_matrix(
+            (np.ones(self.nl), (np.arange(self.nl), cat_e)), shape=(self.nl, self.ne)
+        )
 
     # geometry ----------------------------------------------------------------------------------
     def _reaction_faces(self):
@@ -113,10 +121,29 @@ class ChargeSystem:
         self.r_l = self.il.ravel()[self.r_vox_e]  # −1 for Li metal / dendrite faces
         self.r_cat = flat_phase[self.r_vox_e] == CATHODE
         sp_arr = np.asarray(self.spacing)
+        #: true interface area each reaction face stands for (m²): its voxel-face area times the
+        #: staircase correction of ``operando.cell.interface_area`` (1 when switched off)
+        self.r_weight = self._area_weights() if m.true_interface_area else np.ones(self.r_axis.size)
         self.r_area = np.array([face_area(self.spacing, a) for a in range(3)])[self.r_axis]
-        self.r_half = 0.5 * sp_arr[self.r_axis]
+        self.r_area = self.r_area * self.r_weight
+        # the half-voxel resistors carry the face's current, i·(w A), through the face's own
+        # cross-section A: per unit of true area their resistance is w r
+        self.r_half = 0.5 * sp_arr[self.r_axis] * self.r_weight
         self.r_i0 = np.where(self.r_cat, m.i0_cathode, m.i0_anode)
         self.r_sigma_i = m.sigma_i.ravel()[self.r_vox_i]
+
+    def _area_weights(self):
+        """True area / voxel-face area of each reaction face, from the electrodes' outline."""
+        from ..cell.interface_area import face_area_weights
+
+        weights = face_area_weights(np.isin(self.model.phase, REACTIVE), self.spacing)
+        lower = np.where(self.r_low, self.r_vox_e, self.r_vox_i)
+        idx = np.unravel_index(lower, self.model.phase.shape)
+        out = np.ones(lower.size)
+        for axis in range(3):
+            sel = self.r_axis == axis
+            out[sel] = weights[axis][tuple(i[sel] for i in idx)]
+        return out
 
     def _contacts(self):
         """Negative contact: Li metal on the x = 0 face; positive: collector faces or x = Lx."""
@@ -160,20 +187,41 @@ class ChargeSystem:
         s[self.cat] = self.model.lco.electronic_conductivity(np.clip(x_full[self.cat], 0, 1))
         return s
 
+    def sigma_ion_lco(self, x_full):
+        """Li+ conductivity map (S/m) of the LixCoO2 voxels at content ``x_full`` (0 elsewhere, and
+        everywhere when the LixCoO2 law has no ``ionic_conductivity``)."""
+        s = np.zeros(self.model.phase.shape)
+        law = getattr(self.model.lco, "ionic_conductivity", None)
+        if law is not None and self.nl:
+            s[self.cat] = law(np.clip(x_full[self.cat], 0, 1))
+        return s
+
+    def _within_particles(self, trans):
+        """Zero the LixCoO2 transmissibilities across particle boundaries (Li stays inside)."""
+        for axis in range(3):
+            lo, hi = _pair(axis)
+            trans[axis] = np.where(self.pid[lo] == self.pid[hi], trans[axis], 0.0)
+        return trans
+
     def prepare(self, x_full, dt):
-        """Lagged operators at the start of a step: T_e, T_D, contacts, half-voxel resistances."""
+        """Lagged operators at the start of a step: T_e, T_D, Li+ migration, contacts,
+        half-voxel resistances."""
         sig = self.sigma_e(x_full)
         self.Te = face_transmissibilities(sig, self.spacing)
-        self.Le = laplacian(self.ie, self.ne, self.Te)
+        sig_mig = self.sigma_ion_lco(x_full)
+        # Li+ migration in LixCoO2 (mixed conduction, see solver): a charge current in parallel
+        # with the electrons' that also moves lithium
+        self.Tmig = self._within_particles(face_transmissibilities(sig_mig, self.spacing))
+        Lmig = laplacian(self.ie, self.ne, self.Tmig)
+        self.Le = laplacian(self.ie, self.ne, self.Te) + Lmig
+        self.Mmig = self.to_x @ Lmig  # Li+ outflow (A) of each LixCoO2 voxel by migration
         d = np.where(self.cat, 0.0, 0.0)
         d[self.cat] = self.model.lco.diffusivity(np.clip(x_full[self.cat], 0, 1))
-        self.TD = face_transmissibilities(d, self.spacing)
-        for axis in range(3):  # lithium does not cross particle boundaries
-            lo, hi = _pair(axis)
-            self.TD[axis] = np.where(self.pid[lo] == self.pid[hi], self.TD[axis], 0.0)
+        self.TD = self._within_particles(face_transmissibilities(d, self.spacing))
         self.Ld = laplacian(self.il, self.nl, self.TD)
-        sflat = sig.ravel()
+        sflat = sig.ravel() + sig_mig.ravel()  # both carriers reach the reacting face
         self.r_res = self.r_half / sflat[self.r_vox_e] + self.r_half / self.r_sigma_i
+        sflat = sig.ravel()
         self.t_neg = self.neg_geom * sflat[self.neg_vox]
         self.t_pos = self.pos_geom * sflat[self.pos_vox]
         self.e_neg = self.ie.ravel()[self.neg_vox]
@@ -183,12 +231,16 @@ class ChargeSystem:
         diag = np.zeros(self.ne)
         np.add.at(diag, self.e_neg, self.t_neg)
         np.add.at(diag, self.e_pos, self.t_pos)
-        self.A_static = sp.block_diag(
-            (
-                self.Le @ self.Z + sp.diags(diag),
-                self.Li,
-                self.storage * sp.identity(self.nl) + FARADAY * self.cmax * self.Ld,
-            ),
+        self.A_static = sp.bmat(
+            [
+                [self.Le @ self.Z + sp.diags(diag), None, None],
+                [None, self.Li, None],
+                [
+                    self.Mmig @ self.Z,
+                    None,
+                    self.storage * sp.identity(self.nl) + FARADAY * self.cmax * self.Ld,
+                ],
+            ],
             format="csr",
         )
 
@@ -246,7 +298,7 @@ class ChargeSystem:
         np.add.at(Re, self.r_e, ia)
         Ri = self.Li @ phi
         np.add.at(Ri, self.r_i, -ia)
-        Rx = self.storage * (x - x_old) + FARADAY * self.cmax * (self.Ld @ x)
+        Rx = self.storage * (x - x_old) + FARADAY * self.cmax * (self.Ld @ x) + self.Mmig @ psi
         cat = self.r_cat
         np.add.at(Rx, self.r_l[cat], ia[cat])
         R = np.concatenate([Re, Ri, Rx])
