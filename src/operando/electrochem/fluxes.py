@@ -49,7 +49,12 @@ def state_fluxes(system, u, V, i_face):
     phe_full[system.elec] = phe
     phi_full = np.full(shape, np.nan)
     phi_full[system.ion] = phi
-    elec = [pad_faces(f, ax) for ax, f in enumerate(face_fluxes(phe_full, system.Te))]
+    elec = face_fluxes(phe_full, system.Te)
+    if system.leak.any():  # leakage faces join clusters: physical potentials
+        phys = np.full(shape, np.nan)
+        phys[system.elec] = system.phi_e(u, V)
+        elec = [f + g for f, g in zip(elec, face_fluxes(phys, system.Tleak), strict=True)]
+    elec = [pad_faces(f, ax) for ax, f in enumerate(elec)]
     ti = face_transmissibilities(np.where(system.ion, m.sigma_i, 0.0), system.spacing)
     # Li+ current: in the electrolyte, and by migration inside the LixCoO2 particles
     ionic = [
@@ -67,7 +72,7 @@ def state_fluxes(system, u, V, i_face):
     np.add.at(neg.reshape(-1), system.neg_vox, -system.t_neg * phe[system.e_neg])
     elec[2][:, :, 0] += neg[:, :, 0]
     # positive contact: outflow t (φ − V) from the electrode voxel into the collector / outer face
-    out_pos = system.t_pos * psi[system.e_pos]
+    out_pos = system.t_pos * system.contact_drop(u, V)
     coll = m.phase == COLLECTOR
     if system.pos_coll[0] >= 0:
         upper = system.pos_coll
@@ -123,7 +128,8 @@ def centre_currents(system, faces):
     sp_ = system.spacing
     m = system.model
     both = [faces["electronic"][a] + faces["reaction"][a] for a in range(3)]
-    je = centre_vectors(both, sp_) * (system.elec | (m.phase == COLLECTOR))
+    je = centre_vectors(both, sp_) * (system.metal | (m.phase == COLLECTOR))
+    je += centre_vectors(faces["electronic"], sp_) * system.leak  # leakage in the electrolyte
     both = [faces["ionic"][a] + faces["reaction"][a] for a in range(3)]
     ji = centre_vectors(both, sp_) * system.ion
     ji += centre_vectors(faces["ionic"], sp_) * system.cat  # Li+ migration in LixCoO2

@@ -41,6 +41,9 @@ CELL_PHASES = {
     "inclusion": DENDRITE,
 }
 ELECTRONIC = (NEGATIVE, DENDRITE, CATHODE, COLLECTOR)
+#: electrolyte phases of ``operando.cell`` whose electronic conductivity is a leakage path (the
+#: grain boundaries; the grains' own, ~100× lower in Table 1 of Pollok et al., is left out)
+LEAKY_PHASES = ("llzo_gb",)
 REACTIVE = (NEGATIVE, DENDRITE, CATHODE)
 
 
@@ -51,7 +54,8 @@ class ChargeModel:
     grid : the voxel grid; arrays below have shape ``grid.shape`` (nz, ny, nx).
     phase : int codes (VOID, NEGATIVE, DENDRITE, ELECTROLYTE, CATHODE, COLLECTOR).
     sigma_e : electronic conductivity (S/m) of Li metal, dendrite and collector voxels (the
-        LixCoO2 value comes from ``lco.electronic_conductivity(x)``).
+        LixCoO2 value comes from ``lco.electronic_conductivity(x)``) and, where > 0 on
+        electrolyte voxels, their electronic leakage (``electrochem.leakage``; 0: none).
     sigma_i : ionic conductivity (S/m) of the electrolyte voxels (LLZO grains and boundaries).
     x_init : initial lithium content of the LixCoO2 voxels (ignored elsewhere).
     particle_id : LixCoO2 particle of each voxel (−1 outside); lithium diffuses only inside a
@@ -164,6 +168,12 @@ class ChargeModel:
             raise InputError(
                 f"lco.max_concentration: must be > 0 mol/m³, got {self.max_concentration()!r}"
             )
+        leak = self.sigma_e[ph == ELECTROLYTE]
+        if leak.size and (leak.min() < 0 or leak.max() > 1e2):
+            raise InputError(
+                f"sigma_e: electronic leakage conductivity of the electrolyte must lie in "
+                f"[0, 100] S/m, got range [{leak.min():.3g}, {leak.max():.3g}]"
+            )
         if not (ph[:, :, 0] == NEGATIVE).any():
             raise InputError(
                 "phase: no Li metal (negative electrode) on the low-x face x = 0 "
@@ -230,7 +240,8 @@ class ChargeModel:
             codes[cell.labels == label] = CELL_PHASES[name]
         sig_e = np.nan_to_num(np.asarray(cell.property_map("electronic_conductivity"), dtype=float))
         sig_i = np.nan_to_num(np.asarray(cell.property_map("ionic_conductivity"), dtype=float))
-        sig_e = np.where(np.isin(codes, (NEGATIVE, DENDRITE, COLLECTOR)), sig_e, 0.0)
+        leaky = np.isin(cell.labels, [k for k, v in cell.phases.items() if v in LEAKY_PHASES])
+        sig_e = np.where(np.isin(codes, (NEGATIVE, DENDRITE, COLLECTOR)) | leaky, sig_e, 0.0)
         sig_i = np.where(codes == ELECTROLYTE, sig_i, 0.0)
         kwargs = dict(
             grid=cell.grid,

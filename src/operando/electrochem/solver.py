@@ -54,6 +54,7 @@ from ..progress import progress_bar
 from .checkpoint import load_checkpoint, write_checkpoint
 from .fluxes import centre_currents, state_fluxes
 from .kinetics import FARADAY
+from .leakage import initial_leak_potentials
 from .model import ChargeModel
 from .newton import JacobianSolver, newton
 from .output import snapshot, to_dataset
@@ -84,6 +85,7 @@ def _initial_state(system, x0):
     u_cat = system.ocp(np.clip(x0[system.cat], 0.45, 1.0))
     phe[cat_e] = u_cat
     V = float(np.mean(u_cat)) if u_cat.size else 0.0
+    phe = initial_leak_potentials(system, x0, phe, V)
     return system.state_vector(phe, np.zeros(system.ni), x0[system.cat].copy(), V), V
 
 

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from .kinetics import FARADAY, face_current, thermal_factor
 from .model import CATHODE, COLLECTOR, ELECTROLYTE, NEGATIVE, REACTIVE
+from .leakage import connected_leak, split_leakage
 from .operators import _pair, face_area, face_transmissibilities, index_map, laplacian
 
 
@@ -54,8 +55,13 @@ class ChargeSystem:
         g = model.grid
         self.spacing = g.spacing
         ph = model.phase
-        self.elec = np.isin(ph, (NEGATIVE, 2, CATHODE))  # collector excluded: it is the terminal
+        self.metal = np.isin(ph, (NEGATIVE, 2, CATHODE))  # collector excluded: it is the terminal
         self.ion = ph == ELECTROLYTE
+        # electrolyte voxels that also conduct electrons (grain boundaries): both potentials
+        self.leak = connected_leak(
+            self.ion & (model.sigma_e > 0), self.metal | (ph == COLLECTOR)
+        )
+        self.elec = self.metal | self.leak
         self.cat = ph == CATHODE
         self.ie, self.ne = index_map(self.elec)
         self.ii, self.ni = index_map(self.ion)
@@ -81,7 +87,8 @@ class ChargeSystem:
         # floating clusters (isolated particles, inclusions, a detached dendrite): the first voxel's
         # slot holds the cluster potential, the others their offset from it (same reason)
         neg_ids = model.electronic_clusters()[1]
-        floating = ~self.pos_e & ~np.isin(lab_e, neg_ids)
+        self.leak_e = self.leak[self.elec]  # leaky voxels hold absolute potentials (label 0)
+        floating = ~self.pos_e & ~np.isin(lab_e, neg_ids) & ~self.leak_e
         ids, first = np.unique(lab_e[floating], return_index=True)
         where = np.nonzero(floating)[0]
         self.anchors = where[first]
@@ -94,6 +101,7 @@ class ChargeSystem:
         vals = np.concatenate([keep, np.ones(where.size)])
         P = sp.csr_matrix((vals, (rows, cols)), shape=(self.ne, self.ne))
         self.Z = sp.diags(keep)
+        self.Pe = P  # cluster-relative unknowns → physical φ_e (without the V of the positive side)
         self.P = sp.block_diag((P, sp.identity(self.ni + self.nl)), format="csr")
         pid = model.particle_id
         self.pid = np.where(self.cat, pid if pid is not None else 0, -1)
@@ -167,6 +175,8 @@ class ChargeSystem:
             pos_axis.append(np.full(layer.size, 2))
         self.neg_vox = neg
         self.pos_vox = np.concatenate(pos_v)
+        # leaky electrolyte touching the collector: contact current t (φ − V) on absolute φ
+        self.pos_abs = self.leak.ravel()[self.pos_vox] * 1.0
         self.pos_coll = np.concatenate(pos_coll)
         self.pos_axis = np.concatenate(pos_axis)
         if self.pos_vox.size == 0:
@@ -207,13 +217,17 @@ class ChargeSystem:
         """Lagged operators at the start of a step: T_e, T_D, Li+ migration, contacts,
         half-voxel resistances."""
         sig = self.sigma_e(x_full)
-        self.Te = face_transmissibilities(sig, self.spacing)
+        # faces with a leaky voxel act on absolute potentials, the others on cluster-relative ones
+        self.Te, self.Tleak = split_leakage(face_transmissibilities(sig, self.spacing), self.metal)
         sig_mig = self.sigma_ion_lco(x_full)
         # Li+ migration in LixCoO2 (mixed conduction, see solver): a charge current in parallel
         # with the electrons' that also moves lithium
         self.Tmig = self._within_particles(face_transmissibilities(sig_mig, self.spacing))
         Lmig = laplacian(self.ie, self.ne, self.Tmig)
         self.Le = laplacian(self.ie, self.ne, self.Te) + Lmig
+        Lleak = laplacian(self.ie, self.ne, self.Tleak)
+        self.Lleak_phys = Lleak @ self.Pe  # ∂/∂(unknowns) of Lleak φ_e
+        self.b_leak = Lleak @ self.pos_e.astype(float)  # ∂/∂V of Lleak φ_e
         self.Mmig = self.to_x @ Lmig  # Li+ outflow (A) of each LixCoO2 voxel by migration
         d = np.where(self.cat, 0.0, 0.0)
         d[self.cat] = self.model.lco.diffusivity(np.clip(x_full[self.cat], 0, 1))
@@ -233,7 +247,7 @@ class ChargeSystem:
         np.add.at(diag, self.e_pos, self.t_pos)
         self.A_static = sp.bmat(
             [
-                [self.Le @ self.Z + sp.diags(diag), None, None],
+                [self.Le @ self.Z + self.Lleak_phys + sp.diags(diag), None, None],
                 [None, self.Li, None],
                 [
                     self.Mmig @ self.Z,
@@ -250,6 +264,11 @@ class ChargeSystem:
     def docp(self, x, h=1e-6):
         lo, hi = np.maximum(x - h, 0.45), np.minimum(x + h, 1.0)
         return (self.ocp(hi) - self.ocp(lo)) / (hi - lo)
+
+    def contact_drop(self, u, V):
+        """φ_e − V of the voxels at the positive contact (ψ for the electrode's, whose unknowns
+        are stored relative to V; absolute minus V for leaky electrolyte)."""
+        return self.psi(u)[self.e_pos] - V * self.pos_abs
 
     def psi(self, u):
         """Electronic potentials relative to their cluster's reference (0 V, V or the anchor's)."""
@@ -293,8 +312,10 @@ class ChargeSystem:
         ia = i * self.r_area
         ga = g * self.r_area
         Re = self.Le @ psi
+        if self.leak.any():
+            Re += self.Lleak_phys @ self.split(u)[0] + V * self.b_leak
         np.add.at(Re, self.e_neg, self.t_neg * psi[self.e_neg])
-        np.add.at(Re, self.e_pos, self.t_pos * psi[self.e_pos])
+        np.add.at(Re, self.e_pos, self.t_pos * self.contact_drop(u, V))
         np.add.at(Re, self.r_e, ia)
         Ri = self.Li @ phi
         np.add.at(Ri, self.r_i, -ia)
@@ -325,15 +346,17 @@ class ChargeSystem:
         np.add.at(b, ce, gp)
         np.add.at(b, ci, -gp)
         np.add.at(b, cl, gp[cat])
+        b[: self.ne] += self.b_leak
+        np.add.at(b, self.e_pos, -self.t_pos * self.pos_abs)
         if mode == "cc":
             RV = self.terminal_current(u, V) - target
             c = np.zeros(self.n)
             np.add.at(c, self.e_pos, -self.t_pos)
-            d = 0.0
+            d = float(np.sum(self.t_pos * self.pos_abs))
         else:
             RV, c, d = V - target, np.zeros(self.n), 1.0
         return R, RV, A, b, c, d, i
 
     def terminal_current(self, u, V):
         """Current (A) into the cell through the positive terminal."""
-        return float(-np.sum(self.t_pos * self.psi(u)[self.e_pos]))
+        return float(-np.sum(self.t_pos * self.contact_drop(u, V)))
