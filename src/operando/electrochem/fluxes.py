@@ -41,10 +41,10 @@ def state_fluxes(system, u, V, i_face):
     """Face currents (A) of a solved state: {electronic, ionic, reaction} → 3 face arrays."""
     m = system.model
     shape = m.phase.shape
-    # ohmic faces never join two electronic clusters, so differences of ψ (φ_e − V on the positive
-    # side) give the electronic currents without cancelling against the terminal voltage
+    # electrode faces never join two electronic clusters, so differences of ψ (φ_e − V on the
+    # positive side) give their currents without cancelling against the terminal voltage
     _, phi, _ = system.split(u)
-    psi = phe = system.psi(u)
+    phe = system.psi(u)
     phe_full = np.full(shape, np.nan)
     phe_full[system.elec] = phe
     phi_full = np.full(shape, np.nan)

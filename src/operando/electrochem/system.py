@@ -23,8 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .kinetics import FARADAY, face_current, thermal_factor
-from .model import CATHODE, COLLECTOR, ELECTROLYTE, NEGATIVE, REACTIVE
 from .leakage import connected_leak, split_leakage
+from .model import CATHODE, COLLECTOR, ELECTROLYTE, NEGATIVE, REACTIVE
 from .operators import _pair, face_area, face_transmissibilities, index_map, laplacian
 
 
