@@ -100,6 +100,19 @@ def test_zero_leakage_is_the_model_without_it():
     np.testing.assert_array_equal(run[0].x_li.values, run[1].x_li.values)
 
 
+def test_cell_grain_boundaries_leak_with_their_own_sheet_conductance():
+    from operando import materials
+    from operando.cell import presets
+
+    cell = presets.pollok2025(voxel=500e-9, nz=1, dendrite=False)
+    gb = cell.mask("llzo_gb")
+    model = ChargeModel.from_cell(cell)
+    value = materials.get(cell.material_of["llzo_gb"]).value("electronic_conductivity")
+    np.testing.assert_allclose(model.sigma_e[gb], cell.grain_boundary_fill() * value)
+    assert not model.sigma_e[cell.mask("llzo")].any()  # the grains do not leak
+    assert ChargeSystem(model).leak.sum() > 0.5 * gb.sum()
+
+
 def test_bad_leakage_conductivity():
     base = cells.composite_cell()
     with pytest.raises(InputError, match="sigma_e: electronic leakage"):
