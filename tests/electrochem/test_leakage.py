@@ -118,3 +118,15 @@ def test_bad_leakage_conductivity():
     with pytest.raises(InputError, match="sigma_e: electronic leakage"):
         _with_leak(base, -1.0)
     assert CATHODE in np.unique(base.phase)
+
+
+def test_leakage_above_the_applied_current_stops_at_full_lithiation():
+    # a shunt larger than the applied current discharges the cell: the run stops at x = 1
+    base = cells.composite_cell(seed=3)
+    rows = np.zeros(base.phase.shape, bool)
+    rows[0, [0, 7], :] = True
+    m = _with_leak(base, 3e-5, rows & (base.phase == ELECTROLYTE))
+    ds = charge(m, Galvanostatic(c_rate=0.05, duration=36000.0), progress=False)
+    assert ds.attrs["termination"] == "max_x"
+    assert np.nanmax(ds.x_li.values) < 1.01  # the step that crosses it is the last
+    assert np.nanmean(ds.x_li.isel(t=-1).values) > 0.97  # lithiated, not charged

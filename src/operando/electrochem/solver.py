@@ -105,7 +105,8 @@ def charge(
         the run resumes from its last saved step.
     callback : called as ``callback(dataset_so_far)`` after each saved step (may raise to stop).
     method : linear solver, "auto" | "direct" | "amg" (see :class:`~.newton.JacobianSolver`).
-    min_x : the run stops when any LixCoO2 voxel falls below this content (OCP range limit).
+    min_x : the run stops when any LixCoO2 voxel falls below this content (OCP range limit);
+        it also stops ("max_x") when one is lithiated past x = 1.
     Returns an xarray.Dataset (see ``output.to_dataset``).
     """
     if method not in ("auto", "direct", "amg"):
@@ -156,7 +157,9 @@ def charge(
                     system, u, V, x_old, mode, target, current_scale=current, linear=linear
                 )
                 dx = float(np.abs(system.split(u_new)[2] - x_old).max(initial=0.0))
-                bad_x = system.nl and system.split(u_new)[2].min() < min_x
+                x_new = system.split(u_new)[2]
+                # below min_x, or lithiated past x = 1 (a leakage larger than the applied current)
+                bad_x = system.nl and (x_new.min() < min_x or x_new.max() > 1.0)
             except ConvergenceError:
                 dx, bad_x, u_new = np.inf, False, None
             if u_new is None or dx > 2.5 * protocol.max_dx:
@@ -192,7 +195,7 @@ def charge(
             if mode == "cc" and V > protocol.v_max:
                 stop = "v_max"
             elif bad_x:
-                stop = "min_x"
+                stop = "min_x" if system.split(u)[2].min() < min_x else "max_x"
             elif (
                 cv_start is not None
                 and protocol.cv_hold is not None

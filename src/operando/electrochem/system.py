@@ -259,7 +259,8 @@ class ChargeSystem:
         )
 
     def ocp(self, x):
-        return np.asarray(self.model.lco.ocp(x), dtype=float)
+        # Newton iterates may step past the fit's range; the accepted steps are kept inside it
+        return np.asarray(self.model.lco.ocp(np.clip(x, 0.45, 1.0)), dtype=float)
 
     def docp(self, x, h=1e-6):
         lo, hi = np.maximum(x - h, 0.45), np.minimum(x + h, 1.0)
