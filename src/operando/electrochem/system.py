@@ -10,9 +10,10 @@ terminal voltage ``V``. Every residual is a current (A) so one Newton tolerance 
     R_V = Σ_pos T_c (V − φ_e) − I     (galvanostatic)    or    V − V_set    (constant voltage)
 
 with V_c = 0 at the negative contact and V at the positive one. In LixCoO2, T_e includes the Li+
-migration conductance T_mig (σ_ion(x), a mixed conductor: see solver), which also moves lithium;
-A is the true interface area of the face (voxel-face area × ``r_weight``). σ_e(x) and D(x) are taken at the
-start of the step (lagged), the kinetics and U(x) are implicit. The current collector is the
+migration conductance T_mig (σ_ion(x), a mixed conductor: see solver), which also moves lithium.
+Electrolyte voxels with an electronic conductivity (grain boundaries, ``leakage``) hold a φ_e too.
+A is the true interface area of the face (voxel-face area × ``r_weight``). σ_e(x), σ_ion(x) and
+D(x) are taken at the start of the step (lagged), the kinetics and U(x) are implicit. The current collector is the
 equipotential positive terminal: its conductivity is ~10⁹ times that of the electrode, so it is not
 an unknown of the Newton system (its current density is recovered afterwards, see solver).
 """
