@@ -13,9 +13,10 @@ with V_c = 0 at the negative contact and V at the positive one. In LixCoO2, T_e 
 migration conductance T_mig (σ_ion(x), a mixed conductor: see solver), which also moves lithium.
 Electrolyte voxels with an electronic conductivity (grain boundaries, ``leakage``) hold a φ_e too.
 A is the true interface area of the face (voxel-face area × ``r_weight``). σ_e(x), σ_ion(x) and
-D(x) are taken at the start of the step (lagged), the kinetics and U(x) are implicit. The current collector is the
-equipotential positive terminal: its conductivity is ~10⁹ times that of the electrode, so it is not
-an unknown of the Newton system (its current density is recovered afterwards, see solver).
+D(x) are taken at the start of the step (lagged), the kinetics and U(x) are implicit. The current
+collector is the equipotential positive terminal: its conductivity is ~10⁹ times that of the
+electrode, so it is not an unknown of the Newton system (its current density is recovered
+afterwards, see solver).
 """
 
 from __future__ import annotations
