@@ -25,6 +25,17 @@ class LinearLCO:
         return self.cmax
 
 
+class MixedLCO(LinearLCO):
+    """LinearLCO that also conducts Li+ (a mixed conductor with constant σ_ion)."""
+
+    def __init__(self, sigma_ion=10.0, **kw):
+        super().__init__(**kw)
+        self.si = sigma_ion
+
+    def ionic_conductivity(self, x):
+        return np.full(np.shape(x), self.si)
+
+
 def layered_cell(
     layers,
     ny=3,

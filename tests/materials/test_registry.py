@@ -61,7 +61,12 @@ def test_collectors(name, sigma, sign):
 def test_grain_boundary_is_labelled_assumption():
     gb, bulk = materials.get("LLZO_GB"), materials.get("LLZO")
     assert gb.value("ionic_conductivity") < bulk.value("ionic_conductivity")
-    assert gb.value("electronic_conductivity") > bulk.value("electronic_conductivity")
+    # no measured boundary value: the grains' (Pollok et al., Nat. Commun. 2025, Table 1,
+    # seed 000 L119), a lower bound of the leakage (an enhanced 1e-5 S/cm shorted the cell)
+    assert gb.value("electronic_conductivity") == bulk.value("electronic_conductivity")
+    cubic_gb, cubic = materials.get("LLZO_cubic_GB"), materials.get("LLZO_cubic")
+    lo, hi = cubic.property("electronic_conductivity").range  # Table 1 L120: 1e-8 (Al) - 1e-7 (Ga)
+    assert lo * 0.999 <= cubic_gb.value("electronic_conductivity") <= hi * 1.001
     for prop in ("ionic_conductivity", "electronic_conductivity"):
         p = gb.property(prop)
         assert p.assumption and p.note and "ref." in p.source

@@ -41,17 +41,28 @@ def state_fluxes(system, u, V, i_face):
     """Face currents (A) of a solved state: {electronic, ionic, reaction} → 3 face arrays."""
     m = system.model
     shape = m.phase.shape
-    # ohmic faces never join two electronic clusters, so differences of ψ (φ_e − V on the positive
-    # side) give the electronic currents without cancelling against the terminal voltage
+    # electrode faces never join two electronic clusters, so differences of ψ (φ_e − V on the
+    # positive side) give their currents without cancelling against the terminal voltage
     _, phi, _ = system.split(u)
-    psi = phe = system.psi(u)
+    phe = system.psi(u)
     phe_full = np.full(shape, np.nan)
     phe_full[system.elec] = phe
     phi_full = np.full(shape, np.nan)
     phi_full[system.ion] = phi
-    elec = [pad_faces(f, ax) for ax, f in enumerate(face_fluxes(phe_full, system.Te))]
+    elec = face_fluxes(phe_full, system.Te)
+    if system.leak.any():  # leakage faces join clusters: physical potentials
+        phys = np.full(shape, np.nan)
+        phys[system.elec] = system.phi_e(u, V)
+        elec = [f + g for f, g in zip(elec, face_fluxes(phys, system.Tleak), strict=True)]
+    elec = [pad_faces(f, ax) for ax, f in enumerate(elec)]
     ti = face_transmissibilities(np.where(system.ion, m.sigma_i, 0.0), system.spacing)
-    ionic = [pad_faces(f, ax) for ax, f in enumerate(face_fluxes(phi_full, ti))]
+    # Li+ current: in the electrolyte, and by migration inside the LixCoO2 particles
+    ionic = [
+        pad_faces(f + g, ax)
+        for ax, (f, g) in enumerate(
+            zip(face_fluxes(phi_full, ti), face_fluxes(phe_full, system.Tmig), strict=True)
+        )
+    ]
     # reaction: current i A flows from the electrode voxel into the electrolyte voxel
     lower = np.where(system.r_low, system.r_vox_e, system.r_vox_i)
     signed = np.where(system.r_low, 1.0, -1.0) * i_face * system.r_area
@@ -61,7 +72,7 @@ def state_fluxes(system, u, V, i_face):
     np.add.at(neg.reshape(-1), system.neg_vox, -system.t_neg * phe[system.e_neg])
     elec[2][:, :, 0] += neg[:, :, 0]
     # positive contact: outflow t (φ − V) from the electrode voxel into the collector / outer face
-    out_pos = system.t_pos * psi[system.e_pos]
+    out_pos = system.t_pos * system.contact_drop(u, V)
     coll = m.phase == COLLECTOR
     if system.pos_coll[0] >= 0:
         upper = system.pos_coll
@@ -112,13 +123,16 @@ def _collector_faces(system, coll, coll_vox, inflow):
 
 
 def centre_currents(system, faces):
-    """J_e and J_ion (3, nz, ny, nx), A/m², from the face currents of :func:`state_fluxes`."""
+    """J_e and J_ion (3, nz, ny, nx), A/m², from the face currents of :func:`state_fluxes`
+    (J_ion includes the Li+ migration current inside LixCoO2)."""
     sp_ = system.spacing
     m = system.model
     both = [faces["electronic"][a] + faces["reaction"][a] for a in range(3)]
-    je = centre_vectors(both, sp_) * (system.elec | (m.phase == COLLECTOR))
+    je = centre_vectors(both, sp_) * (system.metal | (m.phase == COLLECTOR))
+    je += centre_vectors(faces["electronic"], sp_) * system.leak  # leakage in the electrolyte
     both = [faces["ionic"][a] + faces["reaction"][a] for a in range(3)]
     ji = centre_vectors(both, sp_) * system.ion
+    ji += centre_vectors(faces["ionic"], sp_) * system.cat  # Li+ migration in LixCoO2
     return je, ji
 
 

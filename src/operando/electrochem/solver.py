@@ -5,13 +5,29 @@ Model (SI units; x = lithium content of LixCoO2, c = x c_max):
 * Electronic charge balance in Li metal, dendrite and LixCoO2: ∇·(σ_e ∇φ_e) = 0 with
   σ_e(x) of LixCoO2 (insulating near x = 1, metallic below 0.75). No carbon additive (seed 000
   L137): electrons reach a particle only through particle–particle contacts.
-* Ionic charge balance in the electrolyte (LLZO grains and grain boundaries): ∇·(σ_i ∇φ_i) = 0.
-  Ion transport *inside* LixCoO2 is its lithium diffusion (below); the mixed conductor's ionic
-  current is carried as the neutral Li flux that accompanies the electronic current.
-* Lithium in LixCoO2: ∂c/∂t = ∇·(D(x) ∇c) inside each particle (no transport across particle
+* Ionic charge balance in the electrolyte (LLZO grains, grain boundaries and the capping layer):
+  ∇·(σ_i ∇φ_i) = 0.
+* LixCoO2 is a mixed ionic–electronic conductor (σ_ion(x) from ``lco.ionic_conductivity`` when the
+  law has one, σ_e(x)). Its Li+ and electron currents are split as in Wagner's theory of mixed
+  conductors: the charge current j = −(σ_e + σ_ion) ∇φ_e is carried by both carriers in the ratio
+  of their conductivities (the migration part, t_ion = σ_ion/(σ_e + σ_ion)), and lithium also
+  moves as neutral Li (Li+ with its electron: no charge) down its concentration gradient with the
+  chemical diffusivity D(x) — the measured one (Table 1 of Pollok et al., Nat. Commun. 2025), which
+  already is the ambipolar coefficient, so the chemical part of the Li+ driving force is not
+  counted twice. Li+ current in LixCoO2: j_Li = −σ_ion ∇φ_e − F c_max D ∇x. The Li+ transfer
+  across LixCoO2|LLZO is the interface reaction: its drive φ_e − U(x) − φ_i is the difference of
+  the Li+ electrochemical potentials (φ_e − U(x) in the solid at local Li ⇌ Li+ + e⁻ equilibrium,
+  φ_i in LLZO), so the ionic potential is not continuous there but jumps by the kinetic
+  overpotential (i0 of the Li+ transfer); Li+ does not enter the collector (blocking) nor cross
+  particle boundaries. With σ_ion = 0 every term of the migration vanishes and the model is the
+  single-carrier one (electrons carry the charge, Li moves by D(x) only) — exactly, not
+  approximately, because the chemical diffusion is kept as the separate tabulated term.
+* Lithium in LixCoO2: F c_max ∂x/∂t = −∇·j_Li inside each particle (no transport across particle
   boundaries), fed by the reaction at the LixCoO2|LLZO faces.
 * Butler–Volmer kinetics on every electrode|electrolyte face (``kinetics``): U(x) on
-  LixCoO2|LLZO, U = 0 on Li|LLZO and dendrite|LLZO (a Li/Li+ reference electrode).
+  LixCoO2|LLZO, U = 0 on Li|LLZO and dendrite|LLZO (a Li/Li+ reference electrode). Each face
+  reacts over the true area of the surface it stands for (``operando.cell.interface_area``),
+  not its voxel-face area, so kinetics do not depend on voxel size or surface orientation.
 * Boundaries: Li metal on the x = 0 face is grounded (φ_e = 0, the negative terminal). The
   positive terminal is the current collector (an equipotential at V; its conductivity is ~10⁹ times
   the electrode's) or, without one, the x = Lx face. Galvanostatic: the current through the
@@ -38,6 +54,7 @@ from ..progress import progress_bar
 from .checkpoint import load_checkpoint, write_checkpoint
 from .fluxes import centre_currents, state_fluxes
 from .kinetics import FARADAY
+from .leakage import initial_leak_potentials
 from .model import ChargeModel
 from .newton import JacobianSolver, newton
 from .output import snapshot, to_dataset
@@ -68,6 +85,7 @@ def _initial_state(system, x0):
     u_cat = system.ocp(np.clip(x0[system.cat], 0.45, 1.0))
     phe[cat_e] = u_cat
     V = float(np.mean(u_cat)) if u_cat.size else 0.0
+    phe = initial_leak_potentials(system, x0, phe, V)
     return system.state_vector(phe, np.zeros(system.ni), x0[system.cat].copy(), V), V
 
 
@@ -87,7 +105,8 @@ def charge(
         the run resumes from its last saved step.
     callback : called as ``callback(dataset_so_far)`` after each saved step (may raise to stop).
     method : linear solver, "auto" | "direct" | "amg" (see :class:`~.newton.JacobianSolver`).
-    min_x : the run stops when any LixCoO2 voxel falls below this content (OCP range limit).
+    min_x : the run stops when any LixCoO2 voxel falls below this content (OCP range limit);
+        it also stops ("max_x") when one is lithiated past x = 1.
     Returns an xarray.Dataset (see ``output.to_dataset``).
     """
     if method not in ("auto", "direct", "amg"):
@@ -138,7 +157,9 @@ def charge(
                     system, u, V, x_old, mode, target, current_scale=current, linear=linear
                 )
                 dx = float(np.abs(system.split(u_new)[2] - x_old).max(initial=0.0))
-                bad_x = system.nl and system.split(u_new)[2].min() < min_x
+                x_new = system.split(u_new)[2]
+                # below min_x, or lithiated past x = 1 (a leakage larger than the applied current)
+                bad_x = system.nl and (x_new.min() < min_x or x_new.max() > 1.0)
             except ConvergenceError:
                 dx, bad_x, u_new = np.inf, False, None
             if u_new is None or dx > 2.5 * protocol.max_dx:
@@ -174,7 +195,7 @@ def charge(
             if mode == "cc" and V > protocol.v_max:
                 stop = "v_max"
             elif bad_x:
-                stop = "min_x"
+                stop = "min_x" if system.split(u)[2].min() < min_x else "max_x"
             elif (
                 cv_start is not None
                 and protocol.cv_hold is not None

@@ -5,13 +5,18 @@ terminal voltage ``V``. Every residual is a current (A) so one Newton tolerance 
 
     R_e = Σ T_e (φ_e,a − φ_e,b) + Σ_contacts T_c (φ_e − V_c) + Σ_reaction i A        (electronic)
     R_i = Σ T_i (φ_i,a − φ_i,b) − Σ_reaction i A                                   (ionic)
-    R_x = F c_max V_vox (x − x_old)/Δt + F c_max Σ T_D (x_a − x_b) + Σ_reaction i A (lithium)
+    R_x = F c_max V_vox (x − x_old)/Δt + F c_max Σ T_D (x_a − x_b)
+          + Σ T_mig (φ_e,a − φ_e,b) + Σ_reaction i A                                   (lithium)
     R_V = Σ_pos T_c (V − φ_e) − I     (galvanostatic)    or    V − V_set    (constant voltage)
 
-with V_c = 0 at the negative contact and V at the positive one. σ_e(x) and D(x) are taken at the
-start of the step (lagged), the kinetics and U(x) are implicit. The current collector is the
-equipotential positive terminal: its conductivity is ~10⁹ times that of the electrode, so it is not
-an unknown of the Newton system (its current density is recovered afterwards, see solver).
+with V_c = 0 at the negative contact and V at the positive one. In LixCoO2, T_e includes the Li+
+migration conductance T_mig (σ_ion(x), a mixed conductor: see solver), which also moves lithium.
+Electrolyte voxels with an electronic conductivity (grain boundaries, ``leakage``) hold a φ_e too.
+A is the true interface area of the face (voxel-face area × ``r_weight``). σ_e(x), σ_ion(x) and
+D(x) are taken at the start of the step (lagged), the kinetics and U(x) are implicit. The current
+collector is the equipotential positive terminal: its conductivity is ~10⁹ times that of the
+electrode, so it is not an unknown of the Newton system (its current density is recovered
+afterwards, see solver).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .kinetics import FARADAY, face_current, thermal_factor
+from .leakage import connected_leak, split_leakage
 from .model import CATHODE, COLLECTOR, ELECTROLYTE, NEGATIVE, REACTIVE
 from .operators import _pair, face_area, face_transmissibilities, index_map, laplacian
 
@@ -51,8 +57,13 @@ class ChargeSystem:
         g = model.grid
         self.spacing = g.spacing
         ph = model.phase
-        self.elec = np.isin(ph, (NEGATIVE, 2, CATHODE))  # collector excluded: it is the terminal
+        self.metal = np.isin(ph, (NEGATIVE, 2, CATHODE))  # collector excluded: it is the terminal
         self.ion = ph == ELECTROLYTE
+        # electrolyte voxels that also conduct electrons (grain boundaries): both potentials
+        self.leak = connected_leak(
+            self.ion & (model.sigma_e > 0), self.metal | (ph == COLLECTOR)
+        )
+        self.elec = self.metal | self.leak
         self.cat = ph == CATHODE
         self.ie, self.ne = index_map(self.elec)
         self.ii, self.ni = index_map(self.ion)
@@ -78,7 +89,8 @@ class ChargeSystem:
         # floating clusters (isolated particles, inclusions, a detached dendrite): the first voxel's
         # slot holds the cluster potential, the others their offset from it (same reason)
         neg_ids = model.electronic_clusters()[1]
-        floating = ~self.pos_e & ~np.isin(lab_e, neg_ids)
+        self.leak_e = self.leak[self.elec]  # leaky voxels hold absolute potentials (label 0)
+        floating = ~self.pos_e & ~np.isin(lab_e, neg_ids) & ~self.leak_e
         ids, first = np.unique(lab_e[floating], return_index=True)
         where = np.nonzero(floating)[0]
         self.anchors = where[first]
@@ -91,9 +103,15 @@ class ChargeSystem:
         vals = np.concatenate([keep, np.ones(where.size)])
         P = sp.csr_matrix((vals, (rows, cols)), shape=(self.ne, self.ne))
         self.Z = sp.diags(keep)
+        self.Pe = P  # cluster-relative unknowns → physical φ_e (without the V of the positive side)
         self.P = sp.block_diag((P, sp.identity(self.ni + self.nl)), format="csr")
         pid = model.particle_id
         self.pid = np.where(self.cat, pid if pid is not None else 0, -1)
+        # electronic unknowns of LixCoO2 → lithium rows (nl × ne selection)
+        cat_e = self.ie[self.cat]
+        self.to_x = sp.csr_matrix(
+            (np.ones(self.nl), (np.arange(self.nl), cat_e)), shape=(self.nl, self.ne)
+        )
 
     # geometry ----------------------------------------------------------------------------------
     def _reaction_faces(self):
@@ -113,10 +131,29 @@ class ChargeSystem:
         self.r_l = self.il.ravel()[self.r_vox_e]  # −1 for Li metal / dendrite faces
         self.r_cat = flat_phase[self.r_vox_e] == CATHODE
         sp_arr = np.asarray(self.spacing)
+        #: true interface area each reaction face stands for (m²): its voxel-face area times the
+        #: staircase correction of ``operando.cell.interface_area`` (1 when switched off)
+        self.r_weight = self._area_weights() if m.true_interface_area else np.ones(self.r_axis.size)
         self.r_area = np.array([face_area(self.spacing, a) for a in range(3)])[self.r_axis]
-        self.r_half = 0.5 * sp_arr[self.r_axis]
+        self.r_area = self.r_area * self.r_weight
+        # the half-voxel resistors carry the face's current, i·(w A), through the face's own
+        # cross-section A: per unit of true area their resistance is w r
+        self.r_half = 0.5 * sp_arr[self.r_axis] * self.r_weight
         self.r_i0 = np.where(self.r_cat, m.i0_cathode, m.i0_anode)
         self.r_sigma_i = m.sigma_i.ravel()[self.r_vox_i]
+
+    def _area_weights(self):
+        """True area / voxel-face area of each reaction face, from the electrodes' outline."""
+        from ..cell.interface_area import face_area_weights
+
+        weights = face_area_weights(np.isin(self.model.phase, REACTIVE), self.spacing)
+        lower = np.where(self.r_low, self.r_vox_e, self.r_vox_i)
+        idx = np.unravel_index(lower, self.model.phase.shape)
+        out = np.ones(lower.size)
+        for axis in range(3):
+            sel = self.r_axis == axis
+            out[sel] = weights[axis][tuple(i[sel] for i in idx)]
+        return out
 
     def _contacts(self):
         """Negative contact: Li metal on the x = 0 face; positive: collector faces or x = Lx."""
@@ -140,6 +177,8 @@ class ChargeSystem:
             pos_axis.append(np.full(layer.size, 2))
         self.neg_vox = neg
         self.pos_vox = np.concatenate(pos_v)
+        # leaky electrolyte touching the collector: contact current t (φ − V) on absolute φ
+        self.pos_abs = self.leak.ravel()[self.pos_vox] * 1.0
         self.pos_coll = np.concatenate(pos_coll)
         self.pos_axis = np.concatenate(pos_axis)
         if self.pos_vox.size == 0:
@@ -160,20 +199,45 @@ class ChargeSystem:
         s[self.cat] = self.model.lco.electronic_conductivity(np.clip(x_full[self.cat], 0, 1))
         return s
 
+    def sigma_ion_lco(self, x_full):
+        """Li+ conductivity map (S/m) of the LixCoO2 voxels at content ``x_full`` (0 elsewhere, and
+        everywhere when the LixCoO2 law has no ``ionic_conductivity``)."""
+        s = np.zeros(self.model.phase.shape)
+        law = getattr(self.model.lco, "ionic_conductivity", None)
+        if law is not None and self.nl:
+            s[self.cat] = law(np.clip(x_full[self.cat], 0, 1))
+        return s
+
+    def _within_particles(self, trans):
+        """Zero the LixCoO2 transmissibilities across particle boundaries (Li stays inside)."""
+        for axis in range(3):
+            lo, hi = _pair(axis)
+            trans[axis] = np.where(self.pid[lo] == self.pid[hi], trans[axis], 0.0)
+        return trans
+
     def prepare(self, x_full, dt):
-        """Lagged operators at the start of a step: T_e, T_D, contacts, half-voxel resistances."""
+        """Lagged operators at the start of a step: T_e, T_D, Li+ migration, contacts,
+        half-voxel resistances."""
         sig = self.sigma_e(x_full)
-        self.Te = face_transmissibilities(sig, self.spacing)
-        self.Le = laplacian(self.ie, self.ne, self.Te)
+        # faces with a leaky voxel act on absolute potentials, the others on cluster-relative ones
+        self.Te, self.Tleak = split_leakage(face_transmissibilities(sig, self.spacing), self.metal)
+        sig_mig = self.sigma_ion_lco(x_full)
+        # Li+ migration in LixCoO2 (mixed conduction, see solver): a charge current in parallel
+        # with the electrons' that also moves lithium
+        self.Tmig = self._within_particles(face_transmissibilities(sig_mig, self.spacing))
+        Lmig = laplacian(self.ie, self.ne, self.Tmig)
+        self.Le = laplacian(self.ie, self.ne, self.Te) + Lmig
+        Lleak = laplacian(self.ie, self.ne, self.Tleak)
+        self.Lleak_phys = Lleak @ self.Pe  # ∂/∂(unknowns) of Lleak φ_e
+        self.b_leak = Lleak @ self.pos_e.astype(float)  # ∂/∂V of Lleak φ_e
+        self.Mmig = self.to_x @ Lmig  # Li+ outflow (A) of each LixCoO2 voxel by migration
         d = np.where(self.cat, 0.0, 0.0)
         d[self.cat] = self.model.lco.diffusivity(np.clip(x_full[self.cat], 0, 1))
-        self.TD = face_transmissibilities(d, self.spacing)
-        for axis in range(3):  # lithium does not cross particle boundaries
-            lo, hi = _pair(axis)
-            self.TD[axis] = np.where(self.pid[lo] == self.pid[hi], self.TD[axis], 0.0)
+        self.TD = self._within_particles(face_transmissibilities(d, self.spacing))
         self.Ld = laplacian(self.il, self.nl, self.TD)
-        sflat = sig.ravel()
+        sflat = sig.ravel() + sig_mig.ravel()  # both carriers reach the reacting face
         self.r_res = self.r_half / sflat[self.r_vox_e] + self.r_half / self.r_sigma_i
+        sflat = sig.ravel()
         self.t_neg = self.neg_geom * sflat[self.neg_vox]
         self.t_pos = self.pos_geom * sflat[self.pos_vox]
         self.e_neg = self.ie.ravel()[self.neg_vox]
@@ -183,21 +247,31 @@ class ChargeSystem:
         diag = np.zeros(self.ne)
         np.add.at(diag, self.e_neg, self.t_neg)
         np.add.at(diag, self.e_pos, self.t_pos)
-        self.A_static = sp.block_diag(
-            (
-                self.Le @ self.Z + sp.diags(diag),
-                self.Li,
-                self.storage * sp.identity(self.nl) + FARADAY * self.cmax * self.Ld,
-            ),
+        self.A_static = sp.bmat(
+            [
+                [self.Le @ self.Z + self.Lleak_phys + sp.diags(diag), None, None],
+                [None, self.Li, None],
+                [
+                    self.Mmig @ self.Z,
+                    None,
+                    self.storage * sp.identity(self.nl) + FARADAY * self.cmax * self.Ld,
+                ],
+            ],
             format="csr",
         )
 
     def ocp(self, x):
-        return np.asarray(self.model.lco.ocp(x), dtype=float)
+        # Newton iterates may step past the fit's range; the accepted steps are kept inside it
+        return np.asarray(self.model.lco.ocp(np.clip(x, 0.45, 1.0)), dtype=float)
 
     def docp(self, x, h=1e-6):
         lo, hi = np.maximum(x - h, 0.45), np.minimum(x + h, 1.0)
         return (self.ocp(hi) - self.ocp(lo)) / (hi - lo)
+
+    def contact_drop(self, u, V):
+        """φ_e − V of the voxels at the positive contact (ψ for the electrode's, whose unknowns
+        are stored relative to V; absolute minus V for leaky electrolyte)."""
+        return self.psi(u)[self.e_pos] - V * self.pos_abs
 
     def psi(self, u):
         """Electronic potentials relative to their cluster's reference (0 V, V or the anchor's)."""
@@ -241,12 +315,14 @@ class ChargeSystem:
         ia = i * self.r_area
         ga = g * self.r_area
         Re = self.Le @ psi
+        if self.leak.any():
+            Re += self.Lleak_phys @ self.split(u)[0] + V * self.b_leak
         np.add.at(Re, self.e_neg, self.t_neg * psi[self.e_neg])
-        np.add.at(Re, self.e_pos, self.t_pos * psi[self.e_pos])
+        np.add.at(Re, self.e_pos, self.t_pos * self.contact_drop(u, V))
         np.add.at(Re, self.r_e, ia)
         Ri = self.Li @ phi
         np.add.at(Ri, self.r_i, -ia)
-        Rx = self.storage * (x - x_old) + FARADAY * self.cmax * (self.Ld @ x)
+        Rx = self.storage * (x - x_old) + FARADAY * self.cmax * (self.Ld @ x) + self.Mmig @ psi
         cat = self.r_cat
         np.add.at(Rx, self.r_l[cat], ia[cat])
         R = np.concatenate([Re, Ri, Rx])
@@ -273,15 +349,17 @@ class ChargeSystem:
         np.add.at(b, ce, gp)
         np.add.at(b, ci, -gp)
         np.add.at(b, cl, gp[cat])
+        b[: self.ne] += self.b_leak
+        np.add.at(b, self.e_pos, -self.t_pos * self.pos_abs)
         if mode == "cc":
             RV = self.terminal_current(u, V) - target
             c = np.zeros(self.n)
             np.add.at(c, self.e_pos, -self.t_pos)
-            d = 0.0
+            d = float(np.sum(self.t_pos * self.pos_abs))
         else:
             RV, c, d = V - target, np.zeros(self.n), 1.0
         return R, RV, A, b, c, d, i
 
     def terminal_current(self, u, V):
         """Current (A) into the cell through the positive terminal."""
-        return float(-np.sum(self.t_pos * self.psi(u)[self.e_pos]))
+        return float(-np.sum(self.t_pos * self.contact_drop(u, V)))
