@@ -369,7 +369,7 @@ def class11(tmp: Path) -> None:
     taken.write_text("keep")
     cases.append(("output is an existing file", ["run", base, "-o", taken], "is a file, not a folder"))
     cases.append(("output under a file", ["run", base, "-o", taken / "sub"], "not a folder"))
-    cases.append(("demo output is an existing file", ["demo", "--2d", "-o", taken], "is a file, not a folder"))
+    cases.append(("demo output is an existing file", ["demo", "-o", taken], "is a file, not a folder"))
     cases.append(("grid beyond memory (2 nm × 512)", ["run", toml(tmp / "mem.toml", tmp / "m", **{"cell.voxel": "2 nm",
                                                                                              "cell.nz": 512})],
                   "needs about"))

@@ -97,13 +97,13 @@ def test_cli_version():
 def test_demo_configs(tmp_path):
     from operando.pipeline.demo import demo_config
 
-    volume, section = demo_config(tmp_path), demo_config(tmp_path, section=True)
-    assert (volume.cell.nz, volume.cell.voxel) == (8, 500e-9)
+    section, volume = demo_config(tmp_path), demo_config(tmp_path, volume=True)
     assert (section.cell.nz, section.cell.voxel) == (1, 250e-9)
-    assert demo_config(tmp_path, full=True).cell.voxel == 375e-9
-    assert demo_config(tmp_path, full=True, section=True).cell.voxel == 100e-9
+    assert (volume.cell.nz, volume.cell.voxel) == (8, 500e-9)
+    assert demo_config(tmp_path, full=True).cell.voxel == 100e-9
+    assert demo_config(tmp_path, full=True, volume=True).cell.voxel == 375e-9
     assert (demo_config(tmp_path, voxel=1e-6, nz=5).cell.voxel, demo_config(tmp_path, nz=5).cell.nz) == (1e-6, 5)
-    # everything but the cell is the seed experiment's, and the volume is the configuration's default
+    # everything but the cell is the paper's experiment, and the volume is the configuration's default
     assert volume.model_dump(exclude={"cell"}) == section.model_dump(exclude={"cell"})
     assert volume.cell == RunConfig().cell
 

@@ -14,8 +14,7 @@ CLAIMS = [f"M{i}" for i in range(1, 13)]
 
 @pytest.fixture(scope="module")
 def coarse_run(tmp_path_factory):
-    # the demo itself: 8 layers of 500 nm (30 × 41 × 8 voxels); coarser voxels lose particle
-    # contacts and leave particles unconnected
+    # the demo itself: the 2-D section at 250 nm (60 × 152 voxels), at the paper's conditions
     out = tmp_path_factory.mktemp("demo")
     cfg = demo_config(out)
     return cfg, run_experiment(cfg, progress=False)

@@ -400,7 +400,7 @@ def test_item11_output_path_is_an_existing_file(tmp_path, monkeypatch, capsys):
     taken.write_text("keep me")
     code, err = _cli(monkeypatch, capsys, "run", _toml(tmp_path / "c.toml"), "-o", taken)
     assert code == 2 and "is a file, not a folder" in err and taken.read_text() == "keep me"
-    code, err = _cli(monkeypatch, capsys, "demo", "--2d", "-o", taken)
+    code, err = _cli(monkeypatch, capsys, "demo", "-o", taken)
     assert code == 2 and "is a file, not a folder" in err
 
 
