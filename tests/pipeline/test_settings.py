@@ -130,3 +130,13 @@ def test_electrolyte_is_used_and_a_current_it_cannot_carry_names_the_limiting_ph
     msg = str(err.value)
     assert "'5C'" in msg and "4.7 mA/cm²" in msg
     assert "limiting phase is ionic conduction in the separator" in msg
+
+
+def test_a_step_stopped_by_the_cut_off_is_reported(base):
+    # 23.5 mA/cm² on the 2-D section reaches 4.3 V within a tenth of a second: the run says so, and
+    # the report's table gives the time it ran (not the duration asked)
+    _, res = base
+    t_end = float(res.datasets["charge_25C"]["t"].values[-1])
+    assert res.datasets["charge_25C"].attrs["termination"] == "v_max" and t_end < 0.5
+    assert any("'25C'" in w and "stopped at the 4.3 V cut-off" in w and f"{t_end:.3g} s" in w
+               for w in res.warnings)

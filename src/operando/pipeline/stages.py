@@ -81,11 +81,13 @@ def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
                          f"solver finds no state at t = 0 ({exc}); {_limiting(cell, j)}") from None
     ds.attrs["step_name"] = step.name
     t_end = float(ds["t"].values[-1]) if ds.sizes["t"] else 0.0
-    if ds.attrs.get("termination") == "v_max" and t_end <= 1e-3 * step.duration:
+    if ds.attrs.get("termination") == "v_max" and t_end < 0.99 * step.duration:
         # the run warns on the console and in the report, cached or not
-        ds.attrs["warning"] = (f"charge step {step.name!r}: {j / 10:.3g} mA/cm² cannot be carried: the cell "
-                               f"reached the {protocol.v_max} V cut-off at t = {t_end:.3g} s, in its first time "
-                               f"step; {_limiting(cell, j)}")
+        first = ds.sizes.get("step", 0) <= 2 or t_end <= 1e-3 * step.duration
+        ds.attrs["warning"] = (
+            f"charge step {step.name!r}: {j / 10:.3g} mA/cm² stopped at the {protocol.v_max} V cut-off after "
+            f"{t_end:.3g} s of the {step.duration:.3g} s asked; the state at that time is the one used"
+            + (f"; it cannot be carried (cut-off in the first time step): {_limiting(cell, j)}" if first else ""))
     return ds
 
 
