@@ -27,3 +27,13 @@ def test_liu2025_report_opens_in_a_browser(liu):
     page = check_page(liu[0])
     assert page.console_errors == [] and page.broken_images == 0
     assert page.claims == 6 and page.images >= 4
+
+
+def test_huang2025_report_has_x1_to_x4(tmp_path):
+    # Huang et al., J. Phys. Energy 2025: X1–X3 from the Compton run, X4 from the CT of the interface model
+    path, claims = run_instrument_experiment("huang2025", tmp_path)
+    assert [c.id for c in claims] == ["X1", "X2", "X3", "X4"]
+    by_id = {c.id: c for c in claims}
+    assert by_id["X3"].verdict == "by construction"
+    assert by_id["X2"].verdict == "differs" and "dEMR/dx" in by_id["X2"].ours  # free-atom vs calibration
+    assert "Huang et al., J. Phys. Energy 2025" in path.read_text()
