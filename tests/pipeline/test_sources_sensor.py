@@ -18,8 +18,9 @@ from operando.nv.constants import D_ZERO_FIELD, GAMMA_E
 from operando.odmr.fit import fit_odmr
 from operando.odmr.readers import load_odmr
 from operando.pipeline.config import ConfigError, RunConfig
+from operando.pipeline.measurement import measurement_dataset, odmr_stack_dataset
 from operando.pipeline.sources import magnetization, source_volume, susceptibility_maps
-from operando.pipeline.stages import measurement_dataset, odmr_stack_dataset, paramagnetic_fields
+from operando.pipeline.stages import paramagnetic_fields
 
 MU0 = 4e-7 * np.pi
 STANDOFF = 50e-9

@@ -24,7 +24,8 @@ from scipy import ndimage
 
 from ..papers import POLLOK2025
 from ..report import BY_CONSTRUCTION, DIFFERS, NOT_APPLICABLE, REPRODUCED, Claim
-from .stages import cell_for_step, final_state, particle_means, step_named
+from .reconstruction import particle_means
+from .stages import cell_for_step, final_state, step_named
 
 MA_CM2 = 10.0  # A/m² per mA/cm²
 #: "homogeneous": the particles differ by less than a fifth of what they have lost on average

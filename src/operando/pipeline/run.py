@@ -24,16 +24,15 @@ from ..progress import progress_enabled
 from .cache import StageCache, content_digest, stage_key
 from .config import ConfigError, RunConfig
 from .lock import FolderLock
+from .measurement import measurement_dataset, odmr_stack_dataset
+from .reconstruction import reconstruction_dataset
 from .resources import check_run_memory
 from .stages import (
     build_cell_dataset,
     cell_from_dataset,
     charge_dataset,
     fields_dataset,
-    measurement_dataset,
-    odmr_stack_dataset,
     oersted_sweep_dataset,
-    reconstruction_dataset,
     step_named,
 )
 
