@@ -52,7 +52,14 @@ def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
         title = "operando — X-ray Compton imaging of a PEO|NMC622|Li cell"
         claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""),
                         c.get("note", "")) for c in summary["claims"]] + [_roughness_claim()]
-        sections = [Section("Figures", "", [(f, (out / f).read_bytes()) for f in summary.get("figures", [])])]
+        from ..report import figure_png
+        from ..xray.ct.figures import ct_protocol_figures
+
+        sections = [Section("Compton imaging", "", [(f, (out / f).read_bytes()) for f in summary.get("figures", [])]),
+                    Section("CT of the interfaces over the 0.1C protocol", "Simulated tomography (240 views, 1e7 "
+                            "photons per pixel, FBP) of the plating/stripping interface model (assumed parameters).",
+                            [(cap, figure_png(fig)) for cap, fig in
+                             ct_protocol_figures("0.1C", photons=1e7, n_angles=240)])]
     elif name == "liu2025":
         from ..nmr.mri.experiment import run_liu2025
 
