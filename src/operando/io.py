@@ -48,6 +48,36 @@ def provenance(config: dict | None = None, seed: int | None = None, **extra) -> 
     return out
 
 
+#: Conventions of every dataset operando writes
+CONVENTIONS = "CF-1.10"
+#: attributes of the axes (z points out of the sample, its top surface at z = 0)
+_AXES = {"x": {"axis": "X"}, "y": {"axis": "Y"}, "z": {"axis": "Z", "positive": "up"}}
+
+
+def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with the CF global attributes (Conventions, title, source, history, references,
+    date_created) and axis attributes on x, y, z (``positive = "up"`` on z: out of the sample); what
+    is already set is kept, and the history gains a line."""
+    import datetime
+
+    from .papers import POLLOK2025
+
+    ds = ds.copy()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    a = ds.attrs
+    a.setdefault("Conventions", CONVENTIONS)
+    a.setdefault("title", f"operando {a.get('stage', 'dataset')}")
+    a.setdefault("source", f"operando {__version__}")
+    a.setdefault("references", POLLOK2025.citation)
+    a.setdefault("date_created", now)
+    line = f"{now}: written by operando {__version__}"
+    a["history"] = f"{a['history']}\n{line}" if a.get("history") else line
+    for name, extra in _AXES.items():
+        if name in ds.coords:
+            ds[name].attrs = {**ds[name].attrs, **extra}
+    return ds
+
+
 def _format_of(path: Path) -> str:
     try:
         return FORMATS[path.suffix.lower()]
@@ -167,7 +197,7 @@ def save_dataset(ds: xr.Dataset | xr.DataArray, path, *, checksum: bool = False)
     if isinstance(ds, xr.DataArray):
         ds = ds.to_dataset(name=ds.name or "data")
     _prepare_parent(path)
-    ds = _netcdf_safe(ds)
+    ds = _netcdf_safe(cf_attributes(ds))
     if checksum:
         ds.attrs[CHECKSUM_ATTR] = data_checksum(ds)
     with writing(path):
@@ -180,8 +210,10 @@ def save_dataset(ds: xr.Dataset | xr.DataArray, path, *, checksum: bool = False)
 
 def _save_netcdf(ds: xr.Dataset, path: Path) -> None:
     free = available_memory()
+    # CF: coordinates carry no fill value
+    encoding = {name: {"_FillValue": None} for name in ds.coords if ds[name].dtype.kind == "f"}
     if free is None or ds.nbytes <= IN_MEMORY_FRACTION * free:
-        atomic_write_bytes(path, ds.to_netcdf(engine="h5netcdf"))
+        atomic_write_bytes(path, ds.to_netcdf(engine="h5netcdf", encoding=encoding))
         return
     # too large to serialise in memory: HDF5 writes, so make sure it will not run out of disk
     disk = shutil.disk_usage(path.parent).free
@@ -189,7 +221,7 @@ def _save_netcdf(ds: xr.Dataset, path: Path) -> None:
         raise OSError(errno.ENOSPC, f"needs {format_bytes(ds.nbytes)}, {format_bytes(disk)} free")
     tmp = _temporary_sibling(path)
     try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -238,6 +238,10 @@ class Cell:
         ds.attrs.update(g.attrs())
         ds.attrs.update(provenance(seed=self.attrs.get("seed")))
         ds.attrs["phases"] = json.dumps({str(k): v for k, v in self.phases.items()})
+        # CF categorical map: the label values and the phase each one means
+        codes = sorted(self.phases)
+        ds["labels"].attrs.update(flag_values=np.asarray(codes, dtype=self.labels.dtype),
+                                  flag_meanings=" ".join(self.phases[k] for k in codes))
         ds.attrs["material_of"] = json.dumps(self.material_of)
         ds.attrs["x_init"] = self.x_init
         ds.attrs["cell_attrs"] = json.dumps(self.attrs, default=_jsonable)
