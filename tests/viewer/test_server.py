@@ -176,3 +176,15 @@ def test_claims_link_only_the_steps_they_name():
     assert links[0] == [["charge_5C", "x_li"]]
     assert links[1] == [["charge_1C", "x_li"], ["charge_C-10", "x_li"]]
     assert len(links[2]) == 3  # no step named: every step
+
+
+def test_view_of_a_folder_that_is_not_a_run_says_so_on_the_console_and_in_the_output(tmp_path, capsys):
+    from operando.viewer import ViewerInputError, view
+
+    try:
+        out = view(tmp_path)  # an empty folder
+    except ViewerInputError as exc:  # without IPython the message is the exception's
+        assert "expected e.g. cell_*.nc" in str(exc)
+    else:
+        assert "expected e.g. cell_*.nc" in out.data and "operando-viewer-error" in out.data
+    assert "operando view:" in capsys.readouterr().err

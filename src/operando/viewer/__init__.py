@@ -59,12 +59,24 @@ def serve(path, *, port: int = 0, open_browser: bool = True, block: bool = True)
 
 
 def view(path_or_run, *, width: str = "100%", height: int = 760):
-    """The viewer of a run inline in Jupyter (an IFrame on a background localhost server)."""
+    """The viewer of a run inline in Jupyter (an IFrame on a background localhost server). A path that
+    is not a run or a result file gives its message on the console and, in Jupyter, as the cell's output."""
+    import html
+    import sys
     from pathlib import Path
 
     key = str(Path(_path_of(path_or_run)).resolve())
     if key not in _RUNNING:
-        _RUNNING[key] = ViewerServer(key).start()
+        try:
+            _RUNNING[key] = ViewerServer(key).start()
+        except ViewerInputError as exc:
+            print(f"operando view: {exc}", file=sys.stderr)
+            try:
+                from IPython.display import HTML
+            except ImportError:
+                raise exc from None
+            return HTML(f'<div class="operando-viewer-error" style="padding:.6em 1em;background:#fff6e5;'
+                        f'border:1px solid #f0c36d">operando view: {html.escape(str(exc))}</div>')
     url = _RUNNING[key].url
     try:
         from IPython.display import IFrame
