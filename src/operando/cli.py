@@ -27,13 +27,33 @@ def _version_callback(value: bool):
         raise typer.Exit()
 
 
+def configure_logging(level: int) -> None:
+    """Messages of operando's loggers on stderr as ``[operando] …`` (stage starts, ends, durations at
+    INFO), also when the output is not a terminal (a run piped to a file says what it is doing)."""
+    import logging
+
+    logger = logging.getLogger("operando")
+    for h in [h for h in logger.handlers if getattr(h, "_operando_cli", False)]:
+        logger.removeHandler(h)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[operando] %(message)s"))
+    handler._operando_cli = True
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also debugging messages.")] = False,
 ):
     """Operando imaging of solid-state batteries."""
+    import logging
+
+    configure_logging(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 def _report(result) -> None:
@@ -106,6 +126,10 @@ def _run_and_report(cfg) -> None:
 
     try:
         result = run_experiment(cfg)
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: the finished stages are kept in {cfg.out}; run the same command again to "
+                    "resume (a charge step resumes from its last checkpoint)", fg=typer.colors.YELLOW, err=True)
+        raise SystemExit(130) from None
     except OperandoError:
         raise
     except OSError as exc:

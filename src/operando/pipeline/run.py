@@ -10,6 +10,7 @@ a run that would not fit in memory is refused before it starts (:mod:`.resources
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import warnings
@@ -84,9 +85,12 @@ def charge_stage_keys(cfg: RunConfig, cell_keys: dict[str, str] | None = None) -
             for s in cfg.charge}
 
 
+#: stage starts, ends and durations at INFO; the command line shows them (``--quiet``: warnings only)
+log = logging.getLogger("operando.run")
+
+
 def _say(msg: str) -> None:
-    if progress_enabled():
-        print(msg, flush=True)
+    log.info(msg)
 
 
 def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True,
@@ -120,9 +124,10 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
 
     def stage(name, key, compute):
         t0 = time.perf_counter()
-        _say(f"[operando] {name} …")
+        log.info("%s …", name)
         ds = cache.get(name, key, compute)
         timings[name] = time.perf_counter() - t0
+        log.info("%s %s in %.1f s", name, "reused" if name in cache.reused else "computed", timings[name])
         datasets[name] = ds
         return ds
 
