@@ -142,7 +142,11 @@ def _state_of_charge(cfg, cells, charges, fields, meas) -> tuple[dict, dict]:
     non_magnetic = sus_cell.mask(["llzo", "llzo_gb"])[-1] & ~sus_cell.mask(["li_metal", "dendrite"])[-1]
     axis = fields["B_lco_axis"].values
     noise = float(meas.attrs["noise_cw"])
-    sus = susceptibility_from_field(meas["B_lco_measured"].values, dy, dx, B_ext=im.B_ext * axis, standoff=h,
+    # the measured map holds every source; the phases whose χ does not change with charge (Li metal, Au
+    # collector, garnet) have a field known from the microstructure and their tabulated χ: subtract it
+    background = np.einsum("c,cyx->yx", axis, fields["B_total_vector"].values - fields["B_lco_vector"].values)
+    B_lco = meas["B_lco_measured"].values - background
+    sus = susceptibility_from_field(B_lco, dy, dx, B_ext=im.B_ext * axis, standoff=h,
                                     thickness=T, component=axis, reference_mask=non_magnetic, noise_sigma=noise,
                                     cutoff_wavelength=cfg.reconstruction.window_cutoff * h)
     soc = state_of_charge_map(sus["chi"].values, mask=surface)
@@ -154,8 +158,7 @@ def _state_of_charge(cfg, cells, charges, fields, meas) -> tuple[dict, dict]:
     regions = np.where(vol.present, np.take(sus_cell.particle_id, vol.column, axis=0), -1)
     truth = particle_means(x_cell, sus_cell.particle_id)
     G = region_unit_fields(regions, vol.grid, B_ext=im.B_ext * axis, standoff=h, component=axis)
-    by_particle = state_of_charge_of_regions(susceptibility_by_region(meas["B_lco_measured"].values, G,
-                                                                      noise_sigma=noise))
+    by_particle = state_of_charge_of_regions(susceptibility_by_region(B_lco, G, noise_sigma=noise))
     # the same fit of the noiseless field: what the model alone gets wrong (x not uniform inside a
     # particle), apart from the measurement noise
     B_clean = np.einsum("c,cyx->yx", axis, fields["B_lco_vector"].values)
