@@ -50,16 +50,16 @@ def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
 
         summary, paper = run_huang2025(out), HUANG2025
         title = "operando — X-ray Compton imaging of a PEO|NMC622|Li cell"
-        claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""),
-                        c.get("note", "")) for c in summary["claims"]] + [_roughness_claim()]
         from ..report import figure_png
         from ..xray.ct.figures import ct_protocol_figures
 
+        ct = _cached_ct(out)
+        claims = [Claim(c["id"], c["claim"], c["paper"], c["ours"], c["verdict"], c.get("where", ""),
+                        c.get("note", "")) for c in summary["claims"]] + [_roughness_claim(ct)]
         sections = [Section("Compton imaging", "", [(f, (out / f).read_bytes()) for f in summary.get("figures", [])]),
                     Section("CT of the interfaces over the 0.1C protocol", "Simulated tomography (240 views, 1e7 "
                             "photons per pixel, FBP) of the plating/stripping interface model (assumed parameters).",
-                            [(cap, figure_png(fig)) for cap, fig in
-                             ct_protocol_figures("0.1C", photons=1e7, n_angles=240)])]
+                            [(cap, figure_png(fig)) for cap, fig in ct_protocol_figures(ct)])]
     elif name == "liu2025":
         from ..nmr.mri.experiment import run_liu2025
 
@@ -73,14 +73,29 @@ def run_instrument_experiment(name: str, out) -> tuple[Path, list]:
     return report, claims
 
 
-def _roughness_claim():
+#: the CT of the huang2025 run: the 0.1C protocol, 240 views, 1e7 photons per detector pixel
+CT_SCAN = {"rate": "0.1C", "nz": 160, "photons": 1e7, "n_angles": 240}
+
+
+def _cached_ct(out: Path):
+    """The CT of the interface model over the protocol (:data:`CT_SCAN`), a cached stage of the run."""
+    from ..xray.ct.figures import ct_of_protocol
+    from .cache import StageCache, stage_key
+    from .lock import FolderLock
+
+    with FolderLock(out):
+        cache = StageCache(out)
+        return cache.get("ct_protocol", stage_key("ct_protocol", CT_SCAN), lambda: ct_of_protocol(**CT_SCAN))
+
+
+def _roughness_claim(ct):
     """Claim X4 of Huang et al. 2025 (Table 2, L201): the interface roughness Ra over a 0.1C protocol,
     from the plating/stripping interface model as the simulated CT measures it."""
     from ..papers import HUANG2025
     from ..report import DIFFERS, REPRODUCED, Claim
-    from ..xray.ct import cell_ct
+    from ..xray.ct.figures import x4_rows_of
 
-    rows = cell_ct.x4_rows("0.1C", measure_by_ct=True, photons=1e7, n_angles=240, nz=160)
+    rows = x4_rows_of(ct)
 
     def fmt(row):
         v = float(row["ours"])

@@ -131,7 +131,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
     for rate in rates:
         tag = f"{rate:g}C"
         for state, prof in _state_profiles(charges[rate]).items():
-            key = f"{tag}|{state}"
+            name = f"{tag}|{state}"
             exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}_{key}.nc", lambda p=prof: xr.Dataset(
                 {"R1": (("v", "u", "energy"), cam.expected(p, 0))}, coords={"energy": CENTRES}))["R1"].values
             frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
@@ -144,7 +144,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
                             "x_model_cal": float(x_model), "x_model_sigma": float(sx_model),
                             "x_paper_cal": float(x_paper), "x_paper_sigma": float(sx_paper),
                             "x_paper_table1": PAPER_X.get((tag, state))})
-            spectra_rows[key] = (sums, sep.cathode)
+            spectra_rows[name] = (sums, sep.cathode)
             if state == STATES[-1]:
                 xmap = lithium_map(*frames, EDGES, cam.alpha, cam.beta, calibration=model_cal, detector=cam.det)
                 inside = _superpixels(cam.mask[..., None].astype(float))[..., 0]

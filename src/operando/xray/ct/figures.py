@@ -5,30 +5,53 @@ and the roughness Ra over the protocol as the CT measures it beside the model's 
 from __future__ import annotations
 
 import numpy as np
+import xarray as xr
 
 from . import huang2025 as paper
 from .cell_ct import ct_of_states, layered_volume, phase_mu
 from .evolution import simulate_protocol
 from .volume import nmc622_mu
 
+CT_SERIES = ("ra_anode_ct", "ra_cathode_ct", "ra_anode_true", "ra_cathode_true")
 
-def ct_protocol_figures(rate: str = "0.1C", *, shape=(48, 48), nz: int = 160, seed: int = 0, **scan) -> list:
-    """[(caption, matplotlib Figure)] for the CT of the protocol at ``rate`` (scan options as in
-    :func:`.cell_ct.ct_of_states`, e.g. ``photons``, ``n_angles``)."""
+
+def ct_of_protocol(rate: str = "0.1C", *, shape=(48, 48), nz: int = 160, seed: int = 0, **scan) -> xr.Dataset:
+    """The interface model's states over the protocol at ``rate`` with their CT: the height maps,
+    the reconstructed volumes (``recon``, 1/m) and Ra of both interfaces, true and as the CT measures
+    it (scan options as in :func:`.cell_ct.ct_of_states`, e.g. ``photons``, ``n_angles``)."""
+    states = simulate_protocol(rate, shape=shape, seed=seed)
+    ct = ct_of_states(states, nz=nz, **scan)
+    out = states.assign(recon=(("state", "zr", "y", "x"), ct["recon"], {"units": "1/m"}),
+                        **{k: ("state", ct[k], {"units": "m"}) for k in CT_SERIES})
+    out.attrs.update(nz=nz, **{k: v for k, v in scan.items() if isinstance(v, int | float | str)})
+    return out
+
+
+def x4_rows_of(ct: xr.Dataset) -> list[dict]:
+    """Claim X4's rows from the CT-measured Ra series of :func:`ct_of_protocol`."""
+    rows = paper.x4_verdict(ct["ra_anode_ct"].values, ct["ra_cathode_ct"].values, rate=ct.attrs["rate"],
+                            calibrated_pristine=False)
+    for r in rows:
+        r["source"] = "CT-measured"
+    return rows
+
+
+def ct_protocol_figures(ct: xr.Dataset) -> list:
+    """[(caption, matplotlib Figure)] for the CT of a protocol (:func:`ct_of_protocol`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    states = simulate_protocol(rate, shape=shape, seed=seed)
-    ct = ct_of_states(states, nz=nz, **scan)
+    states, rate, nz = ct, ct.attrs["rate"], int(ct.attrs["nz"])
+    shape = (ct.sizes["y"], ct.sizes["x"])
     d = float(states.attrs["pixel_m"])
     names = [str(s) for s in states["state"].values]
     i = names.index("end_of_charge") if "end_of_charge" in names else len(names) - 1
     mu = phase_mu()
     mu["cathode"] = float(nmc622_mu(float(states.x_li[i]), paper.ENERGY_EV))
     truth, _, _ = layered_volume(states.anode[i].values, states.cathode[i].values, nz, d, mu, clip_contacts=True)
-    rec = ct["recon"][i]
+    rec = ct["recon"].values[i]
     row = truth.shape[1] // 2
     ext = (0, truth.shape[2] * d * 1e6, 0, truth.shape[0] * d * 1e6)
     err = float(np.sqrt(np.mean((rec - truth) ** 2)) / np.sqrt(np.mean(truth**2)))
@@ -53,7 +76,7 @@ def ct_protocol_figures(rate: str = "0.1C", *, shape=(48, 48), nz: int = 160, se
     series = (("ra_anode_true", "anode, model truth", "C0-"), ("ra_anode_ct", "anode, measured by CT", "C0o--"),
               ("ra_cathode_true", "cathode, model truth", "C1-"), ("ra_cathode_ct", "cathode, measured by CT", "C1o--"))
     for key, label, style in series:
-        ax3.plot(xs, ct[key] * 1e6, style, label=label)
+        ax3.plot(xs, ct[key].values * 1e6, style, label=label)
     ax3.set_xticks(xs, names, rotation=20, fontsize=8)
     ax3.set(ylabel="Ra (µm)", title=f"interface roughness over the {rate} protocol")
     ax3.legend(fontsize=7)
