@@ -297,22 +297,14 @@ def view(
 ):
     """Explore a run in the browser: phases by depth, any variable by time and depth, truth vs reconstruction,
     field maps, spectra per pixel, the claims table (offline; Ctrl-C stops the server)."""
-    from .viewer import ViewerServer
+    from .viewer import serve
 
-    server = ViewerServer(path, port=port)
-    for problem in server.catalog.problems:
-        typer.secho(f"warning: {problem}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"operando viewer of {path} at {server.url} (Ctrl-C to stop)")
-    if not no_browser:
-        import webbrowser
+    def announce(server):
+        for problem in server.catalog.problems:
+            typer.secho(f"warning: {problem}", fg=typer.colors.YELLOW, err=True)
+        typer.echo(f"operando viewer of {path} at {server.url} (Ctrl-C to stop)")
 
-        webbrowser.open(server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve(path, port=port, open_browser=not no_browser, announce=announce)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -10,22 +10,11 @@ import operando
 from operando.pipeline import ConfigError
 
 
-def _config(out):
-    return {
-        "out": str(out),
-        "cell": {"voxel": "500 nm", "nz": 1},
-        "charge": [
-            {"name": "5C", "c_rate": "5C", "duration": "20 s"},
-            {"name": "25C", "current_density": "23.5 mA/cm^2", "duration": "0.5 s", "dendrite": True},
-        ],
-        "imaging": {"nv_orientations": ["perpendicular"], "standoff_sweep": ["50 nm", "200 nm"]},
-        "sensor": {"simulate_spectra": False},
-    }
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    return operando.run(_config(tmp_path_factory.mktemp("api") / "out"), progress=False, report=False)
+def run(tmp_path_factory, small_run):
+    config = small_run(tmp_path_factory.mktemp("api") / "out", five_c={"c_rate": "5C", "current_density": None,
+                                                                       "duration": "20 s"})
+    return operando.run(config, progress=False, report=False)
 
 
 def test_run_from_a_mapping(run):

@@ -15,29 +15,16 @@ from operando.pipeline.config import RunConfig
 from operando.pipeline.run import run_experiment
 
 
-def _base_mapping(out):
-    return {
-        "out": str(out),
-        "cell": {"voxel": "500 nm", "nz": 1},
-        "charge": [
-            {"name": "5C", "current_density": "4.70 mA/cm^2", "duration": "30 s"},
-            {"name": "25C", "current_density": "23.5 mA/cm^2", "duration": "0.5 s", "dendrite": True},
-        ],
-        "imaging": {"nv_orientations": ["perpendicular"], "standoff_sweep": ["50 nm", "200 nm"]},
-        "sensor": {"simulate_spectra": False},
-    }
-
-
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
+def base(tmp_path_factory, small_run):
     out = tmp_path_factory.mktemp("settings") / "base"
-    cfg = RunConfig.from_mapping(_base_mapping(out))
+    cfg = RunConfig.from_mapping(small_run(out))
     return cfg, run_experiment(cfg, progress=False, report=False)
 
 
-def _variant(base, tmp_path, update: dict):
+def _variant(base, tmp_path, update: dict, small_run):
     cfg, _ = base
-    data = _base_mapping(tmp_path / "variant")
+    data = small_run(tmp_path / "variant")
     for dotted, value in update.items():
         *path, last = dotted.split(".")
         node = data
@@ -94,39 +81,39 @@ def _same(a, b) -> bool:
 
 
 @pytest.mark.parametrize("key", sorted(CASES))
-def test_every_key_changes_what_it_names(base, tmp_path, key):
+def test_every_key_changes_what_it_names(base, tmp_path, key, small_run):
     value, governed = CASES[key]
-    res = _variant(base, tmp_path, {key: value})
+    res = _variant(base, tmp_path, {key: value}, small_run)
     assert not _same(governed(base[1]), governed(res)), f"{key} = {value!r} changed nothing it names"
 
 
-def test_out_and_cell_file_are_used(tmp_path):
+def test_out_and_cell_file_are_used(tmp_path, small_run):
     cell = presets.pollok2025(voxel=500e-9, nz=1, seed=7)
     cell.save(tmp_path / "mine.nc")
-    data = _base_mapping(tmp_path / "elsewhere")
+    data = small_run(tmp_path / "elsewhere")
     data["cell"] = {"file": str(tmp_path / "mine.nc"), "preset": None}
     res = run_experiment(RunConfig.from_mapping(data), progress=False, report=False)
     assert res.folder == tmp_path / "elsewhere" and (res.folder / "charge_5C.nc").exists()
     np.testing.assert_array_equal(res.datasets["cell_pristine"]["labels"].values, cell.labels)
 
 
-def test_claims_at_other_conditions_are_not_applicable_unless_asked(base, tmp_path):
+def test_claims_at_other_conditions_are_not_applicable_unless_asked(base, tmp_path, small_run):
     _, res = base
     # the base run charges for 30 s, not the paper's 4 min, and has no C/10 or 1C step
     verdict = {c.id: c for c in res.claims}
     assert verdict["M1"].verdict == "not applicable" and "0.09" in verdict["M1"].note
     assert verdict["M2"].verdict == "not applicable" and "4 min" in verdict["M2"].note
     assert verdict["M4"].verdict == "by construction"
-    asked = {c.id: c for c in _variant(base, tmp_path, {"claims": "always"}).claims}
+    asked = {c.id: c for c in _variant(base, tmp_path, {"claims": "always"}, small_run).claims}
     assert asked["M2"].verdict in ("reproduced", "differs") and "not the paper's" in asked["M2"].note
 
 
-def test_electrolyte_is_used_and_a_current_it_cannot_carry_names_the_limiting_phase(base, tmp_path):
+def test_electrolyte_is_used_and_a_current_it_cannot_carry_names_the_limiting_phase(base, tmp_path, small_run):
     # tetragonal LLZO (1e-6 S/cm, Pollok et al. 2025 Table 1) cannot carry 4.70 mA/cm² across 8 µm
     from operando.errors import InputError
 
     with pytest.raises(InputError) as err:
-        _variant(base, tmp_path, {"cell.electrolyte": "LLZO"})
+        _variant(base, tmp_path, {"cell.electrolyte": "LLZO"}, small_run)
     msg = str(err.value)
     assert "'5C'" in msg and "4.7 mA/cm²" in msg
     assert "limiting phase is ionic conduction in the separator" in msg

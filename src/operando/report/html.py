@@ -11,18 +11,8 @@ import io
 from pathlib import Path
 
 from ..io import atomic_write_text
-from ..verdicts import (  # re-exported: the report's data types
-    BY_CONSTRUCTION,
-    DIFFERS,
-    NOT_APPLICABLE,
-    REPRODUCED,
-    VERDICTS,
-    Claim,
-    Section,
-    verdict_summary,
-)
+from ..verdicts import BY_CONSTRUCTION, DIFFERS, NOT_APPLICABLE, REPRODUCED, Claim, Section, verdict_summary
 
-__all__ = ["VERDICTS", "Claim", "Section", "figure_png", "render_report", "verdict_summary", "write_report"]
 
 def figure_png(fig, dpi: int = 110) -> bytes:
     """Render a matplotlib Figure to PNG bytes and close it."""

@@ -40,9 +40,12 @@ def _path_of(path_or_run):
     return path_or_run
 
 
-def serve(path, *, port: int = 0, open_browser: bool = True, block: bool = True) -> ViewerServer:
-    """Serve the viewer of ``path`` on localhost; with ``block`` until interrupted (Ctrl-C)."""
+def serve(path, *, port: int = 0, open_browser: bool = True, block: bool = True, announce=None) -> ViewerServer:
+    """Serve the viewer of ``path`` on localhost; with ``block`` until interrupted (Ctrl-C).
+    ``announce(server)`` is called once the server has its address (the command line prints it)."""
     server = ViewerServer(path, port=port)
+    if announce is not None:
+        announce(server)
     if open_browser:
         import webbrowser
 
