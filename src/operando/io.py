@@ -78,6 +78,22 @@ def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
+def read_toml(path, what: str = "file") -> dict:
+    """The table of the TOML file ``path``; a missing file, bad UTF-8 or bad TOML is a DataFileError
+    naming the file (``what`` says what kind of file was expected, e.g. "calibration file")."""
+    import tomllib
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"path: no such {what} {str(p)!r}")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"path: {str(p)!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(f"path: {str(p)!r} is not valid TOML: {exc}") from exc
+
+
 def _format_of(path: Path) -> str:
     try:
         return FORMATS[path.suffix.lower()]

@@ -25,7 +25,6 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 from ..errors import DataFileError, InputError, UnknownMaterialError
 from ..units import registry as unit_registry
@@ -306,14 +305,10 @@ def load_toml(path) -> list[str]:
 
     Properties of an existing material are replaced one by one (others are kept).
     """
+    from ..io import read_toml
+
     _ensure_loaded()
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(f"path: no such materials file {str(path)!r}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(f"path: {str(path)!r} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "materials file")
     mats = parse_materials(data, str(path))
     _register(mats, override=True)
     return sorted(mats)

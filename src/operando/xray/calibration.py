@@ -16,12 +16,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
 from .._checks import as_float_array, check_choice
 from ..errors import DataFileError, InputError
+from ..io import read_toml
 from .emr import emr as _emr
 from .profiles import compound_spectrum
 
@@ -90,14 +90,7 @@ class EMRCalibration:
 def load_calibration(path) -> EMRCalibration:
     """A calibration from a TOML file with keys ``emr``, ``x`` (lists), optional ``model``,
     ``version``, ``material``, ``source``."""
-    p = Path(path)
-    if not p.exists():
-        raise DataFileError(f"path: no such calibration file {str(p)!r}")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(f"path: {str(p)!r} is not valid TOML: {exc}") from exc
-    return _from_dict(data, str(p))
+    return _from_dict(read_toml(path, "calibration file"), str(path))
 
 
 def _from_dict(data: dict, where: str) -> EMRCalibration:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, fields, replace
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import xraydb
@@ -30,6 +29,7 @@ from scipy import fft
 
 from .._checks import as_float_array, check_positive, check_range
 from ..errors import DataFileError, InputError
+from ..io import read_toml
 from .attenuation import linear_attenuation, mass_attenuation
 
 __all__ = ["CdZnTeDetector", "detector_from_file", "hexitec"]
@@ -211,16 +211,9 @@ def detector_from_file(path=None, **overrides) -> CdZnTeDetector:
     """Detector parameters from a TOML file (default: the packaged HEXITEC data) plus overrides."""
     if path is None:
         text = resources.files("operando.xray").joinpath("data", "hexitec.toml").read_text(encoding="utf-8")
-        where = "xray/data/hexitec.toml"
+        data, where = tomllib.loads(text), "xray/data/hexitec.toml"
     else:
-        p = Path(path)
-        if not p.exists():
-            raise DataFileError(f"path: no such detector file {str(p)!r}")
-        text, where = p.read_text(encoding="utf-8"), str(p)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(f"path: {where!r} is not valid TOML: {exc}") from exc
+        data, where = read_toml(path, "detector file"), str(path)
     known = {f.name for f in fields(CdZnTeDetector)}
     kwargs, sources = {}, []
     for key, entry in data.items():
