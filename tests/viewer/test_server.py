@@ -57,7 +57,7 @@ def test_manifest_describes_datasets_from_the_files(server, run_folder):
     assert signal["spectral"] and signal["slider_dims"] == ["frequency"]
     assert [c["id"] for c in m["claims"]] == ["M3", "M8"] and m["claims"][1]["verdict"] == "differs"
     assert ["fields", "B_lco"] in m["claims"][0]["links"]  # a field claim links to the field maps
-    assert ["reconstruction", "x_true"] in m["claims"][1]["links"]
+    assert ["reconstruction", "x_li_true"] in m["claims"][1]["links"]
 
 
 @pytest.mark.parametrize("ds, var, sel", [

@@ -275,7 +275,7 @@ def _base_dataset(sensor, B, y, x, rng_seed):
                 B,
                 {"units": "T", "long_name": "field at the sensor"},
             ),
-            "nv_axis": (("axis", "xyz"), axes, {"units": "1"}),
+            "nv_axis": (("component", "axis"), axes.T, {"units": "1", "long_name": "unit vector of each NV axis"}),
         },
         coords={
             "component": ["x", "y", "z"],
