@@ -64,3 +64,19 @@ def test_li_content_and_in_plane_current_have_their_names(datasets):
             "particle_x_li_sem"} <= set(rec.data_vars)
     assert rec["J_true"].dims == ("component", "y", "x") and rec["component"].values.tolist() == ["x", "y"]
     assert "x_li" in datasets["charge_5C"] and "x_li" not in datasets["charge_5C"].coords
+
+
+def test_nv_acquisition_datasets_follow_the_naming_scheme():
+    import numpy as np
+
+    from operando.nv import ScanningNV, WidefieldNV, simulate_field_map, simulate_odmr
+
+    B = np.zeros((3, 8, 8))
+    B[2] = 1e-4  # a uniform 0.1 mT field, components first (3, ny, nx)
+    f = np.linspace(2.86e9, 2.90e9, 21)
+    scanning = ScanningNV(standoff=50e-9, dwell_time=0.01, axis="perpendicular")
+    out = {"field_map": simulate_field_map(scanning, B, spacing=(50e-9, 50e-9)),
+           "odmr_stack": simulate_odmr(scanning, B, f, spacing=(50e-9, 50e-9)),
+           "widefield": simulate_field_map(WidefieldNV(standoff=50e-9), B, spacing=(50e-9, 50e-9))}
+    assert [p for name, ds in out.items() for p in naming_problems(name, ds)] == []
+    assert out["widefield"]["nv_axis"].dims == ("component", "axis")
