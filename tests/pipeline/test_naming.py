@@ -23,7 +23,7 @@ def naming_problems(name: str, ds: xr.Dataset) -> list[str]:
         if "units" not in da.attrs:
             problems.append(f"{where}: no units")
         if "component" in da.dims:
-            first = [d for d in da.dims if d != "t"][0]
+            first = next(d for d in da.dims if d != "t")
             if first != "component":
                 problems.append(f"{where}: dims {da.dims}, 'component' is not the first after time")
     if "component" in ds.coords and not set(ds["component"].values.tolist()) <= {"x", "y", "z"}:

@@ -1,10 +1,10 @@
 """Magnetic field from measured NV resonances: projected-field approximation, exact single-axis
 closed form, and full-Hamiltonian least squares over all pixels at once.
 
-Shapes: ``freqs`` (..., n_axes, 2) in Hz (lower line first), NV ``axes`` (n_axes, 3); fields (3,
-...) in T in the lab frame, components first (solved components last inside). The spectrum is even in B (B and -B give the same lines), so the sign of a
-vector field is fixed by a reference field ``B0`` (e.g. the known bias field) or, without one, by
-the convention B·z >= 0.
+Shapes: ``freqs`` (..., n_axes, 2) in Hz (lower line first), NV ``axes`` (n_axes, 3); fields
+(3, ...) in T in the lab frame, components first (solved components last inside). The spectrum is
+even in B (B and -B give the same lines), so the sign of a vector field is fixed by a reference
+field ``B0`` (e.g. the known bias field) or, without one, by the convention B·z >= 0.
 """
 
 from __future__ import annotations

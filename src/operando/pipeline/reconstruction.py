@@ -83,7 +83,7 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         J_model, _ = current_from_map(Bz, dy, dx, standoff=h, thickness=T, rcfg=rcfg,
                                       noise_sigma=max(1e-3 * float(np.sqrt(np.mean(Bz**2))), 1e-18))
         data.update(J_true=(("component", "y", "x"), J_true,
-                            {"units": "A/m^2", "long_name": "in-plane current density, depth mean of the slab (truth)"}),
+                            {"units": "A/m^2", "long_name": "in-plane current density, slab depth mean (truth)"}),
                     J_reconstructed=(("component", "y", "x"), J_rec,
                                      {"units": "A/m^2", "long_name": "in-plane current density from the measured map"}),
                     J_noiseless=(("component", "y", "x"), J_model,
