@@ -141,7 +141,7 @@ def test_region_mean_is_unbiased_where_pixel_mean_is_not(rng):
     np.testing.assert_allclose(per_region["x_li"].values, [0.95, 0.72], atol=0.02)
     assert per_region["n_pixels"].values.tolist() == [900, 900]
     slope = 0.4 / (lixcoo2.chi_volume(0.6) - lixcoo2.chi_volume(1.0))  # |dx/dχ| on the invertible branch
-    np.testing.assert_allclose(per_region["x_sem"].values, 1e-4 / 30 * slope, rtol=0.1)
+    np.testing.assert_allclose(per_region["x_li_sem"].values, 1e-4 / 30 * slope, rtol=0.1)
     pixel_x = state_of_charge_map(chi, mask=labels >= 0)["x_li"].values
     biased = [np.nanmean(pixel_x[labels == i]) for i in (0, 1)]
     assert biased[0] < 0.95 - 0.03 and biased[1] > 0.72 + 0.03
@@ -200,7 +200,7 @@ def test_region_inversion_error_bars_hold_under_noise(buried_spheres, rng):
         fit = susceptibility_by_region(noisy, s["G"])
         soc = state_of_charge_of_regions(fit)
         assert fit.attrs["noise_sigma"] == pytest.approx(sigma, rel=0.1)  # from the residual
-        z_scores.append((soc["x_li"].values - s["x"]) / soc["x_sem"].values)
+        z_scores.append((soc["x_li"].values - s["x"]) / soc["x_li_sem"].values)
     z = np.concatenate(z_scores)
     assert np.all(np.isfinite(z))
     assert 0.6 < np.std(z) < 1.4  # the stated standard errors are the real scatter

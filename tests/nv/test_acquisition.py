@@ -33,7 +33,7 @@ def test_scanning_map_true_field_projection_and_noise():
     ds = simulate_field_map(sensor, dipole_map(30e-9), spacing=SPACING, field_height=30e-9, seed=1)
     truth = dipole_map(80e-9)
     np.testing.assert_allclose(ds.B_true.values, truth, atol=0.01 * np.abs(truth).max())
-    axis = ds.nv_axis.values[0]
+    axis = ds.nv_axis.values[:, 0]
     assert np.degrees(np.arccos(axis[2])) == pytest.approx(54.7356, abs=1e-3)
     np.testing.assert_allclose(ds.B_nv_true.values[0], np.tensordot(axis, ds.B_true.values, 1))
     noise = (ds.B_nv - ds.B_nv_true).values

@@ -77,9 +77,9 @@ def test_background_plane_removed():
 
 def test_projected_and_vector_maps_from_resonances():
     axes = nv_orientations("100")
-    B = np.array([[1e-3, 2e-3, 3e-3], [-0.5e-3, 1e-3, 2e-3]])
+    B = np.array([[1e-3, 2e-3, 3e-3], [-0.5e-3, 1e-3, 2e-3]]).T  # two fields, components first (3, 2)
     freqs = resonances(B, axes)
-    np.testing.assert_allclose(vector_field_map(freqs, axes, b_guess=B[0]), B, atol=1e-12)
+    np.testing.assert_allclose(vector_field_map(freqs, axes, b_guess=B[:, 0]), B, atol=1e-12)
     f_along = resonances(np.array([1e-3, 1e-3, 1e-3]) / np.sqrt(3), axes[:1] * 0 + [1, 1, 1])[0]
     assert projected_field_map(*f_along) == pytest.approx(1e-3, rel=1e-9)
     nan = np.full((1, 4, 2), np.nan)

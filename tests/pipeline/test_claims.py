@@ -21,8 +21,8 @@ def _buried_run(noise: float, x_error: float):
                          "B_lco_axis": (("component",), axis)},
                         attrs={"source_thickness": cell.grid.nz * cell.grid.dz})
     x = xr.Dataset({"x_li": (("t", "z", "y", "x"), np.full((1, *cell.grid.shape), 0.8))})
-    rec = xr.Dataset({"particle_x_true": (("particle",), np.full(len(buried), 0.8)),
-                      "particle_x_reconstructed": (("particle",), np.full(len(buried), 0.8 + x_error))},
+    rec = xr.Dataset({"particle_x_li_true": (("particle",), np.full(len(buried), 0.8)),
+                      "particle_x_li_reconstructed": (("particle",), np.full(len(buried), 0.8 + x_error))},
                      coords={"particle": buried})
     meas = xr.Dataset(attrs={"noise_cw": noise})
     run = _Run(cfg, {"pristine": cell, "dendrite": cell}, {cfg.imaging.susceptometry_step: x},

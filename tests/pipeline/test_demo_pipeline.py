@@ -65,8 +65,8 @@ def test_state_of_charge_of_particles_within_0p05(coarse_run):
     # particle (microstructure known in depth) → x per particle
     _, result = coarse_run
     rec = result.datasets["reconstruction"]
-    x_true, x_rec = rec["particle_x_true"].values, rec["particle_x_reconstructed"].values
-    x_sem, x_clean = rec["particle_x_sem"].values, rec["particle_x_noiseless"].values
+    x_true, x_rec = rec["particle_x_li_true"].values, rec["particle_x_li_reconstructed"].values
+    x_sem, x_clean = rec["particle_x_li_sem"].values, rec["particle_x_li_noiseless"].values
     buried = np.isin(rec["particle"].values, rec.attrs["buried_particles"])
     assert buried.sum() == 2 and (~buried).sum() >= 10
     # at 4.70 mA/cm² the particles next to the separator reach x < 0.7, where χ(x) flattens (Pollok et

@@ -69,7 +69,7 @@ CASES = {
     "sensor.integration_time": ("4 s", _ds("measurement", "B_lco_measured")),
     "sensor.simulate_spectra": (True, lambda r: "odmr_example" in r.datasets["measurement"]),
     "reconstruction.regularisation": ("none", _ds("reconstruction", "J_reconstructed")),
-    "reconstruction.window_cutoff": (3.0, _ds("reconstruction", "x_reconstructed")),
+    "reconstruction.window_cutoff": (3.0, _ds("reconstruction", "x_li_reconstructed")),
     "claims": ("always", _verdicts),
 }
 

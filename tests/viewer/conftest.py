@@ -54,9 +54,9 @@ def run_folder(tmp_path_factory):
     save_dataset(charge, out / "charge_test.nc")
     xy = _coords(("y", "x"))
     reco = xr.Dataset({
-        "x_true": (("y", "x"), rng.random((NY, NX))), "x_reconstructed": (("y", "x"), rng.random((NY, NX))),
-        "J_true": (("component2", "y", "x"), rng.standard_normal((2, NY, NX)), {"units": "A/m^2"}),
-        "J_reconstructed": (("component2", "y", "x"), rng.standard_normal((2, NY, NX)), {"units": "A/m^2"}),
+        "x_li_true": (("y", "x"), rng.random((NY, NX))), "x_li_reconstructed": (("y", "x"), rng.random((NY, NX))),
+        "J_true": (("component", "y", "x"), rng.standard_normal((2, NY, NX)), {"units": "A/m^2"}),
+        "J_reconstructed": (("component", "y", "x"), rng.standard_normal((2, NY, NX)), {"units": "A/m^2"}),
         "transposed": (("x", "y"), rng.random((NX, NY))),
     }, coords=xy)
     save_dataset(reco, out / "reconstruction.nc")

@@ -63,7 +63,7 @@ def test_page_loads_without_console_errors_and_draws_every_view(page, tmp_path):
     assert page.execute_script("return viewer.errors") == []
     assert page.title == f"operando viewer — {page.execute_script('return viewer.manifest.title')}"
     drawn = page.execute_script("return viewer.panels.filter(p => p.frame).map(p => p.ds + '/' + p.var)")
-    assert {"cell_test/labels", "reconstruction/x_true", "fields/B_lco", "odmr_stack/signal"} <= set(drawn)
+    assert {"cell_test/labels", "reconstruction/x_li_true", "fields/B_lco", "odmr_stack/signal"} <= set(drawn)
     legend = page.execute_script("return document.querySelector('section[data-view=cell] .legend').textContent")
     assert "li_metal (1)" in legend and "llzo (2)" in legend
     for view in ("cell", "explore", "compare", "fields", "spectra", "claims"):
@@ -85,11 +85,11 @@ def test_time_and_depth_sliders_change_the_drawn_frame(page, run_folder):
 
 def test_compare_view_shares_the_colour_scale_and_draws_the_difference(page, run_folder):
     reco = xr.load_dataset(run_folder / "reconstruction.nc", engine="h5netcdf")
-    truth, rec = reco.x_true.values, reco.x_reconstructed.values
+    truth, rec = reco.x_li_true.values, reco.x_li_reconstructed.values
     scale = page.execute_script(
-        "const p = viewer.panels.filter(p => p.var === 'x_true' && !p.difference)[0]; return p.range()")
+        "const p = viewer.panels.filter(p => p.var === 'x_li_true' && !p.difference)[0]; return p.range()")
     assert scale == pytest.approx([min(truth.min(), rec.min()), max(truth.max(), rec.max())], rel=1e-6)
-    diff = page.execute_script("return Array.from(viewer.panels.find(p => p.difference && p.var === 'x_true')"
+    diff = page.execute_script("return Array.from(viewer.panels.find(p => p.difference && p.var === 'x_li_true')"
                                ".frame.data)")
     np.testing.assert_allclose(diff, (truth.astype(np.float32) - rec.astype(np.float32)).ravel(), rtol=1e-6)
 

@@ -52,12 +52,12 @@ def test_manifest_describes_datasets_from_the_files(server, run_folder):
     assert by["charge_test"]["dims"]["t"]["units"] == "s"
     labels = by["cell_test"]["variables"][0]
     assert labels["kind"] == "labels" and labels["phases"] == [[0, "void"], [1, "li_metal"], [2, "llzo"]]
-    assert by["reconstruction"]["pairs"] == ["J", "x"]
+    assert by["reconstruction"]["pairs"] == ["J", "x_li"]
     signal = by["odmr_stack"]["variables"][0]
     assert signal["spectral"] and signal["slider_dims"] == ["frequency"]
     assert [c["id"] for c in m["claims"]] == ["M3", "M8"] and m["claims"][1]["verdict"] == "differs"
     assert ["fields", "B_lco"] in m["claims"][0]["links"]  # a field claim links to the field maps
-    assert ["reconstruction", "x_true"] in m["claims"][1]["links"]
+    assert ["reconstruction", "x_li_true"] in m["claims"][1]["links"]
 
 
 @pytest.mark.parametrize("ds, var, sel", [

@@ -128,8 +128,8 @@ def test_lithium_map_from_three_frames_recovers_a_synthetic_calibration():
     truth = emr(cathode, edges, variance=np.zeros_like(cathode)).value
     cal = EMRCalibration(np.array([truth - 1, truth + 1]), np.array([0.0, 1.0]))  # truth ↦ x = 0.5
     ds = lithium_map(*frames, edges, alpha, beta, calibration=cal, superpixel=8)
-    assert ds["x"].shape == (10, 10)
-    pull = (ds["x"].values - 0.5) / ds["x_sigma"].values
+    assert ds["x_li"].shape == (10, 10)
+    pull = (ds["x_li"].values - 0.5) / ds["x_li_sigma"].values
     assert abs(pull.mean()) < 0.4 and 0.7 < pull.std() < 1.3  # unbiased, honest errors
     with pytest.raises(InputError, match="frame"):
         lithium_map(frames[0][:40], frames[1], frames[2], edges, alpha, beta)

@@ -144,7 +144,7 @@ def state_of_charge_by_region(chi_map, labels, mask=None, **soc_kw) -> xr.Datase
     chi_map : (ny, nx) SI volume susceptibility. labels : (ny, nx) int, region id ≥ 0 (−1: none).
     mask : (ny, nx) bool, pixels to use (default: all labelled). ``soc_kw`` as in
     :func:`state_of_charge_map`; by default the tolerance is twice the standard error of each
-    region's mean χ. Returns a Dataset over ``region`` with ``x_li``, ``x_sem`` (the standard error
+    region's mean χ. Returns a Dataset over ``region`` with ``x_li``, ``x_li_sem`` (the standard error
     carried through χ → x), ``chi``, ``chi_sem``, ``n_pixels`` and ``reason``.
     """
     chi = as_float_array("chi_map", getattr(chi_map, "values", chi_map), ndim=2, finite=False)
@@ -244,17 +244,17 @@ def state_of_charge_of_regions(regions: xr.Dataset, **soc_kw) -> xr.Dataset:
     """Lithium content x of regions of known χ: ``regions`` has ``chi`` and ``chi_sem`` over
     ``region`` (from :func:`susceptibility_by_region` or the region means of a χ map). ``soc_kw``
     as in :func:`state_of_charge_map`; by default the tolerance is twice ``chi_sem``. Adds ``x_li``,
-    ``x_sem`` (the standard error carried through χ → x) and ``reason``."""
+    ``x_li_sem`` (the standard error carried through χ → x) and ``reason``."""
     mean, sem = regions["chi"].values, regions["chi_sem"].values
     soc_kw.setdefault("chi_tolerance", 2 * sem[None, :])
     soc = state_of_charge_map(mean[None, :], **soc_kw)
     x_from_chi = soc_kw.get("x_from_chi") or _lixcoo2_inverse()[0]
-    x_sem = np.abs([_local_slope(x_from_chi, c) for c in mean]) * sem
-    x_sem[np.isnan(soc["x_li"].values[0])] = np.nan
+    x_li_sem = np.abs([_local_slope(x_from_chi, c) for c in mean]) * sem
+    x_li_sem[np.isnan(soc["x_li"].values[0])] = np.nan
     out = regions.copy()
     out["chi"].attrs.setdefault("units", "1")
     out["x_li"] = ("region", soc["x_li"].values[0], {"units": "1", "long_name": "Li content x"})
-    out["x_sem"] = ("region", x_sem, {"units": "1", "long_name": "standard error of x"})
+    out["x_li_sem"] = ("region", x_li_sem, {"units": "1", "long_name": "standard error of x_li"})
     out["reason"] = ("region", soc["reason"].values[0], soc["reason"].attrs)
     return out
 

@@ -275,7 +275,7 @@ def _base_dataset(sensor, B, y, x, rng_seed):
                 B,
                 {"units": "T", "long_name": "field at the sensor"},
             ),
-            "nv_axis": (("axis", "xyz"), axes, {"units": "1"}),
+            "nv_axis": (("component", "axis"), axes.T, {"units": "1", "long_name": "unit vector of each NV axis"}),
         },
         coords={
             "component": ["x", "y", "z"],
@@ -337,7 +337,7 @@ def simulate_odmr(
     rng = np.random.default_rng(seed)
     B, y, x = seen_field(sensor, field, spacing, field_height)
     ds = _base_dataset(sensor, B, y, x, seed)
-    B_total = np.moveaxis(B, 0, -1) + as_float_array("bias_field", bias_field, shape=(3,))
+    B_total = B + as_float_array("bias_field", bias_field, shape=(3,))[:, None, None]
     axes = sensor.axes()
     lines = resonances(B_total, axes, D=sensor.D, E=sensor.E)
     centers, widths, contrasts = line_parameters(

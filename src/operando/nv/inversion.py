@@ -1,10 +1,10 @@
 """Magnetic field from measured NV resonances: projected-field approximation, exact single-axis
 closed form, and full-Hamiltonian least squares over all pixels at once.
 
-Shapes: ``freqs`` (..., n_axes, 2) in Hz (lower line first), NV ``axes`` (n_axes, 3); fields (...,
-3) in T in the lab frame. The spectrum is even in B (B and -B give the same lines), so the sign of a
-vector field is fixed by a reference field ``B0`` (e.g. the known bias field) or, without one, by
-the convention B·z >= 0.
+Shapes: ``freqs`` (..., n_axes, 2) in Hz (lower line first), NV ``axes`` (n_axes, 3); fields
+(3, ...) in T in the lab frame, components first (solved components last inside). The spectrum is
+even in B (B and -B give the same lines), so the sign of a vector field is fixed by a reference
+field ``B0`` (e.g. the known bias field) or, without one, by the convention B·z >= 0.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 from .._checks import as_float_array, check_choice, check_positive
 from ..errors import ConvergenceError, InputError
 from .constants import GAMMA_E
-from .orientations import _unit_axes
-from .spin import _split_D, resonance_jacobian, resonances
+from .orientations import _unit_axes, components_first
+from .spin import _resonance_jacobian, _resonances, _split_D
 
 METHODS = ("hamiltonian", "projected")
 
@@ -98,14 +98,15 @@ def field_from_resonances(
     max_iter: int = 50,
     rtol: float = 1e-10,
 ) -> np.ndarray:
-    """Vector field B (..., 3) in T from resonances ``freqs`` (..., n_axes, 2) of >= 3 NV axes.
+    """Vector field B (3, ...) in T, components first, from resonances ``freqs`` (..., n_axes, 2) of
+    >= 3 NV axes.
 
     ``method="projected"``: each line pair gives |B·n_k| (:func:`projected_field`), combined by
     least squares. ``method="hamiltonian"``: starts there and minimises the misfit of the exact
     resonances (:func:`operando.nv.spin.resonances`) over all pixels at once with
     Levenberg–Marquardt steps using the analytic Jacobian; noiseless data are recovered to ~1e-12
-    relative. ``B0`` (broadcastable to (..., 3), T): a reference field that fixes the projection
-    signs.
+    relative. ``B0`` (3,) or (3, ...) broadcastable to the result, T: a reference field that fixes
+    the projection signs.
     """
     check_choice("method", method, METHODS)
     axes = _unit_axes(axes)
@@ -120,9 +121,11 @@ def field_from_resonances(
     D_arr = _split_D(D, temperature)
     D_axes = np.broadcast_to(D_arr, f.shape[:-1])
     E_axes = np.broadcast_to(np.asarray(E, float), f.shape[:-1])
+    if B0 is not None:  # the solver works components last
+        B0 = np.moveaxis(components_first("B0", B0), 0, -1)
     B = _vector_from_projections(projected_field(f, E_axes), axes, B0)
     if method == "projected":
-        return B
+        return np.moveaxis(B, -1, 0)
     ref = B if B0 is None else np.broadcast_to(np.asarray(B0, float), B.shape)
     shape = B.shape[:-1]
     n_axes = axes.shape[0]
@@ -131,7 +134,7 @@ def field_from_resonances(
     D_flat, E_flat = D_axes.reshape(-1, n_axes), E_axes.reshape(-1, n_axes)
 
     def cost_of(Bc, idx):
-        r = resonances(Bc, axes, D_flat[idx], E_flat[idx]) - f_flat[idx]
+        r = _resonances(Bc, axes, D_flat[idx], E_flat[idx]) - f_flat[idx]
         return r, np.sum(r * r, axis=(-2, -1))
 
     everything = np.arange(B.shape[0])
@@ -144,7 +147,7 @@ def field_from_resonances(
         act = np.flatnonzero(~converged)
         if act.size == 0:
             break
-        _, jac = resonance_jacobian(B[act], axes, D_flat[act], E_flat[act])
+        _, jac = _resonance_jacobian(B[act], axes, D_flat[act], E_flat[act])
         jac = jac.reshape(act.size, -1, 3)
         jtj = np.swapaxes(jac, -1, -2) @ jac
         jtr = np.einsum("pki,pk->pi", jac, resid[act].reshape(act.size, -1))
@@ -172,4 +175,4 @@ def field_from_resonances(
         if not np.any(converged):
             raise ConvergenceError(f"field_from_resonances: {msg}")
         warnings.warn(f"field_from_resonances: {msg}", RuntimeWarning, stacklevel=2)
-    return B
+    return np.moveaxis(B, -1, 0)

@@ -37,6 +37,18 @@ def nv_orientations(cut: str = "100", azimuth: float = 0.0) -> np.ndarray:
     return axes @ rot.T
 
 
+def components_first(name: str, value) -> np.ndarray:
+    """``value`` as a float array of vectors with the components (x, y, z) on the FIRST axis, (3, ...),
+    the convention of the whole package (a (3, 3) array is three vectors side by side, components
+    down the first axis). Raises InputError naming ``name`` for any other layout."""
+    v = as_float_array(name, value)
+    if v.ndim == 0 or v.shape[0] != 3:
+        hint = f"; to convert from components last use np.moveaxis({name}, -1, 0)" if v.shape[-1:] == (3,) else ""
+        raise InputError(f"{name}: vectors are components first: shape (3, ...) with (x, y, z) along the first "
+                         f"axis, got shape {v.shape}{hint}")
+    return v
+
+
 def _unit_axes(axes) -> np.ndarray:
     a = as_float_array("axes", axes)
     if a.ndim == 1:

@@ -1,7 +1,7 @@
 """CW-ODMR spectra of field maps with photon shot noise, frequency-grid checks and the Cramér–Rao
 bound on a line position (the noise a fitted field map will show).
 
-Shapes: fields (..., 3) in T; frequency grid (nf,) in Hz; line parameters (..., n_lines); spectra
+Shapes: fields (3, ...) in T, components first; frequency grid (nf,) in Hz; line parameters (..., n_lines); spectra
 (..., nf), normalized to the off-resonant fluorescence.
 """
 
@@ -20,7 +20,7 @@ from .spin import resonances
 
 
 def line_parameters(B, axes, linewidth, contrast, D=None, E=0.0, temperature=None, isotope=None):
-    """Centres, widths and contrasts (..., n_lines) of the CW-ODMR dips of fields ``B`` (..., 3).
+    """Centres, widths and contrasts (..., n_lines) of the CW-ODMR dips of fields ``B`` (3, ...) T.
 
     Every NV axis contributes its two lines with ``contrast`` (per line, for a single orientation;
     an ensemble with four equally populated orientations divides it by 4 — pass that value).

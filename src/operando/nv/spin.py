@@ -9,9 +9,12 @@ the 3×3 characteristic polynomial (exact, no iteration; see ``_eigenvalues``), 
 stacked ``numpy.linalg.eigvalsh``. :func:`spin_hamiltonian` builds the same matrices independently
 in the lab frame from explicit spin matrices, for reference diagonalisation and hyperfine structure.
 
-Shapes: fields ``B`` (..., 3) in T in the lab frame (x, y, z; z = sample normal); NV axes (n_axes,
-3) (or one axis (3,)); ``D``, ``E`` in Hz, scalars or arrays broadcasting against (..., n_axes).
-Resonances (..., n_axes, 2) in Hz, lower line first.
+Shapes: fields ``B`` (3, ...) in T, components first in the lab frame (x, y, z; z = sample normal),
+as everywhere in operando (a (3, 3) array is three fields, components down the first axis); NV axes
+(n_axes, 3), one unit vector per row (or one axis (3,)); ``D``, ``E`` in Hz, scalars or arrays
+broadcasting against (..., n_axes). Resonances (..., n_axes, 2) in Hz, lower line first. The kernels
+work on the components-last view ``np.moveaxis(B, 0, -1)`` (each pixel's vector contiguous for the
+per-axis frame rotations); only the public functions see the (3, ...) layout.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .constants import (
     QUADRUPOLE_14N,
     T_REFERENCE,
 )
-from .orientations import _unit_axes, nv_frames
+from .orientations import _unit_axes, components_first, nv_frames
 
 __all__ = [
     "electric_field_terms",
@@ -55,7 +58,7 @@ def spin_matrices(spin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def spin_hamiltonian(B, axis, D=D_ZERO_FIELD, E=0.0, nucleus: str | None = None) -> np.ndarray:
-    """Hamiltonian matrices in Hz, shape (..., n, n), for fields ``B`` (..., 3) T and one NV
+    """Hamiltonian matrices in Hz, shape (..., n, n), for fields ``B`` (3, ...) T and one NV
     ``axis``.
 
     Built in the LAB frame from explicit spin matrices (S·n)², (S·x')² − (S·y')² and B·S, so it is
@@ -63,7 +66,7 @@ def spin_hamiltonian(B, axis, D=D_ZERO_FIELD, E=0.0, nucleus: str | None = None)
     the hyperfine (and 14N quadrupole) terms as a Kronecker product (n = 9 or 6); electron first.
     """
     frame = nv_frames(axis)[0]
-    B = as_float_array("B", B)
+    B = np.moveaxis(components_first("B", B), 0, -1)
     s_lab = np.stack(spin_matrices(1.0))  # (3, 3, 3)
     sx_, sy_, sz_ = (np.tensordot(frame[k], s_lab, axes=1) for k in range(3))
     h0 = D * (sz_ @ sz_ - 2.0 / 3.0 * np.eye(3)) + E * (sx_ @ sx_ - sy_ @ sy_)
@@ -87,10 +90,10 @@ def spin_hamiltonian(B, axis, D=D_ZERO_FIELD, E=0.0, nucleus: str | None = None)
 
 
 def electric_field_terms(efield, axis) -> tuple[np.ndarray, np.ndarray]:
-    """(ΔD, E) in Hz that an electric field ``efield`` (..., 3) in V/m produces on an NV along
-    ``axis``."""
+    """(ΔD, E) in Hz, shape (...), that an electric field ``efield`` (3, ...) in V/m produces on an
+    NV along ``axis``."""
     n = _unit_axes(axis)[0]
-    ef = as_float_array("efield", efield)
+    ef = np.moveaxis(components_first("efield", efield), 0, -1)
     par = ef @ n
     perp = np.linalg.norm(ef - par[..., None] * n, axis=-1)
     return D_PARALLEL_EFIELD * par, D_PERP_EFIELD * perp
@@ -164,11 +167,10 @@ def _zero_state_index(lam, b, D, E):
 
 
 def _nv_frame_fields(B, axes, D, E, temperature):
+    """NV frames, NV-frame fields γB' (..., n_axes, 3) Hz and D, E broadcast to (..., n_axes), for
+    lab fields ``B`` (..., 3) components LAST (the kernels' layout)."""
     axes = _unit_axes(axes)
     frames = nv_frames(axes)  # (n_axes, 3, 3)
-    B = as_float_array("B", B)
-    if B.shape[-1:] != (3,):
-        raise InputError(f"B: expected shape (..., 3) with components (x, y, z), got {B.shape}")
     Bp = np.einsum("...j,aij->...ai", B, frames) * GAMMA_E  # (..., n_axes, 3) in Hz
     D = _split_D(D, temperature)
     E = as_float_array("E", E)
@@ -201,9 +203,15 @@ _CHUNK = 1 << 17  # pixels × axes per block: keeps temporaries in cache-friendl
 def resonances(B, axes, D=None, E=0.0, temperature=None) -> np.ndarray:
     """Transition frequencies (..., n_axes, 2) in Hz from m_s = 0 to the two other states.
 
-    Exact diagonalisation (closed form) for fields ``B`` (..., 3) in T and NV ``axes`` (n_axes, 3).
-    ``D`` defaults to 2.87 GHz; ``temperature`` (K) shifts it by dD/dT = -74.2 kHz/K from 300 K.
+    Exact diagonalisation (closed form) for fields ``B`` (3, ...) in T, components first, and NV
+    ``axes`` (n_axes, 3). ``D`` defaults to 2.87 GHz; ``temperature`` (K) shifts it by dD/dT =
+    -74.2 kHz/K from 300 K.
     """
+    return _resonances(np.moveaxis(components_first("B", B), 0, -1), axes, D, E, temperature)
+
+
+def _resonances(B, axes, D=None, E=0.0, temperature=None) -> np.ndarray:
+    """:func:`resonances` for fields ``B`` (..., 3), components last (the kernel)."""
     _, Bp, D, E = _nv_frame_fields(B, axes, D, E, temperature)
     shape = Bp.shape[:-1]
     flat_b, flat_d, flat_e = Bp.reshape(-1, 3), D.reshape(-1), E.reshape(-1)
@@ -223,10 +231,20 @@ def resonances(B, axes, D=None, E=0.0, temperature=None) -> np.ndarray:
 
 
 def resonance_jacobian(B, axes, D=None, E=0.0, temperature=None, with_D: bool = False):
-    """∂f/∂B (..., n_axes, 2, 3) in Hz/T (lab components), exact by implicit differentiation of the
-    characteristic polynomial (equivalent to Hellmann–Feynman). With ``with_D`` a 4th column holds
-    ∂f/∂D (dimensionless). Returns ``(freqs, jac)``. Undefined exactly at level crossings.
+    """Resonances (..., n_axes, 2) Hz and their gradient ∂f/∂B (3, ..., n_axes, 2) in Hz/T, lab
+    components first like the field ``B`` (3, ...) T; exact by implicit differentiation of the
+    characteristic polynomial (equivalent to Hellmann–Feynman). With ``with_D`` a 4th row holds
+    ∂f/∂D (dimensionless): (4, ..., n_axes, 2). Returns ``(freqs, jac)``. Undefined exactly at level
+    crossings.
     """
+    freqs, jac = _resonance_jacobian(np.moveaxis(components_first("B", B), 0, -1), axes, D, E, temperature,
+                                     with_D)
+    return freqs, np.moveaxis(jac, -1, 0)
+
+
+def _resonance_jacobian(B, axes, D=None, E=0.0, temperature=None, with_D: bool = False):
+    """:func:`resonance_jacobian` for fields ``B`` (..., 3), components last, with the gradient
+    last too: (..., n_axes, 2, 3 or 4) (the kernel)."""
     frames, Bp, D, E = _nv_frame_fields(B, axes, D, E, temperature)
     lam, i0, freqs, idx = _solve(Bp, D, E)
     u, v, b = (Bp[..., k, None] for k in range(3))

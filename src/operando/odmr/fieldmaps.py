@@ -30,13 +30,14 @@ def projected_field_map(f_minus, f_plus) -> np.ndarray:
 def vector_field_map(
     freqs, axes, *, D=None, b_guess=None, method: str = "hamiltonian"
 ) -> np.ndarray:
-    """Vector B (..., 3) T from resonances (..., n_axes, 2) Hz of >= 3 NV axes: least squares over
-    the projections (``method="projected"``) or exactly through the spin Hamiltonian."""
+    """Vector B (3, ...) T, components first, from resonances (..., n_axes, 2) Hz of >= 3 NV axes:
+    least squares over the projections (``method="projected"``) or exactly through the spin
+    Hamiltonian; NaN where a resonance is missing. ``b_guess`` (3,) T fixes the sign."""
     freqs = np.asarray(freqs, dtype=np.float64)
     good = np.all(np.isfinite(freqs), axis=(-2, -1))
-    out = np.full((*freqs.shape[:-2], 3), np.nan)
+    out = np.full((3, *freqs.shape[:-2]), np.nan)
     if np.any(good):
-        out[good] = field_from_resonances(freqs[good], axes, D=D, B0=b_guess, method=method)
+        out[:, good] = field_from_resonances(freqs[good], axes, D=D, B0=b_guess, method=method)
     return out
 
 
@@ -157,6 +158,6 @@ def field_maps(fit: xr.Dataset, *, axes=None, b_guess=None) -> xr.Dataset:
         freqs = np.stack([np.where(np.asarray(ok)[..., None], f0[..., [lo, hi]], np.nan)
                           for lo, hi in pairs], axis=-2)
         B = vector_field_map(freqs, axes, b_guess=b_guess)
-        out["B"] = (("component", "y", "x"), np.moveaxis(B, -1, 0), {"units": "T"})
+        out["B"] = (("component", "y", "x"), B, {"units": "T", "long_name": "vector field from the NV resonances"})
         out = out.assign_coords(component=["x", "y", "z"])
     return out

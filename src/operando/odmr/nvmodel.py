@@ -66,9 +66,10 @@ class NVModel:
 
     def _lines(self, params):
         n, na = params.shape[0], self.n_axes
-        freqs, jac_res = resonance_jacobian(
-            params[:, :3], self.axes, params[:, 3:4], self.E, with_D=True
+        freqs, jac_res = resonance_jacobian(  # (n, n_axes, 2), (4, n, n_axes, 2)
+            params[:, :3].T, self.axes, params[:, 3:4], self.E, with_D=True
         )
+        jac_res = np.moveaxis(jac_res, 0, -1)
         width = np.broadcast_to(params[:, 4:5], (n, 2 * na))
         contrast = np.repeat(params[:, 5 : 5 + na], 2, axis=1)
         return freqs.reshape(n, 2 * na), width, contrast, jac_res.reshape(n, 2 * na, 4)
@@ -138,7 +139,7 @@ class NVModel:
         misfit = np.sum(
             (resonances(B, self.axes, D_ZERO_FIELD, self.E) - freqs) ** 2, axis=(-2, -1)
         )
-        best = B[np.nanargmin(misfit)]
+        best = B[:, np.nanargmin(misfit)]
         return best if best[2] >= 0 else -best
 
     def guess(self, f, y):
@@ -154,7 +155,7 @@ class NVModel:
         freqs = f0[:, order].reshape(n, na, 2)
         with warnings.catch_warnings():  # a rough start is enough: the full fit refines it
             warnings.simplefilter("ignore", RuntimeWarning)
-            B = field_from_resonances(freqs, self.axes, D_ZERO_FIELD, self.E, B0=b0, max_iter=10)
+            B = field_from_resonances(freqs, self.axes, D_ZERO_FIELD, self.E, B0=b0, max_iter=10).T
         far = ~np.all(np.isfinite(B), axis=1) | (
             np.linalg.norm(B - b0, axis=1) > 0.5 * np.linalg.norm(b0) + 1e-4
         )

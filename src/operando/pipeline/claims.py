@@ -258,8 +258,8 @@ def _buried(run: _Run) -> Claim:
             else:
                 depth = float(cell.burial_depth()[0][foot].min())
             sel = np.flatnonzero(rec["particle"].values == i)
-            dx_rec = float(rec["particle_x_reconstructed"].values[sel[0]] - rec["particle_x_true"].values[sel[0]]) \
-                if sel.size else np.nan
+            dx_rec = float(rec["particle_x_li_reconstructed"].values[sel[0]]
+                           - rec["particle_x_li_true"].values[sel[0]]) if sel.size else np.nan
             rows.append(f"particle {i}: top {depth * 1e9:.0f} nm deep, own field {_fmt_ut(peak)} (all sources "
                         f"over it: {_fmt_ut(seen)}), x error {dx_rec:+.3f}")
             if peak < 3 * noise:

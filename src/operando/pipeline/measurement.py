@@ -141,8 +141,9 @@ def measurement_dataset(cfg, fields: xr.Dataset, stack: xr.Dataset | None = None
         noise_cw = float(np.nanstd(B_pix - stack["B_axis_true"].values))
         eta_cw = float(stack.attrs["sensor_sensitivity_cw"])
         out["odmr_example"] = (("frequency",), stack["signal"].values[:, stack.sizes["y"] // 2, stack.sizes["x"] // 2],
-                               {"units": "1"})
-        out["fit_converged"] = (("y", "x"), unbin(fit["converged"].values.astype(bool), factor, shape))
+                               {"units": "1", "long_name": "ODMR spectrum of the centre pixel"})
+        out["fit_converged"] = (("y", "x"), unbin(fit["converged"].values.astype(bool), factor, shape),
+                                 {"units": "1", "long_name": "the pixel's ODMR fit converged"})
         if not fit["converged"].values.any():
             raise InputError(f"sensor.integration_time: no pixel of the simulated ODMR stack could be fitted at "
                              f"{cfg.sensor.integration_time:.3g} s per pixel (too few photons); use ≳ 1 ms")
@@ -155,12 +156,14 @@ def measurement_dataset(cfg, fields: xr.Dataset, stack: xr.Dataset | None = None
         out["B_lco_measured"] = (("y", "x"), unbin(B_pix, factor, shape),
                                  {"units": "T", "long_name": "measured total field along the NV axis"})
     sigma = field_noise(cfg.sensor.pulsed_sensitivity, cfg.sensor.integration_time)
-    for name, mode, var in (("B_oersted_measured", "oersted", "B_oersted"), ("B_li_measured", "lithium", "B_li")):
+    for name, mode, var, what in (("B_oersted_measured", "oersted", "B_oersted", "Ørsted field Bz"),
+                                  ("B_li_measured", "lithium", "B_li", "Li-metal field along the NV axis")):
         if mode not in modes:
             continue
         truth = fields[var].sel(component="z").values if var == "B_oersted" else fields[var].isel(orientation=0).values
         seen = recorded_maps(sensor, truth, dy, dx)
-        out[name] = (("y", "x"), unbin(seen + rng.normal(0.0, sigma, seen.shape), factor, shape), {"units": "T"})
+        out[name] = (("y", "x"), unbin(seen + rng.normal(0.0, sigma, seen.shape), factor, shape),
+                     {"units": "T", "long_name": f"measured {what}"})
     ds = xr.Dataset(out, coords={"y": fields["y"], "x": fields["x"], **freq_coord})
     ds.attrs.update(noise_cw=noise_cw, noise_pulsed=sigma, sensor_sensitivity_cw=eta_cw, sensor_kind=cfg.sensor.kind,
                     integration_time=cfg.sensor.integration_time, n_pixels=int(shape[0] * shape[1]),

@@ -82,9 +82,11 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         Bz = fields["B_oersted"].sel(component="z").values
         J_model, _ = current_from_map(Bz, dy, dx, standoff=h, thickness=T, rcfg=rcfg,
                                       noise_sigma=max(1e-3 * float(np.sqrt(np.mean(Bz**2))), 1e-18))
-        data.update(J_true=(("component2", "y", "x"), J_true, {"units": "A/m^2"}),
-                    J_reconstructed=(("component2", "y", "x"), J_rec, {"units": "A/m^2"}),
-                    J_noiseless=(("component2", "y", "x"), J_model,
+        data.update(J_true=(("component", "y", "x"), J_true,
+                            {"units": "A/m^2", "long_name": "in-plane current density, slab depth mean (truth)"}),
+                    J_reconstructed=(("component", "y", "x"), J_rec,
+                                     {"units": "A/m^2", "long_name": "in-plane current density from the measured map"}),
+                    J_noiseless=(("component", "y", "x"), J_model,
                                  {"units": "A/m^2", "long_name": "the same inversion of the noiseless map"}))
         attrs.update(J_relative_error=relative_l2_error(J_rec, J_true, margin=margin),
                      J_model_error=relative_l2_error(J_model, J_true, margin=margin), J_method=method)
@@ -116,7 +118,7 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         data_soc, attrs_soc = _state_of_charge(cfg, cells, charges, fields, meas)
         data.update(data_soc)
         attrs.update(attrs_soc)
-    ds = xr.Dataset(data, coords={"y": fields["y"], "x": fields["x"], "component2": ["x", "y"]})
+    ds = xr.Dataset(data, coords={"y": fields["y"], "x": fields["x"], "component": ["x", "y"]})
     ds.attrs.update(attrs)
     return ds
 
@@ -150,8 +152,8 @@ def _state_of_charge(cfg, cells, charges, fields, meas) -> tuple[dict, dict]:
                                     thickness=T, component=axis, reference_mask=non_magnetic, noise_sigma=noise,
                                     cutoff_wavelength=cfg.reconstruction.window_cutoff * h)
     soc = state_of_charge_map(sus["chi"].values, mask=surface)
-    x_true = np.where(lco, x_cell[-1], np.nan)
-    err = np.abs(soc["x_li"].values - x_true)[surface]
+    x_li_true = np.where(lco, x_cell[-1], np.nan)
+    err = np.abs(soc["x_li"].values - x_li_true)[surface]
     # per particle: one χ each, fitted with the microstructure known in depth (as a tomogram of the
     # same cell would give it), buried particles included; the truth is each particle's mean x
     vol = source_volume(sus_cell, T)
@@ -169,22 +171,29 @@ def _state_of_charge(cfg, cells, charges, fields, meas) -> tuple[dict, dict]:
     ids = [int(i) for i in by_particle["region"].values if int(i) in seen]
     by_particle, clean = by_particle.sel(region=ids), clean.sel(region=ids)
     data = {
-        "x_true": (("y", "x"), x_true, {"units": "1"}),
-        "x_reconstructed": (("y", "x"), soc["x_li"].values, {"units": "1"}),
-        "chi_reconstructed": (("y", "x"), sus["chi"].values, {"units": "1"}),
-        "particle": (("particle",), np.array(ids, dtype=int)),
-        "particle_x_true": (("particle",), np.array([truth[i] for i in ids]),
-                            {"units": "1", "long_name": "mean Li content x of the particle (truth)"}),
-        "particle_x_reconstructed": (("particle",), by_particle["x_li"].values,
-                                     {"units": "1", "long_name": "x from one χ per particle fitted to the map"}),
-        "particle_x_sem": (("particle",), by_particle["x_sem"].values, {"units": "1"}),
-        "particle_x_noiseless": (("particle",), clean["x_li"].values,
-                                 {"units": "1", "long_name": "x from the same inversion of the noiseless field"}),
+        "x_li_true": (("y", "x"), x_li_true, {"units": "1", "long_name": "Li content x of LixCoO2 at the top (truth)"}),
+        "x_li_reconstructed": (("y", "x"), soc["x_li"].values,
+                               {"units": "1", "long_name": "Li content x of LixCoO2 from the measured map"}),
+        "chi_reconstructed": (("y", "x"), sus["chi"].values,
+                              {"units": "1", "long_name": "volume susceptibility from the measured map"}),
+        "particle": (("particle",), np.array(ids, dtype=int), {"units": "1", "long_name": "particle id"}),
+        "particle_x_li_true": (("particle",), np.array([truth[i] for i in ids]),
+                               {"units": "1", "long_name": "mean Li content x of the particle (truth)"}),
+        "particle_x_li_reconstructed": (("particle",), by_particle["x_li"].values,
+                                        {"units": "1", "long_name": "x from one χ per particle fitted to the map"}),
+        "particle_x_li_sem": (("particle",), by_particle["x_li_sem"].values,
+                              {"units": "1", "long_name": "standard error of particle_x_li_reconstructed"}),
+        "particle_x_li_noiseless": (("particle",), clean["x_li"].values,
+                                    {"units": "1", "long_name": "x from the same inversion of the noiseless field"}),
         "particle_reason": (("particle",), by_particle["reason"].values,
-                            {"codes": by_particle["reason"].attrs["codes"]}),
-        "particle_chi": (("particle",), by_particle["chi"].values, {"units": "1"}),
-        "particle_chi_sem": (("particle",), by_particle["chi_sem"].values, {"units": "1"}),
-        "particle_pixels": (("particle",), by_particle["n_pixels"].values),
+                            {"units": "1", "codes": by_particle["reason"].attrs["codes"],
+                             "long_name": "why x was or was not reported"}),
+        "particle_chi": (("particle",), by_particle["chi"].values,
+                         {"units": "1", "long_name": "volume susceptibility of the particle, fitted"}),
+        "particle_chi_sem": (("particle",), by_particle["chi_sem"].values,
+                             {"units": "1", "long_name": "standard error of particle_chi"}),
+        "particle_pixels": (("particle",), by_particle["n_pixels"].values,
+                            {"units": "1", "long_name": "map pixels above the particle"}),
     }
     attrs = {"buried_particles": [i for i in ids if i in sus_cell.attrs.get("buried_particles", [])],
              "x_map_median_error": float(np.nanmedian(err)) if np.isfinite(err).any() else float("nan"),

@@ -123,17 +123,17 @@ def fig_reconstruction(cells, rec) -> list:
         out.append((f"Current density Jx from the simulated measured Ørsted map ({rec.attrs['J_method']}) beside "
                     f"the truth: relative L2 error {e:.0%} ({usable} at this noise); the same inversion of the "
                     f"noiseless map: {e0:.0%} (the 3-D current read as one uniform layer)",
-                    F.truth_vs_reconstruction(rec["J_true"].sel(component2="x").values,
-                                              rec["J_reconstructed"].sel(component2="x").values, ext,
+                    F.truth_vs_reconstruction(rec["J_true"].sel(component="x").values,
+                                              rec["J_reconstructed"].sel(component="x").values, ext,
                                               title=f"Jx: relative L2 error {e:.0%}", label="Jx", unit="mA/cm²",
                                               scale=0.1)))
-    if "x_true" in rec:
+    if "x_li_true" in rec:
         m = rec.attrs["x_map_median_error"]
         usable = "usable" if m < USABLE_X_ERROR else f"not usable pixel by pixel (median error above {USABLE_X_ERROR})"
         out.append((f"State-of-charge map, pixel by pixel, from the fitted ODMR field beside the truth (surface "
                     f"particles): median |error| {m:.2f}, {rec.attrs['x_map_recovered_fraction']:.0%} of the pixels "
                     f"invertible — {usable}; the per-particle table below fits one χ per particle instead",
-                    F.truth_vs_reconstruction(rec["x_true"].values, rec["x_reconstructed"].values, ext,
+                    F.truth_vs_reconstruction(rec["x_li_true"].values, rec["x_li_reconstructed"].values, ext,
                                               title=f"Li content x: median |error| {m:.2f}", label="x", unit="",
                                               mask=None)))
     return out
@@ -170,9 +170,9 @@ def particle_soc_table(rec) -> list[dict]:
     if "particle" not in rec:
         return None
     rows, buried = [], set(rec.attrs.get("buried_particles", []))
-    for p, a, b, sem, c, why in zip(rec["particle"].values, rec["particle_x_true"].values,
-                                    rec["particle_x_reconstructed"].values, rec["particle_x_sem"].values,
-                                    rec["particle_x_noiseless"].values, rec["particle_reason"].values, strict=True):
+    for p, a, b, sem, c, why in zip(rec["particle"].values, rec["particle_x_li_true"].values,
+                                    rec["particle_x_li_reconstructed"].values, rec["particle_x_li_sem"].values,
+                                    rec["particle_x_li_noiseless"].values, rec["particle_reason"].values, strict=True):
         rows.append({"particle": int(p), "where": "buried" if int(p) in buried else "surface",
                      "x true": f"{a:.3f}",
                      "x reconstructed": f"{b:.3f} ± {sem:.3f}" if np.isfinite(b) else "—",

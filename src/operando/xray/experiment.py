@@ -113,7 +113,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
 
     def calibration_set():
         rows = [cam.expected(x, 0)[cam.mask].sum(axis=0) for x in CALIBRATION_X]
-        return xr.Dataset({"R1": (("x", "energy"), np.array(rows))}, coords={"x": list(CALIBRATION_X),
+        return xr.Dataset({"R1": (("x_li", "energy"), np.array(rows))}, coords={"x_li": list(CALIBRATION_X),
                           "energy": CENTRES}, attrs={"units": "counts (expected)"})
     cal_ds = _cached(out / f"calibration_expected_{key}.nc", calibration_set)
 
@@ -148,7 +148,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
             if state == STATES[-1]:
                 xmap = lithium_map(*frames, EDGES, cam.alpha, cam.beta, calibration=model_cal, detector=cam.det)
                 inside = _superpixels(cam.mask[..., None].astype(float))[..., 0]
-                maps[tag] = (xmap["x"].values, xmap["x_sigma"].values, float(np.mean(prof)), inside)
+                maps[tag] = (xmap["x_li"].values, xmap["x_li_sigma"].values, float(np.mean(prof)), inside)
 
     claims = _claims(results, spectra_rows, model_cal, cal_emr, cam)
     figures = _figures(out, spectra_rows, results, model_cal, paper_cal, maps)

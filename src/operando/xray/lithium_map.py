@@ -29,7 +29,8 @@ def _bin(frame: np.ndarray, k: int) -> np.ndarray:
 def lithium_map(frame_r1, frame_r2, frame_r3, edges_eV, alpha: float, beta: float, *,
                 calibration: EMRCalibration | None = None, detector: CdZnTeDetector | None = None,
                 superpixel: int = 4, incident_eV: float = 115e3, theta: float = np.pi / 2) -> xr.Dataset:
-    """x map (v, u super-pixels) with ``x_sigma``, ``emr`` and ``emr_sigma``; frames are raw counts.
+    """Li content map ``x_li`` (v, u super-pixels) with ``x_li_sigma``, ``emr`` and ``emr_sigma``; frames
+    are raw counts.
 
     ``calibration``: EMR → x (default: the Table 1 fit of Huang et al. 2025, an empirical material
     calibration; pass one made for your set-up). ``superpixel``: pixels binned per side.
@@ -47,10 +48,11 @@ def lithium_map(frame_r1, frame_r2, frame_r3, edges_eV, alpha: float, beta: floa
     dims = ("v", "u")
     ds = xr.Dataset(
         {
-            "x": (dims, x, {"units": "1", "long_name": f"Li content x of {cal.material}"}),
-            "x_sigma": (dims, sx, {"units": "1", "long_name": "1σ of x (Poisson, through the calibration slope)"}),
+            "x_li": (dims, x, {"units": "1", "long_name": f"Li content x of {cal.material}"}),
+            "x_li_sigma": (dims, sx, {"units": "1",
+                                      "long_name": "1σ of x_li (Poisson, through the calibration slope)"}),
             "emr": (dims, value.value, {"units": "1", "long_name": "energy-to-momentum ratio of the cathode"}),
-            "emr_sigma": (dims, value.sigma, {"units": "1"}),
+            "emr_sigma": (dims, value.sigma, {"units": "1", "long_name": "1σ of emr"}),
         },
         coords={"v": np.arange(x.shape[0]), "u": np.arange(x.shape[1])},
     )
