@@ -106,15 +106,18 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
     # regions 2 and 3 see no cathode: one expected image each serves every state
     def region_images():
         r2, r3 = cam.expected(1.0, 1), cam.expected(1.0, 2)
-        return xr.Dataset({"R2": (("v", "u", "energy"), r2), "R3": (("v", "u", "energy"), r3)},
-                          coords={"energy": CENTRES}, attrs={"units": "counts (expected)"})
+        expected = {"units": "counts", "long_name": "expected counts"}
+        return xr.Dataset({"R2": (("v", "u", "energy"), r2, expected), "R3": (("v", "u", "energy"), r3, expected)},
+                          coords={"energy": ("energy", CENTRES, {"units": "eV"})})
     fixed = _cached(out / f"regions23_expected_{key}.nc", region_images)
     r2e, r3e = fixed["R2"].values, fixed["R3"].values
 
     def calibration_set():
         rows = [cam.expected(x, 0)[cam.mask].sum(axis=0) for x in CALIBRATION_X]
-        return xr.Dataset({"R1": (("x_li", "energy"), np.array(rows))}, coords={"x_li": list(CALIBRATION_X),
-                          "energy": CENTRES}, attrs={"units": "counts (expected)"})
+        expected = {"units": "counts", "long_name": "expected counts"}
+        return xr.Dataset({"R1": (("x_li", "energy"), np.array(rows), expected)},
+                          coords={"x_li": ("x_li", list(CALIBRATION_X), {"units": "1"}),
+                                  "energy": ("energy", CENTRES, {"units": "eV"})})
     cal_ds = _cached(out / f"calibration_expected_{key}.nc", calibration_set)
 
     def cathode_emr(r1, r2, r3, var=None):
@@ -133,7 +136,8 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
         for state, prof in _state_profiles(charges[rate]).items():
             name = f"{tag}|{state}"
             exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}_{key}.nc", lambda p=prof: xr.Dataset(
-                {"R1": (("v", "u", "energy"), cam.expected(p, 0))}, coords={"energy": CENTRES}))["R1"].values
+                {"R1": (("v", "u", "energy"), cam.expected(p, 0), {"units": "counts"})},
+                coords={"energy": CENTRES}))["R1"].values
             frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
             sums = [f[cam.mask].sum(axis=0) for f in frames]
             value, sep = cathode_emr(*sums, var=sums)
