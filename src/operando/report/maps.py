@@ -93,16 +93,18 @@ def add_scale_bar(ax, extent, *, color="k", loc="lower right"):
 
 def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: str = "", scale: float = 1.0,
               vlim: tuple[float, float] | None = None, cmap: str | None = None,
-              categories: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+              categories: Mapping[str, str] | Sequence[tuple[str, str]] | None = None, named=None,
               outlines: Sequence[Outline] = (), colorbar: bool = True, legend: str | bool = "right",
               scalebar: bool = True, ticks: bool | None = None, title: str | None = None,
-              aspect: str = "equal"):
+              aspect: str = "equal", origin: str = "lower"):
     """Draw one map on ``ax``; returns the AxesImage (its colour bar, if any, as ``image.colorbar``).
 
     ``data`` (ny, nx) in SI, shown times ``scale`` (e.g. 1e6 for µT) in ``unit``; ``extent``
-    (x0, x1, y0, y1) in m. ``kind``: "signed" (diverging, symmetric ±max|v| unless ``vlim``),
+    (x0, x1, y0, y1) in m, or None for axes in pixels (no scale bar); ``origin`` "lower" puts row 0
+    at the bottom (maps), "upper" at the top (camera frames). ``kind``: "signed" (diverging, symmetric ±max|v| unless ``vlim``),
     "positive" (sequential), "categorical" (``data`` holds integer codes 0…n−1 of ``categories``,
-    name → colour, NaN undrawn; a legend of the categories present replaces the colour bar) or "auto"
+    name → colour, NaN undrawn; a legend of the categories present, or of the codes ``named``, replaces
+    the colour bar) or "auto"
     (signed when the values straddle zero). ``outlines`` are contoured over the map and named in the
     legend (``legend``: "right", "below" or False); with ``scalebar`` the axes carry a scale bar and, unless ``ticks``, no ticks.
     """
@@ -112,8 +114,12 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
     if kind not in KINDS:
         raise InputError(f"kind: expected one of {KINDS}, got {kind!r}")
     values = as_float_array("data", data, ndim=2, finite=False) * scale
-    name, factor = length_unit(abs(extent[1] - extent[0]))
-    shown = _extent_in(extent, factor)
+    if extent is None:
+        name, shown, scalebar = "pixel", None, False
+        outlines = ()
+    else:
+        name, factor = length_unit(abs(extent[1] - extent[0]))
+        shown = _extent_in(extent, factor)
     handles = []
     if kind == "auto":
         kind = kind_of(values)
@@ -125,9 +131,9 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
         if codes.size and (codes.min() < 0 or codes.max() > len(pairs) - 1 or np.any(codes % 1)):
             raise InputError(f"data: a categorical map holds integer codes 0…{len(pairs) - 1}, "
                              f"got values in [{codes.min():g}, {codes.max():g}]")
-        im = ax.imshow(values, extent=shown, origin="lower", interpolation="nearest", aspect=aspect,
+        im = ax.imshow(values, extent=shown, origin=origin, interpolation="nearest", aspect=aspect,
                        cmap=ListedColormap([c for _, c in pairs]), vmin=-0.5, vmax=len(pairs) - 0.5)
-        present = set(np.unique(codes).astype(int).tolist())
+        present = set(np.unique(codes if named is None else named).astype(int).tolist())
         handles = [Patch(facecolor=c, edgecolor="0.3", linewidth=0.4, label=n)
                    for k, (n, c) in enumerate(pairs) if k in present]
         colorbar = False
@@ -137,7 +143,7 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
             vlim = (symmetric_limits(values) if kind == "signed"
                     else (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
         cmap = cmap or (style.CMAP_SIGNED if kind == "signed" else style.CMAP_POSITIVE)
-        im = ax.imshow(values, extent=shown, origin="lower", interpolation="nearest", aspect=aspect,
+        im = ax.imshow(values, extent=shown, origin=origin, interpolation="nearest", aspect=aspect,
                        cmap=cmap, vmin=vlim[0], vmax=vlim[1])
         if colorbar:
             cb = ax.figure.colorbar(im, ax=ax, shrink=0.9, pad=0.02, fraction=0.05)
