@@ -20,6 +20,19 @@ PHASE_COLOURS = {
 }
 
 
+def phase_codes(cell: Cell, labels) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Categorical codes of ``labels`` (any shape): the index of each voxel's phase in
+    ``cell.phase_names``, and the (name, colour) of each code, for :func:`operando.report.maps.map_panel`."""
+    names = cell.phase_names
+    index = {n: i for i, n in enumerate(names)}
+    off = -min(min(cell.phases), 0)
+    lut = np.zeros(max(cell.phases) + 1 + off, int)
+    for lab, name in cell.phases.items():
+        lut[lab + off] = index[name]
+    codes = lut[np.asarray(labels).astype(np.int64) + off]
+    return codes, [(n, PHASE_COLOURS.get(n, f"C{i}")) for i, n in enumerate(names)]
+
+
 def plot_cell(
     cell: Cell, ax=None, *, layer: int | None = None, mark_buried: bool = True, legend: bool = True
 ):
@@ -38,12 +51,6 @@ def plot_cell(
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 5.5 * cell.grid.ny / max(cell.grid.nx, 1) + 0.6))
         k = cell.grid.nz - 1 if layer is None else int(layer)
-        names = cell.phase_names
-        index = {n: i for i, n in enumerate(names)}
-        off = -min(min(cell.phases), 0)
-        lut = np.zeros(max(cell.phases) + 1 + off, int)
-        for lab, name in cell.phases.items():
-            lut[lab + off] = index[name]
         g = cell.grid
         extent = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.y[0] - g.dy / 2, g.y[-1] + g.dy / 2)
         outlines = []
@@ -51,12 +58,11 @@ def plot_cell(
             depth = cell.attrs.get("cap_thickness", 0.0) * 1e9
             outlines.append(Outline(cell.buried_mask().any(axis=0), f"buried ({depth:.0f} nm below surface)",
                                     linestyle="--", linewidth=1.0))
-        codes = lut[cell.labels[k].astype(np.int64) + off]
+        codes, categories = phase_codes(cell, cell.labels[k])
         # the legend names every phase of the volume, also those only below this layer
-        everywhere = np.unique(lut[np.unique(cell.labels).astype(np.int64) + off])
+        everywhere = np.unique(phase_codes(cell, np.unique(cell.labels))[0])
         map_panel(ax, codes, extent, kind="categorical", outlines=[o for o in outlines if o.mask.any()],
-                  categories=[(n, PHASE_COLOURS.get(n, f"C{i}")) for i, n in enumerate(names)],
-                  named=everywhere, legend="right" if legend else False, ticks=True)
+                  categories=categories, named=everywhere, legend="right" if legend else False, ticks=True)
         where = "top layer (z = 0)" if k == g.nz - 1 else f"layer {k}"
         ax.set_title(f"cell phases, {where}")
     return ax

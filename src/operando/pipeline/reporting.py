@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import materials
 from .._version import __version__
+from ..magnetics import nv_axis
 from ..papers import POLLOK2025
 from ..report import Section, figure_png, write_report
-from ..magnetics import nv_axis
 from ..report import figures as F
 from ..report.maps import Outline
 from ..report.style import DPI, PAGE_WIDTH
@@ -84,7 +84,8 @@ def fig4a(cfg, cells, charges, fields) -> list:
         t_end = float(charges[sus.name]["t"].values[-1])
         rows.append({"name": "state of charge", "label": "$B_\\mathrm{NV}$", "unit": "µT", "scale": 1e6,
                      "source": {"data": final_state(charges[sus.name])["x_li"].values[-1], "kind": "positive",
-                                "label": "x in LixCoO2", "title": f"x, {sus.name}, {t_end / 60:.3g} min" + (", top layer" if deep else "")},
+                                "label": "x in LixCoO2",
+                                "title": f"x, {sus.name}, {t_end / 60:.3g} min" + (", top layer" if deep else "")},
                      "fields": [fields["B_lco"].sel(orientation=o).values for o in orientations]})
     if "lithium" in im.modes:
         codes, names = _li_metal_codes(dcell)
@@ -99,7 +100,8 @@ def fig4a(cfg, cells, charges, fields) -> list:
         B = fields["B_oersted"].values
         rows.append({"name": "current", "label": "$B_\\mathrm{NV}$", "unit": "nT", "scale": 1e9,
                      "source": {"data": J * 0.1, "kind": "positive", "cmap": "inferno", "label": "|J|",
-                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, {j_nom * 0.1:.3g} mA/cm²" + (", depth average" if deep else "")},
+                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, {j_nom * 0.1:.3g} mA/cm²"
+                                + (", depth average" if deep else "")},
                      "fields": [np.tensordot(nv_axis(o), B, axes=1) for o in orientations]})
     if not rows:
         return []

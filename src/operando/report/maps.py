@@ -101,12 +101,13 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
 
     ``data`` (ny, nx) in SI, shown times ``scale`` (e.g. 1e6 for µT) in ``unit``; ``extent``
     (x0, x1, y0, y1) in m, or None for axes in pixels (no scale bar); ``origin`` "lower" puts row 0
-    at the bottom (maps), "upper" at the top (camera frames). ``kind``: "signed" (diverging, symmetric ±max|v| unless ``vlim``),
-    "positive" (sequential), "categorical" (``data`` holds integer codes 0…n−1 of ``categories``,
-    name → colour, NaN undrawn; a legend of the categories present, or of the codes ``named``, replaces
-    the colour bar) or "auto"
+    at the bottom (maps), "upper" at the top (camera frames).
+    ``kind``: "signed" (diverging, symmetric ±max|v| unless ``vlim``), "positive" (sequential),
+    "categorical" (``data`` holds integer codes 0…n−1 of ``categories``, name → colour, NaN undrawn;
+    a legend of the codes present, or of the codes ``named``, replaces the colour bar) or "auto"
     (signed when the values straddle zero). ``outlines`` are contoured over the map and named in the
-    legend (``legend``: "right", "below" or False); with ``scalebar`` the axes carry a scale bar and, unless ``ticks``, no ticks.
+    legend (``legend``: "right", "below" or False); with ``scalebar`` the axes carry a scale bar and,
+    unless ``ticks``, no ticks.
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
