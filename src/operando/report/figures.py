@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from .maps import map_panel, symmetric_limits
-from .style import PAGE_WIDTH, styled
+from .style import PAGE_WIDTH, plain_log_ticks, styled
 
 UM = 1e6
 
@@ -78,11 +78,12 @@ def signal_vs_drive(
     for name, s in signals_b.items():
         a.loglog(np.asarray(b_ext) * 1e3, np.asarray(s) * 1e6, "o-", label=name)
     for k, (name, s) in enumerate(signals_j.items()):
-        b.loglog(np.asarray(j_nominal) * 0.1, np.asarray(s) * 1e6, "s-", color=f"C{k + 2}", label=name)
-    for ax in (a, b):
+        b.loglog(np.asarray(j_nominal) * 0.1, np.asarray(s) * 1e9, "s-", color=f"C{k + 2}", label=name)
+    for ax, (unit, factor) in ((a, ("µT", 1e6)), (b, ("nT", 1e9))):
         for k, (name, lim) in enumerate(limits.items()):
-            ax.axhline(lim * 1e6, ls=("--", ":", "-.")[k % 3], lw=0.9, color="0.35", label=name)
-        ax.set_ylabel("peak |B| at the NV (µT)")
+            ax.axhline(lim * factor, ls=("--", ":", "-.")[k % 3], lw=0.9, color="0.35", label=name)
+        ax.set_ylabel(f"peak |B| at the NV ({unit})")
+        plain_log_ticks(ax)
         ax.grid(True, which="major", alpha=0.25, lw=0.4)
         ax.legend(loc="best")
     a.set_xlabel("applied field $B_\\mathrm{ext}$ (mT)")
@@ -115,10 +116,12 @@ def standoff_dependence(standoffs: np.ndarray, profiles: np.ndarray, x: np.ndarr
         b2.loglog(np.asarray(standoffs) * 1e9, np.asarray(resolution) * 1e9, "s--", color="C1",
                   label="feature length")
         b2.set_ylabel("feature length ‖B‖/‖∇B‖ (nm)")
+        plain_log_ticks(b2, "y")
         b.plot([], [], "s--", color="C1", label="feature length (right)")
     b.set_xlabel("standoff (nm)")
     b.set_ylabel("peak |B| (µT)")
     b.set_title("peak field vs standoff")
+    plain_log_ticks(b)
     b.grid(True, which="major", alpha=0.25, lw=0.4)
     b.legend(loc="lower left")
     return fig

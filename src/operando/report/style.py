@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
 
 #: Okabe–Ito palette, ordered so that the first colours are distinguishable by every common form of
@@ -83,3 +84,16 @@ def styled(make):
 
     return wrapper
 
+
+
+def plain_log_ticks(ax, axis: str = "both") -> None:
+    """Log-axis ticks labelled as plain numbers (50, 200 instead of 5×10¹), no minor labels; at
+    1, 2, 5 × 10^k when the axis spans up to two and a half decades, at 10^k beyond."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for a in ((ax.xaxis, ax.yaxis) if axis == "both" else (getattr(ax, f"{axis}axis"),)):
+        lo, hi = sorted(a.get_view_interval())
+        narrow = lo > 0 and np.log10(hi / lo) <= 2.5
+        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+        a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        a.set_minor_formatter(NullFormatter())
