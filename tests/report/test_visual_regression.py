@@ -108,11 +108,11 @@ def cell_phases():
     from operando.grid import Grid
 
     m = _synthetic_maps()
-    labels = np.full((2,) + m["li"].shape, LABEL["llzo"], np.int16)
+    labels = np.full((2, *m["li"].shape), LABEL["llzo"], np.int16)
     labels[:, m["li"]] = LABEL["li_metal"]
     labels[0, m["dendrite"]] = LABEL["dendrite"]  # buried: only in the lower layer
     labels[:, m["lco"]] = LABEL["lco"]
-    cell = Cell(Grid((2,) + m["li"].shape, (0.5e-6, 0.5e-6, 0.5e-6)), labels,
+    cell = Cell(Grid((2, *m["li"].shape), (0.5e-6, 0.5e-6, 0.5e-6)), labels,
                 attrs={"dendrite_buried": True, "cap_thickness": 500e-9})
     fig, ax = plt.subplots(figsize=(5.0, 2.4), layout="constrained")
     plot_cell(cell, ax=ax)
