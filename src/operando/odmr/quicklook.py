@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ..report.maps import kind_of, map_panel
+from ..report.maps import field_unit, kind_of, map_panel
 from ..report.style import DPI, PAGE_WIDTH, styled
 from .dataset import SIGNAL
 from .models import DipModel
@@ -67,7 +67,8 @@ def plot_pixel(result: xr.Dataset, data: xr.Dataset, y: int, x: int, ax=None, *,
         a.plot(f / 1e9, meas, ".", ms=2.5, color="0.45", label="data")
         a.plot(f / 1e9, fitted, "-", color="C3", lw=1.0, label="fit")
         a.set_xlabel("frequency (GHz)")
-    axes[0].set_ylabel(data[SIGNAL].attrs.get("units", "signal"))
+    unit = data[SIGNAL].attrs.get("units", "")
+    axes[0].set_ylabel("signal (normalised)" if unit in ("", "1") else f"signal ({unit})")
     axes[0].set_title(label, loc="left")
     axes[0].legend()
     return axes
@@ -145,8 +146,12 @@ def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
             continue
         img = np.asarray(result[var].values, dtype=np.float64)
         kind = kind_of(img) if var == name else "positive"
-        map_panel(ax, img, extent, kind=kind, vlim=_robust_limits(img, kind == "signed"), label=label,
-                  unit=unit, title=f"{var}: {label}", origin="upper")
+        factor = 1.0
+        if unit == "T":
+            unit, factor = field_unit(img)
+        lim = _robust_limits(img * factor, kind == "signed")
+        map_panel(ax, img, extent, kind=kind, vlim=lim, scale=factor, label=label, unit=unit,
+                  title=f"{var}: {label}", origin="upper")
     ax = fig.add_subplot(grid[0, 9:12])
     converged = np.asarray(result["converged"].values, dtype=float)
     map_panel(ax, converged, extent, kind="categorical", categories=CONVERGED_CATEGORIES, legend="below",

@@ -71,6 +71,16 @@ def kind_of(data) -> str:
     return "signed" if finite.size and finite.min() < 0 < finite.max() else "positive"
 
 
+def field_unit(values) -> tuple[str, float]:
+    """(name, factor from tesla) in which a field map (T) reads best: T, mT, µT, nT or pT."""
+    finite = np.abs(np.asarray(values, dtype=float))
+    m = float(np.nanmax(finite)) if np.isfinite(finite).any() else 1.0
+    for name, factor in (("T", 1.0), ("mT", 1e3), ("µT", 1e6), ("nT", 1e9)):
+        if m * factor >= 1.0:
+            return name, factor
+    return "pT", 1e12
+
+
 def _extent_in(extent, factor):
     return tuple(float(e) * factor for e in extent)
 
@@ -147,7 +157,8 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
         im = ax.imshow(values, extent=shown, origin=origin, interpolation="nearest", aspect=aspect,
                        cmap=cmap, vmin=vlim[0], vmax=vlim[1])
         if colorbar:
-            cb = ax.figure.colorbar(im, ax=ax, shrink=0.9, pad=0.02, fraction=0.05)
+            # an inset keeps the bar exactly as tall as the map, whatever the map's aspect
+            cb = ax.figure.colorbar(im, cax=ax.inset_axes([1.03, 0.0, 0.045, 1.0]))
             cb.set_label(f"{label} ({unit})" if unit else label)
             cb.outline.set_linewidth(0.4)
     for o in outlines:
