@@ -178,8 +178,8 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
     else:
         ax.set_xticks([])
         ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(True)
+    for spine in ax.spines.values():  # a map is framed on all four sides
+        spine.set_visible(True)
     if title is not None:
         ax.set_title(title)
     return im

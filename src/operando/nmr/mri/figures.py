@@ -16,6 +16,8 @@ from ...report.style import CMAP_GREY, DPI, PAGE_WIDTH, styled
 
 __all__ = ["liu2025_figures"]
 
+NL = 1e12  # nanolitres per m³
+
 
 
 def _save(fig, path: Path) -> Path:
@@ -46,7 +48,7 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     mid = g.ny // 2
     ext = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.z[0] - g.dz / 2, g.z[-1] + g.dz / 2)
     codes, categories = phase_codes(cell, cell.labels[:, mid, :])
-    map_panel(ax[0], codes, ext, kind="categorical", categories=categories, legend="below", aspect="auto",
+    map_panel(ax[0], codes, ext, kind="categorical", categories=categories, legend="right", aspect="auto",
               ticks=True, scalebar=False, title="Cu | Li | LLZO | Li | Cu, section y = 0")
     _axis_names(ax[0], ext, "x", "z")
     map_panel(ax[1], deposit.fraction.sum(axis=1), ext, kind="positive", cmap="magma", aspect="auto",
@@ -66,9 +68,11 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     figs["spectra"] = _save(fig, out / "mas_spectra_two_spinning_rates.png")
 
     fig, ax = plt.subplots(1, 3, figsize=(PAGE_WIDTH * 1.4, 3.0))
-    f2 = np.log10(np.abs(flash.isel(z=0)) + 1e-3 * float(np.abs(flash).max()))  # log: the metal is ~1 % of it
+    peak = float(np.abs(flash).max())
+    f2 = np.log10(np.abs(flash.isel(z=0)) / peak + 1e-3)  # log: the metal is ~1 % of it
     e = _extent(flash)
-    map_panel(ax[0], f2, e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="log10 |image|", scalebar=False,
+    map_panel(ax[0], f2, e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="log10(|image| / max)",
+              scalebar=False,
               ticks=True, title="2-D FLASH, log |image|")
     _axis_names(ax[0], e)
     _, factor = length_unit(abs(e[1] - e[0]))
@@ -77,12 +81,14 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     ax[0].text(0.02, 0.02, f"metal displaced {d * 1e3:.1f} mm along y (wraps)", transform=ax[0].transAxes,
                color="#D55E00", fontsize=6.5)
     e = _extent(metal_map)
-    map_panel(ax[1], np.abs(metal_map.isel(z=0)), e, kind="positive", cmap="magma", aspect="auto",
-              label="|image|", scalebar=False, ticks=True, title="Li metal selected by its shift, moved back")
+    metal = np.abs(metal_map.isel(z=0))
+    map_panel(ax[1], metal / float(metal.max()), e, kind="positive", cmap="magma", aspect="auto",
+              label="|image| / max", scalebar=False, ticks=True, title="Li metal selected by its shift, moved back")
     _axis_names(ax[1], e)
     s3 = np.abs(img3).isel(x=img3.sizes["x"] // 2)
     e = _extent(img3, "y", "z")
-    map_panel(ax[2], s3, e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="|image|", scalebar=False,
+    map_panel(ax[2], s3 / float(s3.max()), e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="|image| / max",
+              scalebar=False,
               ticks=True, title="3-D gradient echo, 11.75 T, mid-pellet")
     _axis_names(ax[2], e, "y", "z")
     figs["images"] = _save(fig, out / "mri_flash_metal_selective_and_3d.png")
@@ -91,11 +97,11 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     q = grown.charge_passed.values
     for i, layer in enumerate(grown.layer.values):
         c = f"C{i}"
-        ax.errorbar(q, grown.volume.sel(layer=layer) * 1e9, yerr=grown.error.sel(layer=layer) * 1e9, color=c,
+        ax.errorbar(q, grown.volume.sel(layer=layer) * NL, yerr=grown.error.sel(layer=layer) * NL, color=c,
                     marker="o", ms=3, capsize=2, label=f"layer {layer}")
-        ax.plot(q, grown.truth.sel(layer=layer) * 1e9, color=c, ls="--", lw=0.8)
+        ax.plot(q, grown.truth.sel(layer=layer) * NL, color=c, ls="--", lw=0.8)
     ax.plot([], [], "k--", lw=0.8, label="twin (truth)")
-    ax.set(xlabel="charge passed (C)", ylabel="Li metal (mm$^3$)",
+    ax.set(xlabel="charge passed (C)", ylabel="Li metal (nL = 10$^{-3}$ mm$^3$)",
            title="Li metal per layer from FLASH (points, SNR errors) and the twin (dashed)")
     ax.legend(ncols=2)
     figs["layers"] = _save(fig, out / "li_metal_volume_per_layer.png")

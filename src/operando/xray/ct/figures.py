@@ -62,7 +62,9 @@ def ct_protocol_figures(ct: xr.Dataset) -> list:
     lim = (0.0, float(np.percentile(truth, 99.5)))
     for k, (ax, img, title) in enumerate(zip(axes, (truth, rec), ("truth", "reconstruction (FBP)"), strict=False)):
         map_panel(ax, img[:, row, :] / 100, section, kind="positive", cmap=CMAP_GREY, vlim=(0, lim[1] / 100),
-                  label="μ", unit="1/cm", title=title, aspect="auto", colorbar=k == 1, scalebar=k == 0)
+                  label="μ", unit="1/cm", title=title, aspect="auto", colorbar=k == 1, scalebar=False,
+                  ticks=k == 0)
+    axes[0].set_ylabel(axes[0].get_ylabel().replace("y", "height", 1))
     map_panel(axes[2], (rec - truth)[:, row, :] / 100, section, kind="signed", label="Δμ", unit="1/cm",
               title="reconstruction − truth", aspect="auto", scalebar=False, ticks=False)
     fig2, axes2 = plt.subplots(1, 2, figsize=(PAGE_WIDTH * 0.8, 2.8))
@@ -71,7 +73,7 @@ def ct_protocol_figures(ct: xr.Dataset) -> list:
     lim2 = symmetric_limits(*heights)
     for k, (ax, z) in enumerate(zip(axes2, heights, strict=True)):
         map_panel(ax, z, plane, kind="signed", vlim=(lim2[0] * 1e6, lim2[1] * 1e6), scale=1e6, label="height",
-                  unit="µm", title=f"Li|SPE interface, {names[(0, i)[k]]}", colorbar=k == 1)
+                  unit="µm", title=f"Li|SPE interface, {names[(0, i)[k]].replace('_', ' ')}", colorbar=k == 1)
     fig3, ax3 = plt.subplots(figsize=(PAGE_WIDTH * 0.6, 2.6))
     xs = np.arange(len(names))
     series = (("ra_anode_true", "anode, model truth", "C0-"), ("ra_anode_ct", "anode, measured by CT", "C0o--"),
