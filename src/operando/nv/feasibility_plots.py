@@ -11,6 +11,10 @@ from . import feasibility as fz
 from .sensitivity import field_noise, integration_time
 
 
+#: a light box behind line labels so that curves crossing them do not hide them
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.4}
+
+
 def _figure(width=PAGE_WIDTH / 2 + 0.4, height=2.6):
     from matplotlib.figure import Figure
 
@@ -28,7 +32,7 @@ def _limits(ax, target_snr=1.0, time=1.0):
         lim = detection_limit(t, target_snr, time)
         ax.axhline(lim, ls=("--", ":")[k], lw=0.9, color="0.35")
         ax.annotate(f"{t.name}, SNR {target_snr:g} in {time:g} s", (0.02, lim), xycoords=("axes fraction", "data"),
-                    va="bottom", fontsize=6.5, color="0.25")
+                    va="bottom", fontsize=6.5, color="0.25", bbox=LABEL_BOX)
 
 
 def _signal_lines(ax, signals):
@@ -36,7 +40,7 @@ def _signal_lines(ax, signals):
     for k, (name, s) in enumerate((signals or {}).items()):
         ax.axhline(abs(s), color=f"C{(k + 3) % 8}", lw=1.0, ls="-.")
         ax.annotate(name, (0.98, abs(s)), xycoords=("axes fraction", "data"), ha="right", va="bottom",
-                    fontsize=6.5, color=f"C{(k + 3) % 8}")
+                    fontsize=6.5, color=f"C{(k + 3) % 8}", bbox=LABEL_BOX)
 
 
 @styled
@@ -62,7 +66,7 @@ def plot_signal_vs_current(current_density=None, *, signals=None, target_snr=1.0
     fig, ax = _figure()
     lo, hi = (fz.oersted_signal(j, s) for s in fz.OERSTED_SIGNAL_RANGE)
     ax.fill_between(j / fz.MA_PER_CM2, lo, hi, alpha=0.5, label="Ørsted field at 50 nm")
-    ax.axvspan(*(np.array(fz.LOCAL_J_RANGE) / fz.MA_PER_CM2), color="0.92", label="local J near dendrites")
+    ax.axvspan(*(np.array(fz.LOCAL_J_RANGE) / fz.MA_PER_CM2), color="0.92", zorder=0, label="local J near dendrites")
     _limits(ax, target_snr)
     _signal_lines(ax, signals)
     ax.set(xlabel="current density (mA/cm²)", ylabel="field (T)", xscale="log", yscale="log")
