@@ -175,6 +175,11 @@ def map_panel(ax, data, extent, *, kind: str = "auto", label: str = "", unit: st
     if ticks if ticks is not None else not scalebar:
         ax.set_xlabel(f"x ({name})")
         ax.set_ylabel(f"y ({name})")
+        if extent is None:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.set_xticks([])
         ax.set_yticks([])

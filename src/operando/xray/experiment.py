@@ -242,7 +242,7 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
             # superpixels of the detector frame, drawn in their own indices (row 0 at the top)
             map_panel(ax, img, None, kind="positive", vlim=(0.2, 1.05), label="x", origin="upper",
                       colorbar=k == len(maps) - 1,
-                      title=f"x, {tag} end of charge (truth {truth:.2f}, median σ {np.nanmedian(sxm):.2f})")
+                      title=f"x, {tag} end of charge\ntruth {truth:.2f}, median σ {np.nanmedian(sxm):.2f}")
         names.append(_save(out / "li_content_maps_end_of_charge.png", fig))
     return names
 
