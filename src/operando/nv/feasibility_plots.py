@@ -10,7 +10,6 @@ from ..report.style import PAGE_WIDTH, styled
 from . import feasibility as fz
 from .sensitivity import field_noise, integration_time
 
-
 #: a light box behind line labels so that curves crossing them do not hide them
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.4}
 
