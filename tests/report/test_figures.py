@@ -154,3 +154,21 @@ def test_room_temperature_nv_is_drawn_as_room_temperature():
     nv = [s for s in labels if s.startswith("scanning NV")]
     assert nv and all(s.endswith("(room temperature)") for s in nv)
     assert any(s.startswith("scanning SQUID") and s.endswith("(cryogenic)") for s in labels)
+
+
+def test_report_figures_are_saved_under_what_they_show(tmp_path):
+    import xarray as xr
+
+    from operando.pipeline import reporting
+
+    hs = np.array([50e-9, 200e-9])
+    x = np.linspace(0, 10e-6, 12)
+    b = np.stack([np.outer(np.ones(4), np.exp(-((x - 5e-6) ** 2) / (1e-6 + h) ** 2)) * 1e-6 for h in hs])
+    fields = xr.Dataset({"B_lco_standoff": (("standoff", "y", "x"), b),
+                         "peak_lco_vs_standoff": (("standoff",), np.abs(b).max(axis=(1, 2))),
+                         "feature_length_vs_standoff": (("standoff",), hs * 3)},
+                        coords={"standoff": hs, "x": x, "y": np.arange(4) * 1e-6})
+    ((caption, fig),) = reporting.fig4c(fields)
+    assert "Fig. 4c" in caption
+    png = reporting._save(fig, tmp_path, fig.get_label())
+    assert (tmp_path / "figures" / "fig4c_field_vs_standoff.png").read_bytes() == png
