@@ -180,7 +180,7 @@ def plan(
     if plots is not None:
         from .nv import feasibility_plots
 
-        for path in feasibility_plots.save_all(plots):
+        for path in feasibility_plots.save_all(plots, signals, target_snr, pixels, size):
             typer.echo(f"wrote {path}")
 
 

@@ -24,6 +24,8 @@ def test_plot_cell_draws_phases_and_buried_outline():
     assert ax.collections  # dashed contour of the buried particles and dendrite
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("buried" in t for t in labels) and "dendrite" in labels
+    # a categorical map: phases named in the legend, no colour bar beside it
+    assert len(ax.figure.axes) == 1 and ax.images[0].colorbar is None
 
 
 def test_example_script_writes_figure(tmp_path):

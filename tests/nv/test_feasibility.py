@@ -132,7 +132,7 @@ def test_cli_plan_prints_seed_cases_and_custom_signal(tmp_path):
         app, ["plan", "--signal", "10 uT", "--target-snr", "3", "--plots", str(tmp_path)]
     )
     assert res.exit_code == 0, res.output
-    assert "10 uT" in res.output and len(list(tmp_path.glob("*.png"))) == 5
+    assert "10 uT" in res.output and len(list(tmp_path.glob("*.png"))) == 6
 
 
 def test_field_map_signal_feeds_the_plan():

@@ -20,79 +20,50 @@ PHASE_COLOURS = {
 }
 
 
+def phase_codes(cell: Cell, labels) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Categorical codes of ``labels`` (any shape): the index of each voxel's phase in
+    ``cell.phase_names``, and the (name, colour) of each code, for :func:`operando.report.maps.map_panel`."""
+    names = cell.phase_names
+    index = {n: i for i, n in enumerate(names)}
+    off = -min(min(cell.phases), 0)
+    lut = np.zeros(max(cell.phases) + 1 + off, int)
+    for lab, name in cell.phases.items():
+        lut[lab + off] = index[name]
+    codes = lut[np.asarray(labels).astype(np.int64) + off]
+    return codes, [(n, PHASE_COLOURS.get(n, f"C{i}")) for i, n in enumerate(names)]
+
+
 def plot_cell(
     cell: Cell, ax=None, *, layer: int | None = None, mark_buried: bool = True, legend: bool = True
 ):
     """Draw the phases of z-layer ``layer`` (default: the top, z = 0) of ``cell`` on ``ax``.
 
-    Buried features (particles in ``attrs["buried_particles"]`` and a buried dendrite) are
-    outlined with a dashed contour using the full-depth projection; axes are in µm.
+    A categorical map (one colour per phase, a legend naming the phases present instead of a colour
+    bar, a scale bar in µm); buried features (particles in ``attrs["buried_particles"]`` and a buried
+    dendrite) are outlined with a dashed contour of the full-depth projection.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 7 * cell.grid.ny / max(cell.grid.nx, 1) + 1))
-    k = cell.grid.nz - 1 if layer is None else int(layer)
-    names = cell.phase_names
-    colours = [PHASE_COLOURS.get(n, f"C{i}") for i, n in enumerate(names)]
-    index = {n: i for i, n in enumerate(names)}
-    lut = np.zeros(max(cell.phases) + 1 - min(min(cell.phases), 0), int)
-    off = -min(min(cell.phases), 0)
-    for lab, name in cell.phases.items():
-        lut[lab + off] = index[name]
-    img = lut[cell.labels[k].astype(np.int64) + off]
-    g = cell.grid
-    um = 1e6
-    extent = [
-        (g.x[0] - g.dx / 2) * um,
-        (g.x[-1] + g.dx / 2) * um,
-        (g.y[0] - g.dy / 2) * um,
-        (g.y[-1] + g.dy / 2) * um,
-    ]
-    ax.imshow(
-        img,
-        origin="lower",
-        extent=extent,
-        cmap=ListedColormap(colours),
-        vmin=-0.5,
-        vmax=len(names) - 0.5,
-        interpolation="nearest",
-    )
-    handles = [
-        Patch(color=PHASE_COLOURS.get(n, f"C{i}"), label=n)
-        for i, n in enumerate(names)
-        if (cell.labels == cell.labels_of(n)[0]).any()
-    ]
-    if mark_buried:
-        buried = cell.buried_mask().any(axis=0)
-        if buried.any():
-            ax.contour(
-                g.x * um,
-                g.y * um,
-                buried.astype(float),
-                levels=[0.5],
-                colors="k",
-                linestyles="--",
-                linewidths=1.2,
-            )
+    from ..report.maps import Outline, map_panel
+    from ..report.style import paper_style
+
+    with paper_style():
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5.5, 5.5 * cell.grid.ny / max(cell.grid.nx, 1) + 0.6))
+        k = cell.grid.nz - 1 if layer is None else int(layer)
+        g = cell.grid
+        extent = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.y[0] - g.dy / 2, g.y[-1] + g.dy / 2)
+        outlines = []
+        if mark_buried:
             depth = cell.attrs.get("cap_thickness", 0.0) * 1e9
-            handles.append(
-                Patch(
-                    facecolor="none",
-                    edgecolor="k",
-                    linestyle="--",
-                    label=f"buried ({depth:.0f} nm below surface)",
-                )
-            )
-    ax.set_xlabel("x (µm)")
-    ax.set_ylabel("y (µm)")
-    ax.set_aspect("equal")
-    where = "top layer (z = 0)" if k == g.nz - 1 else f"layer {k}"
-    ax.set_title(f"cell phases, {where}")
-    if legend:
-        ax.legend(
-            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False
-        )
+            outlines.append(Outline(cell.buried_mask().any(axis=0), f"buried ({depth:.0f} nm below surface)",
+                                    linestyle="--", linewidth=1.0))
+        codes, categories = phase_codes(cell, cell.labels[k])
+        # the legend names every phase of the volume, also those only below this layer
+        everywhere = np.unique(phase_codes(cell, np.unique(cell.labels))[0])
+        map_panel(ax, codes, extent, kind="categorical", outlines=[o for o in outlines if o.mask.any()],
+                  categories=categories, named=everywhere, legend="right" if legend else False, ticks=True)
+        where = "top layer (z = 0)" if k == g.nz - 1 else f"layer {k}"
+        ax.set_title(f"cell phases, {where}")
     return ax
+

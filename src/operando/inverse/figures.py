@@ -16,6 +16,7 @@ import xarray as xr
 
 from .._checks import as_float_array
 from ..grid import Grid
+from ..report.style import PAGE_WIDTH, styled
 from .fourier import sheet_current_from_field
 from .metrics import relative_l2_error
 from .operators import FieldOperator
@@ -75,6 +76,7 @@ def error_vs_noise_and_standoff(noise_levels=(1e-9, 1e-8, 1e-7), standoffs=(30e-
     )
 
 
+@styled
 def error_vs_noise_and_standoff_figure(errors: xr.DataArray | None = None, **kw):
     """Matplotlib Figure of :func:`error_vs_noise_and_standoff` (computed with ``kw`` if not given):
     left, error vs noise for each standoff; right, error vs standoff for each noise level."""
@@ -82,7 +84,7 @@ def error_vs_noise_and_standoff_figure(errors: xr.DataArray | None = None, **kw)
 
     if errors is None:
         errors = error_vs_noise_and_standoff(**kw)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
     styles = {"fourier": "--", "tikhonov": "-"}
     for method in errors["method"].values:
         e = errors.sel({"method": method})
@@ -97,8 +99,8 @@ def error_vs_noise_and_standoff_figure(errors: xr.DataArray | None = None, **kw)
             title="error vs noise")
     ax2.set(xlabel="standoff h (nm)", ylabel="relative L2 error of J", title="error vs standoff")
     for ax in (ax1, ax2):
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.grid(True, which="major", alpha=0.25, lw=0.4)
+        ax.legend(fontsize=6)
     margin = errors.attrs["margin_pixels"]
     fig.suptitle(f"sheet-current reconstruction (margin {margin} px excluded)")
     return fig

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..report.maps import field_unit, kind_of, map_panel
+from ..report.style import DPI, PAGE_WIDTH, styled
 from .dataset import SIGNAL
 from .models import DipModel
 from .result import model_from_attrs
@@ -47,6 +49,7 @@ def pixel_curves(result: xr.Dataset, data: xr.Dataset, y: int, x: int):
     return out
 
 
+@styled
 def plot_pixel(result: xr.Dataset, data: xr.Dataset, y: int, x: int, ax=None, *, title=None):
     """Plot pixel (y, x)'s spectrum (dots) and its fit (line), one axis per sweep; returns the axes."""
     import matplotlib.pyplot as plt
@@ -61,12 +64,13 @@ def plot_pixel(result: xr.Dataset, data: xr.Dataset, y: int, x: int, ax=None, *,
     codes = result.attrs.get("reason_codes", {})
     label = title or f"pixel (y={y}, x={x}): {codes.get(str(reason), reason)}"
     for a, (f, meas, fitted) in zip(axes, curves, strict=True):
-        a.plot(f / 1e9, meas, ".", ms=3, color="0.4", label="data")
-        a.plot(f / 1e9, fitted, "-", color="C3", lw=1.2, label="fit")
+        a.plot(f / 1e9, meas, ".", ms=2.5, color="0.45", label="data")
+        a.plot(f / 1e9, fitted, "-", color="C3", lw=1.0, label="fit")
         a.set_xlabel("frequency (GHz)")
-    axes[0].set_ylabel(data[SIGNAL].attrs.get("units", "signal"))
-    axes[0].set_title(label, fontsize=8, loc="left")
-    axes[0].legend(fontsize=7, frameon=False)
+    unit = data[SIGNAL].attrs.get("units", "")
+    axes[0].set_ylabel("signal (normalised)" if unit in ("", "1") else f"signal ({unit})")
+    axes[0].set_title(label, loc="left")
+    axes[0].legend()
     return axes
 
 
@@ -91,43 +95,71 @@ def ranked_pixels(result: xr.Dataset) -> dict[str, tuple[int, int]]:
     return {k: tuple(int(i) for i in np.unravel_index(v, chi2.shape)) for k, v in picks.items()}
 
 
+#: colours of the converged mask (Okabe–Ito vermillion and bluish green)
+CONVERGED_CATEGORIES = {"not converged": "#D55E00", "converged": "#009E73"}
+
+
+def _robust_limits(img: np.ndarray, signed: bool) -> tuple[float, float] | None:
+    """Colour limits that one hot pixel cannot stretch: ±(99th percentile of |v|) for a signed map,
+    the 1st–99th percentiles otherwise."""
+    finite = img[np.isfinite(img)]
+    if not finite.size:
+        return None
+    if signed:
+        m = float(np.percentile(np.abs(finite), 99)) or 1.0
+        return -m, m
+    lo, hi = np.percentile(finite, [1, 99])
+    return float(lo), float(hi if hi > lo else lo + 1.0)
+
+
+def _map_extent(result: xr.Dataset):
+    """(x0, x1, y0, y1) in m when the map's coordinates are in metres, else None (pixels)."""
+    if result["x"].attrs.get("units") != "m" or result.sizes["x"] < 2 or result.sizes["y"] < 2:
+        return None
+    x, y = result["x"].values, result["y"].values
+    dx, dy = x[1] - x[0], y[1] - y[0]
+    return (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+
+
+@styled
 def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
-    """Write the quick-look PNG of a fit to ``path``; returns the path."""
+    """Write the quick-look PNG of a fit to ``path``; returns the path.
+
+    Top: the field map (diverging and symmetric about zero when it changes sign), its uncertainty
+    and the reduced χ² (sequential), and the converged mask (categorical, with a legend); camera
+    orientation (row 0 at the top). Bottom: the best, median and worst pixels by reduced χ².
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     name = field_variable(result)
-    fig = plt.figure(figsize=(15, 7.5), layout="constrained")
+    extent = _map_extent(result)
+    fig = plt.figure(figsize=(PAGE_WIDTH * 1.6, PAGE_WIDTH * 0.8), layout="constrained")
     grid = fig.add_gridspec(2, 12)
-    maps = [
-        (name, "field (T)", "RdBu_r"),
-        (f"{name}_err", "uncertainty (T)", "viridis"),
-        ("reduced_chi2", "reduced chi2", "magma"),
-        ("converged", "converged", "gray"),
-    ]
-    for k, (var, label, cmap) in enumerate(maps):
+    maps = [(name, "field", "T"), (f"{name}_err", "uncertainty", "T"), ("reduced_chi2", "reduced χ²", "")]
+    for k, (var, label, unit) in enumerate(maps):
         ax = fig.add_subplot(grid[0, 3 * k : 3 * k + 3])
-        if var is None or var not in result:
+        if var not in result:
             ax.set_axis_off()
             continue
         img = np.asarray(result[var].values, dtype=np.float64)
-        finite = img[np.isfinite(img)]
-        lim = np.percentile(finite, [1, 99]) if finite.size else (0, 1)
-        if var == "converged":
-            lim = (0.0, 1.0)
-        elif var == name and finite.size:  # diverging map centred on the median field
-            mid = np.median(finite)
-            half = max(abs(lim[1] - mid), abs(mid - lim[0]), 1e-12)
-            lim = (mid - half, mid + half)
-        im = ax.imshow(img, cmap=cmap, vmin=lim[0], vmax=lim[1], origin="upper", interpolation="nearest")
-        ax.set_title(f"{var}: {label}", fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        kind = kind_of(img) if var == name else "positive"
+        factor = 1.0
+        if unit == "T":
+            unit, factor = field_unit(img)
+        lim = _robust_limits(img * factor, kind == "signed")
+        map_panel(ax, img, extent, kind=kind, vlim=lim, scale=factor, label=label, unit=unit,
+                  title=f"{var}: {label}", origin="upper")
+    ax = fig.add_subplot(grid[0, 9:12])
+    converged = np.asarray(result["converged"].values, dtype=float)
+    map_panel(ax, converged, extent, kind="categorical", categories=CONVERGED_CATEGORIES, legend="below",
+              title=f"converged: {int(converged.sum())} of {converged.size} pixels", origin="upper")
     for k, (which, (iy, ix)) in enumerate(ranked_pixels(result).items()):
         ax = fig.add_subplot(grid[1, 4 * k : 4 * k + 4])
         chi2 = float(result["reduced_chi2"].values[iy, ix])
-        plot_pixel(result, data, iy, ix, ax, title=f"{which} pixel (y={iy}, x={ix}), reduced chi2 {chi2:.3g}")
-    fig.savefig(path, dpi=90)
+        plot_pixel(result, data, iy, ix, ax, title=f"{which} pixel (y={iy}, x={ix}), reduced χ² {chi2:.3g}")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return str(path)

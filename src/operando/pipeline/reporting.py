@@ -10,9 +10,12 @@ import numpy as np
 
 from .. import materials
 from .._version import __version__
+from ..magnetics import nv_axis
 from ..papers import POLLOK2025
 from ..report import Section, figure_png, write_report
 from ..report import figures as F
+from ..report.maps import Outline
+from ..report.style import DPI, PAGE_WIDTH
 from .stages import cell_for_step, final_state, step_named
 
 #: a state-of-charge map is usable when its median error on the surface particles is below this
@@ -25,7 +28,8 @@ def _extent(cell) -> tuple[float, float, float, float]:
 
 
 def _save(fig, folder: Path, name: str) -> bytes:
-    png = figure_png(fig)
+    """Write ``fig`` as ``figures/<its label or name>.png`` (a label names what the figure shows)."""
+    png = figure_png(fig, dpi=DPI)
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     from ..io import atomic_write_bytes
 
@@ -33,56 +37,96 @@ def _save(fig, folder: Path, name: str) -> bytes:
     return png
 
 
+def _named(fig, name: str):
+    """Label ``fig`` with the file name it is saved under (what it shows)."""
+    fig.set_label(name)
+    return fig
+
+
+#: how the NV axis (and B_ext, applied along it) stands to the surface, for column titles
+NV_COLUMN_TITLES = {"perpendicular": "NV ⊥ surface", "parallel": "NV ∥ surface", "111": "NV along [111] (54.7°)"}
+
+
+def phase_outlines(cell) -> list[Outline]:
+    """Outlines of the Li-metal electrode (and inclusions), the dendrite and the LixCoO2 particles as
+    the sensor sees them (footprints through the depth of a 3-D cell)."""
+    li = [p for p in cell.phases_of("Li") if p != "dendrite"]
+    out = [Outline(cell.mask(li).any(axis=0), "Li metal", color="k", linewidth=0.7),
+           Outline(cell.mask("dendrite").any(axis=0), "dendrite", color="#009E73", linewidth=0.9),
+           Outline(cell.mask("lco").any(axis=0), "LixCoO2", color="0.35", linestyle="--", linewidth=0.5)]
+    return [o for o in out if o.mask.any()]
+
+
+def _li_metal_codes(cell) -> tuple[np.ndarray, dict[str, str]]:
+    """Categorical map (ny, nx) of the Li-metal phases seen through the depth (NaN elsewhere), with
+    the name → colour of each code."""
+    from ..cell.plot import PHASE_COLOURS
+
+    phases = [p for p in cell.phases_of("Li") if cell.mask(p).any()]
+    codes = np.full(cell.grid.shape[1:], np.nan)
+    for k, p in reversed(list(enumerate(phases))):  # the first phase listed wins where several overlap
+        codes[cell.mask(p).any(axis=0)] = k
+    return codes, {p.replace("_", " "): PHASE_COLOURS.get(p, f"C{k}") for k, p in enumerate(phases)}
+
+
 def fig4a(cfg, cells, charges, fields) -> list:
     im = cfg.imaging
     sus = step_named(cfg, im.susceptometry_step)
     cell = cell_for_step(cfg, cells, sus)
     dcell = cells["dendrite"]
-    o0 = "perpendicular" if "perpendicular" in fields["orientation"].values else fields["orientation"].values[0]
+    orientations = [str(o) for o in fields["orientation"].values]
     deep = dcell.grid.nz > 1
-    panels = []
+    through = ", through the depth" if deep else ""
+    rows = []
     # the sensor sees every layer of a 3-D cell: the Li metal as its footprint, the current as a
     # depth average; the Li content is that of the top layer
     if "susceptometry" in im.modes:
         t_end = float(charges[sus.name]["t"].values[-1])
-        where = ", top layer" if deep else ""
-        panels += [
-            {"data": final_state(charges[sus.name])["x_li"].values[-1], "cmap": "viridis", "label": "x",
-             "title": f"Li content x of LixCoO2 after {sus.name} ({t_end / 60:.3g} min){where}"},
-            {"data": fields["B_lco"].sel(orientation=o0).values, "cmap": "magma", "label": "B_NV", "unit": "µT",
-             "title": f"LixCoO2 stray field, {im.B_ext * 1e3:.0f} mT {o0}, {im.standoff * 1e9:.0f} nm",
-             "scale": 1e6}]
+        rows.append({"name": "state of charge", "label": "$B_\\mathrm{NV}$", "unit": "µT", "scale": 1e6,
+                     "source": {"data": final_state(charges[sus.name])["x_li"].values[-1], "kind": "positive",
+                                "label": "x in LixCoO2",
+                                "title": f"x, {sus.name}, {t_end / 60:.3g} min" + (", top layer" if deep else "")},
+                     "fields": [fields["B_lco"].sel(orientation=o).values for o in orientations]})
     if "lithium" in im.modes:
-        li = dcell.mask(dcell.phases_of("Li")).any(axis=0)
-        panels += [
-            {"data": np.where(li, 1.0, np.nan), "title": "Li metal (electrode, dendrite, inclusions)"
-             + (", seen through the depth" if deep else ""), "cmap": "Greys", "label": "Li"},
-            {"data": fields["B_li"].sel(orientation=o0).values, "title": "Li-metal stray field", "cmap": "magma",
-             "label": "B_NV", "unit": "µT", "scale": 1e6}]
+        codes, names = _li_metal_codes(dcell)
+        rows.append({"name": "Li metal", "label": "$B_\\mathrm{NV}$", "unit": "µT", "scale": 1e6,
+                     "source": {"data": codes, "kind": "categorical", "categories": names, "legend": "below",
+                                "title": f"Li metal{through}"},
+                     "fields": [fields["B_li"].sel(orientation=o).values for o in orientations]})
     if "oersted" in im.modes:
         oe = final_state(charges[im.oersted_step])
         J = np.linalg.norm(oe["J_ion"].values + oe["J_e"].values, axis=0).mean(axis=0)
         j_nom = float(charges[im.oersted_step].attrs["nominal_current_density"])
-        panels += [
-            {"data": J * 0.1, "title": f"|J| at {j_nom * 0.1:.3g} mA/cm² nominal ({im.oersted_step})"
-             + (", depth average" if deep else ""), "cmap": "inferno", "label": "|J|", "unit": "mA/cm²"},
-            {"data": fields["B_oersted"].sel(component="z").values, "title": "Ørsted field Bz", "cmap": "RdBu_r",
-             "label": "Bz", "unit": "nT", "scale": 1e9, "symmetric": True}]
-    return [(f"{POLLOK2025.short}, Fig. 4a, for this cell: state of charge, paramagnetic and Ørsted fields",
-             F.cell_state_panels(panels, _extent(cell)))]
+        B = fields["B_oersted"].values
+        rows.append({"name": "current", "label": "$B_\\mathrm{NV}$", "unit": "nT", "scale": 1e9,
+                     "source": {"data": J * 0.1, "kind": "positive", "cmap": "inferno", "label": "|J|",
+                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, {j_nom * 0.1:.3g} mA/cm²"
+                                + (", depth average" if deep else "")},
+                     "fields": [np.tensordot(nv_axis(o), B, axes=1) for o in orientations]})
+    if not rows:
+        return []
+    columns = [NV_COLUMN_TITLES.get(o, o) for o in orientations]
+    fig = F.state_and_field_grid(rows, _extent(cell), columns, outlines=phase_outlines(dcell),
+                                 title=f"field along the NV axis {im.standoff * 1e9:.0f} nm above the surface; "
+                                 f"$B_\\mathrm{{ext}}$ = {im.B_ext * 1e3:.0f} mT along the NV axis")
+    return [(f"{POLLOK2025.short}, Fig. 4a, for this cell: per imaging mode (rows) its source and the field "
+             "along each NV axis (columns); phase outlines drawn on the fields",
+             _named(fig, "fig4a_state_of_charge_and_fields"))]
 
 
 def fig_cell(cells) -> list:
     import matplotlib.pyplot as plt
 
     from ..cell import plot_cell
+    from ..report.style import paper_style
 
     out = []
     for name, cell in cells.items():
-        fig, ax = plt.subplots(figsize=(7.5, 5.5))
-        plot_cell(cell, ax=ax)
-        ax.set_title(f"cell: {name}")
-        out.append((f"Cell microstructure ({name}); buried features marked", fig))
+        with paper_style():
+            fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.75, PAGE_WIDTH * 0.75 * cell.grid.ny / cell.grid.nx + 0.6))
+            plot_cell(cell, ax=ax)
+            ax.set_title(f"cell '{name}': phases of the top layer")
+        out.append((f"Cell microstructure ({name}); buried features marked", _named(fig, f"cell_phases_{name}")))
     return out
 
 
@@ -97,7 +141,7 @@ def fig4b(cfg, fields, sweep) -> list:
     b = fields["B_ext"].values if para else np.array([cfg.imaging.B_ext])
     j = sweep["J_nominal"].values if sweep is not None else np.array([1.0])
     oe = {"Ørsted (re-solved at each current)": sweep["peak_oersted"].values} if sweep is not None else {}
-    fig = F.signal_vs_drive(b, para, j, oe, limits)
+    fig = _named(F.signal_vs_drive(b, para, j, oe, limits), "fig4b_signal_vs_field_and_current")
     return [(f"{POLLOK2025.short}, Fig. 4b: signal vs applied field and nominal current density, with "
              "detection limits", fig)]
 
@@ -110,12 +154,17 @@ def fig4c(fields) -> list:
     row = np.unravel_index(np.argmax(np.abs(B[0])), B[0].shape)[0]
     fig = F.standoff_dependence(hs, B[:, row], fields["x"].values, fields["peak_lco_vs_standoff"].values,
                                 fields["feature_length_vs_standoff"].values)
+    _named(fig, "fig4c_field_vs_standoff")
     return [(f"{POLLOK2025.short}, Fig. 4c: LixCoO2 stray field vs NV standoff (line profile through the "
              "peak; feature length ‖B‖/‖∇B‖ as the blur)", fig)]
 
 
 def fig_reconstruction(cells, rec) -> list:
-    ext = (float(rec.x[0]), float(rec.x[-1]), float(rec.y[0]), float(rec.y[-1]))
+    dx, dy = float(rec.x[1] - rec.x[0]), float(rec.y[1] - rec.y[0])
+    ext = (float(rec.x[0]) - dx / 2, float(rec.x[-1]) + dx / 2, float(rec.y[0]) - dy / 2, float(rec.y[-1]) + dy / 2)
+    outlines = phase_outlines(cells["dendrite"]) if "dendrite" in cells else []
+    if any(o.mask.shape != (rec.sizes["y"], rec.sizes["x"]) for o in outlines):
+        outlines = []
     out = []
     if "J_true" in rec:
         e, e0 = rec.attrs["J_relative_error"], rec.attrs["J_model_error"]
@@ -126,7 +175,8 @@ def fig_reconstruction(cells, rec) -> list:
                     F.truth_vs_reconstruction(rec["J_true"].sel(component="x").values,
                                               rec["J_reconstructed"].sel(component="x").values, ext,
                                               title=f"Jx: relative L2 error {e:.0%}", label="Jx", unit="mA/cm²",
-                                              scale=0.1)))
+                                              scale=0.1, outlines=outlines)))
+        _named(out[-1][1], "reconstruction_current_density")
     if "x_li_true" in rec:
         m = rec.attrs["x_map_median_error"]
         usable = "usable" if m < USABLE_X_ERROR else f"not usable pixel by pixel (median error above {USABLE_X_ERROR})"
@@ -135,7 +185,8 @@ def fig_reconstruction(cells, rec) -> list:
                     f"invertible — {usable}; the per-particle table below fits one χ per particle instead",
                     F.truth_vs_reconstruction(rec["x_li_true"].values, rec["x_li_reconstructed"].values, ext,
                                               title=f"Li content x: median |error| {m:.2f}", label="x", unit="",
-                                              mask=None)))
+                                              mask=None, outlines=outlines)))
+        _named(out[-1][1], "reconstruction_state_of_charge")
     return out
 
 
@@ -254,7 +305,8 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path, elapsed: f
     sections = []
 
     def section(title, text, figs, table=None):
-        pngs = [(cap, _save(fig, folder, f"{len(sections)}_{k}")) for k, (cap, fig) in enumerate(figs)]
+        pngs = [(cap, _save(fig, folder, fig.get_label() or f"{len(sections)}_{k}"))
+                for k, (cap, fig) in enumerate(figs)]
         sections.append(Section(title, text, pngs, table))
 
     section("The cell", f"The Li | LLZO | LixCoO2 cell of {POLLOK2025.short}, Fig. 4a, as voxels (top layer of a 3-D "

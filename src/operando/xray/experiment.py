@@ -26,6 +26,8 @@ import xarray as xr
 
 from ..io import atomic_write_bytes, atomic_write_text, load_dataset, save_dataset
 from ..papers import HUANG2025
+from ..report.maps import map_panel
+from ..report.style import DPI, PAGE_WIDTH, styled
 from .calibration import EMRCalibration, default_calibration, sensitivity_report
 from .cell import CellStack, huang2025_scene, region_beam_centres
 from .charge import cathode_profile, charge_huang2025
@@ -206,6 +208,7 @@ def _claims(results, spectra_rows, model_cal, cal_emr, cam) -> list[dict]:
     ]
 
 
+@styled
 def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> list[str]:
     import matplotlib
 
@@ -215,7 +218,7 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
     names = []
     key = next(k for k in spectra_rows if k.endswith(STATES[-1]))
     (r1, r2, r3), cath = spectra_rows[key]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.7, 2.8))
     for lab, s in (("region 1", r1), ("region 2", r2), ("region 3", r3), ("cathode (Eq. 2-3)", cath)):
         ax.semilogy(CENTRES / 1e3, np.clip(s, 1e-1, None), label=lab, lw=0.8)
     w = window_energies(115e3, np.pi / 2, [-5, -1, 1, 5]) / 1e3
@@ -223,28 +226,28 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
     ax.axvspan(w[0], w[1], color="C3", alpha=0.1, label="1 < |p_z| < 5 a.u.")
     ax.axvspan(w[2], w[3], color="C3", alpha=0.1)
     ax.set(xlabel="energy (keV)", ylabel="counts per bin", title=f"spectra, {key}")
-    ax.legend(fontsize=7)
+    ax.legend()
     names.append(_save(out / "spectra_windows.png", fig))
 
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.5, 2.8))
     xs = np.linspace(0.2, 1.05, 50)
     ax.plot(model_cal.x_points, model_cal.emr_points, "o-", label="model calibration (simulated)")
     ax.plot(xs, paper_cal.to_emr(xs), "--", label="Huang et al. 2025 Table 1 fit")
     for r in results:
         ax.errorbar(r["x_true"], r["emr"], yerr=r["emr_sigma"], fmt="k.", ms=4)
     ax.set(xlabel="x in LixNi0.6Mn0.2Co0.2O2", ylabel="EMR", title="EMR vs Li content")
-    ax.legend(fontsize=7)
-    names.append(_save(out / "emr_vs_x.png", fig))
+    ax.legend()
+    names.append(_save(out / "emr_vs_li_content.png", fig))
 
     if maps:
-        fig, axes = plt.subplots(1, len(maps), figsize=(4 * len(maps), 3.5), squeeze=False)
-        for ax, (tag, (xm, sxm, truth, inside)) in zip(axes[0], maps.items(), strict=True):
+        fig, axes = plt.subplots(1, len(maps), figsize=(PAGE_WIDTH * 0.45 * len(maps), 2.8), squeeze=False)
+        for k, (ax, (tag, (xm, sxm, truth, inside))) in enumerate(zip(axes[0], maps.items(), strict=True)):
             img = np.where(inside > 15, xm, np.nan)
-            im = ax.imshow(img, vmin=0.2, vmax=1.05, cmap="viridis")
-            ax.set_title(f"x map, {tag} end of charge\n(truth {truth:.2f}; median σ {np.nanmedian(sxm):.2f})",
-                         fontsize=8)
-            fig.colorbar(im, ax=ax)
-        names.append(_save(out / "x_maps.png", fig))
+            # superpixels of the detector frame, drawn in their own indices (row 0 at the top)
+            map_panel(ax, img, None, kind="positive", vlim=(0.2, 1.05), label="x", origin="upper",
+                      colorbar=k == len(maps) - 1,
+                      title=f"x, {tag} end of charge\ntruth {truth:.2f}, median σ {np.nanmedian(sxm):.2f}")
+        names.append(_save(out / "li_content_maps_end_of_charge.png", fig))
     return names
 
 
@@ -254,7 +257,7 @@ def _save(path: Path, fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return path.name

@@ -11,68 +11,98 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ...report.maps import length_unit, map_panel
+from ...report.style import CMAP_GREY, DPI, PAGE_WIDTH, styled
+
 __all__ = ["liu2025_figures"]
 
-MM = 1e3
+NL = 1e12  # nanolitres per m³
+
 
 
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
 def _extent(da, a="x", b="y"):
-    return [da[a].values[0] * MM, da[a].values[-1] * MM, da[b].values[0] * MM, da[b].values[-1] * MM]
+    """(a0, a1, b0, b1) in m of a DataArray's pixel edges along coordinates ``a`` and ``b``."""
+    u, v = da[a].values, da[b].values
+    du, dv = (u[1] - u[0]) / 2 if u.size > 1 else 0.0, (v[1] - v[0]) / 2 if v.size > 1 else 0.0
+    return (u[0] - du, u[-1] + du, v[0] - dv, v[-1] + dv)
 
 
+def _axis_names(ax, extent, a="x", b="y"):
+    name, _ = length_unit(abs(extent[1] - extent[0]))
+    ax.set(xlabel=f"{a} ({name})", ylabel=f"{b} ({name})")
+
+
+@styled
 def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, grown, protocol, nucleus_name) -> dict:
+    from ...cell.plot import phase_codes
+
     figs = {}
     g = cell.grid
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, ax = plt.subplots(1, 2, figsize=(PAGE_WIDTH * 1.3, 2.8))
     mid = g.ny // 2
-    ext = [g.x[0] * MM, g.x[-1] * MM, g.z[0] * MM, g.z[-1] * MM]
-    ax[0].imshow(cell.labels[:, mid, :], origin="lower", extent=ext, aspect="auto", cmap="tab10", vmax=9)
-    ax[0].set(title="Cu | Li | LLZO | Li | Cu (section y = 0)", xlabel="x (mm)", ylabel="z (mm)")
-    im = ax[1].imshow(deposit.fraction.sum(axis=1), origin="lower", extent=ext, aspect="auto", cmap="magma")
-    ax[1].set(title="Li metal in the pellet (volume fraction summed over y)", xlabel="x (mm)")
-    fig.colorbar(im, ax=ax[1])
-    figs["cell"] = _save(fig, out / "cell_and_deposits.png")
+    ext = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.z[0] - g.dz / 2, g.z[-1] + g.dz / 2)
+    codes, categories = phase_codes(cell, cell.labels[:, mid, :])
+    map_panel(ax[0], codes, ext, kind="categorical", categories=categories, legend="right", aspect="auto",
+              ticks=True, scalebar=False, title="Cu | Li | LLZO | Li | Cu, section y = 0")
+    _axis_names(ax[0], ext, "x", "z")
+    map_panel(ax[1], deposit.fraction.sum(axis=1), ext, kind="positive", cmap="magma", aspect="auto",
+              label="Li metal (voxels, summed over y)", scalebar=False, ticks=True,
+              title="Li metal in the pellet")
+    _axis_names(ax[1], ext, "x", "z")
+    figs["cell"] = _save(fig, out / "cell_sections_and_li_deposits.png")
 
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
     for name in mas_ds.data_vars:
         ax.plot(mas_ds.ppm, mas_ds[name], label=f"{mas_ds[name].attrs['spinning_rate_hz'] / 1e3:.0f} kHz", lw=0.8)
-    ax.axvline(264.5, color="k", ls=":", lw=0.8)
+    ax.axvline(264.5, color="k", ls=":", lw=0.8, label="Li metal, 264.5 ppm")
     ax.set(xlabel="shift (ppm)", ylabel="intensity", yscale="log", ylim=(1e-4, None),
-           title=f"{nucleus_name} MAS at 322.57 MHz: LLZO sidebands vs the Li-metal line (dotted)")
+           title=f"{nucleus_name} MAS at 322.57 MHz: LLZO sidebands and the Li-metal line")
     ax.invert_xaxis()
-    ax.legend()
-    figs["spectra"] = _save(fig, out / "spectra_mas.png")
+    ax.legend(title="spinning rate")
+    figs["spectra"] = _save(fig, out / "mas_spectra_two_spinning_rates.png")
 
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
-    f2 = np.log10(np.abs(flash.isel(z=0)) + 1e-3 * float(np.abs(flash).max()))  # log: the metal is ~1 % of it
-    ax[0].imshow(f2, origin="lower", extent=_extent(flash), aspect="auto", cmap="gray")
-    d = protocol.displacement(264.5) * MM
-    ax[0].annotate("", xy=(0, d), xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": "tab:red"})
-    ax[0].set(title=f"2-D FLASH, log |image|\nmetal displaced {d:.1f} mm along y (wraps)", xlabel="x (mm)",
-              ylabel="y (mm)")
-    ax[1].imshow(np.abs(metal_map.isel(z=0)), origin="lower", extent=_extent(metal_map), aspect="auto",
-                 cmap="magma")
-    ax[1].set(title="Li metal selected by its shift\n(moved back by the displacement)", xlabel="x (mm)")
+    fig, ax = plt.subplots(1, 3, figsize=(PAGE_WIDTH * 1.4, 3.0))
+    peak = float(np.abs(flash).max())
+    f2 = np.log10(np.abs(flash.isel(z=0)) / peak + 1e-3)  # log: the metal is ~1 % of it
+    e = _extent(flash)
+    map_panel(ax[0], f2, e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="log10(|image| / max)",
+              scalebar=False,
+              ticks=True, title="2-D FLASH, log |image|")
+    _axis_names(ax[0], e)
+    _, factor = length_unit(abs(e[1] - e[0]))
+    d = protocol.displacement(264.5)
+    ax[0].annotate("", xy=(0, d * factor), xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": "#D55E00"})
+    ax[0].text(0.02, 0.02, f"metal displaced {d * 1e3:.1f} mm along y (wraps)", transform=ax[0].transAxes,
+               color="#D55E00", fontsize=6.5)
+    e = _extent(metal_map)
+    metal = np.abs(metal_map.isel(z=0))
+    map_panel(ax[1], metal / float(metal.max()), e, kind="positive", cmap="magma", aspect="auto",
+              label="|image| / max", scalebar=False, ticks=True, title="Li metal selected by its shift, moved back")
+    _axis_names(ax[1], e)
     s3 = np.abs(img3).isel(x=img3.sizes["x"] // 2)
-    ax[2].imshow(s3, origin="lower", extent=_extent(img3, "y", "z"), aspect="auto", cmap="gray")
-    ax[2].set(title="3-D gradient echo, 11.75 T\nmid-pellet slice", xlabel="y (mm)", ylabel="z (mm)")
-    figs["images"] = _save(fig, out / "images.png")
+    e = _extent(img3, "y", "z")
+    map_panel(ax[2], s3 / float(s3.max()), e, kind="positive", cmap=CMAP_GREY, aspect="auto", label="|image| / max",
+              scalebar=False,
+              ticks=True, title="3-D gradient echo, 11.75 T, mid-pellet")
+    _axis_names(ax[2], e, "y", "z")
+    figs["images"] = _save(fig, out / "mri_flash_metal_selective_and_3d.png")
 
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
     q = grown.charge_passed.values
     for i, layer in enumerate(grown.layer.values):
         c = f"C{i}"
-        ax.errorbar(q, grown.volume.sel(layer=layer) * 1e9, yerr=grown.error.sel(layer=layer) * 1e9, color=c,
+        ax.errorbar(q, grown.volume.sel(layer=layer) * NL, yerr=grown.error.sel(layer=layer) * NL, color=c,
                     marker="o", ms=3, capsize=2, label=f"layer {layer}")
-        ax.plot(q, grown.truth.sel(layer=layer) * 1e9, color=c, ls="--", lw=0.8)
-    ax.set(xlabel="charge passed (C)", ylabel="Li metal (mm$^3$)",
-           title="Per-layer Li metal from FLASH (points, SNR errors) and the twin (dashed)")
-    ax.legend(fontsize=8)
-    figs["layers"] = _save(fig, out / "layers.png")
+        ax.plot(q, grown.truth.sel(layer=layer) * NL, color=c, ls="--", lw=0.8)
+    ax.plot([], [], "k--", lw=0.8, label="twin (truth)")
+    ax.set(xlabel="charge passed (C)", ylabel="Li metal (nL = 10$^{-3}$ mm$^3$)",
+           title="Li metal per layer from FLASH (points, SNR errors) and the twin (dashed)")
+    ax.legend(ncols=2)
+    figs["layers"] = _save(fig, out / "li_metal_volume_per_layer.png")
     return figs

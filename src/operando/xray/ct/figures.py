@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ...report.maps import map_panel, symmetric_limits
+from ...report.style import CMAP_GREY, PAGE_WIDTH, styled
 from . import huang2025 as paper
 from .cell_ct import ct_of_states, layered_volume, phase_mu
 from .evolution import simulate_protocol
@@ -36,6 +38,7 @@ def x4_rows_of(ct: xr.Dataset) -> list[dict]:
     return rows
 
 
+@styled
 def ct_protocol_figures(ct: xr.Dataset) -> list:
     """[(caption, matplotlib Figure)] for the CT of a protocol (:func:`ct_of_protocol`)."""
     import matplotlib
@@ -53,34 +56,37 @@ def ct_protocol_figures(ct: xr.Dataset) -> list:
     truth, _, _ = layered_volume(states.anode[i].values, states.cathode[i].values, nz, d, mu, clip_contacts=True)
     rec = ct["recon"].values[i]
     row = truth.shape[1] // 2
-    ext = (0, truth.shape[2] * d * 1e6, 0, truth.shape[0] * d * 1e6)
+    section = (0, truth.shape[2] * d, 0, truth.shape[0] * d)  # x by height, m
     err = float(np.sqrt(np.mean((rec - truth) ** 2)) / np.sqrt(np.mean(truth**2)))
-    fig1, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
-    lim = float(np.percentile(truth, 99.5))
-    panels = ((truth, "truth", {"vmin": 0, "vmax": lim}), (rec, "reconstruction (FBP)", {"vmin": 0, "vmax": lim}),
-              (rec - truth, "difference", {"vmin": -lim / 2, "vmax": lim / 2, "cmap": "RdBu_r"}))
-    for ax, (img, title, kw) in zip(axes, panels, strict=True):
-        im = ax.imshow(img[:, row, :], origin="lower", extent=ext, aspect="auto", **{"cmap": "gray", **kw})
-        ax.set(title=title, xlabel="x (µm)")
-        fig1.colorbar(im, ax=ax, label="μ (1/m)")
-    axes[0].set_ylabel("height (µm)")
-    fig2, axes2 = plt.subplots(1, 2, figsize=(8, 3.4))
-    for ax, k in zip(axes2, (0, i), strict=True):
-        z = states.anode[k].values
-        im = ax.imshow((z - z.mean()) * 1e6, origin="lower", cmap="RdBu_r",
-                       extent=(0, shape[1] * d * 1e6, 0, shape[0] * d * 1e6))
-        ax.set(title=f"Li|SPE interface, {names[k]}", xlabel="x (µm)", ylabel="y (µm)")
-        fig2.colorbar(im, ax=ax, label="Z (µm)")
-    fig3, ax3 = plt.subplots(figsize=(6, 3.6))
+    fig1, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.6))
+    lim = (0.0, float(np.percentile(truth, 99.5)))
+    for k, (ax, img, title) in enumerate(zip(axes, (truth, rec), ("truth", "reconstruction (FBP)"), strict=False)):
+        map_panel(ax, img[:, row, :] / 100, section, kind="positive", cmap=CMAP_GREY, vlim=(0, lim[1] / 100),
+                  label="μ", unit="1/cm", title=title, aspect="auto", colorbar=k == 1, scalebar=False,
+                  ticks=k == 0)
+    axes[0].set_ylabel(axes[0].get_ylabel().replace("y", "height", 1))
+    map_panel(axes[2], (rec - truth)[:, row, :] / 100, section, kind="signed", label="Δμ", unit="1/cm",
+              title="reconstruction − truth", aspect="auto", scalebar=False, ticks=False)
+    fig2, axes2 = plt.subplots(1, 2, figsize=(PAGE_WIDTH * 0.8, 2.8))
+    plane = (0, shape[1] * d, 0, shape[0] * d)
+    heights = [states.anode[k].values - states.anode[k].values.mean() for k in (0, i)]
+    lim2 = symmetric_limits(*heights)
+    for k, (ax, z) in enumerate(zip(axes2, heights, strict=True)):
+        map_panel(ax, z, plane, kind="signed", vlim=(lim2[0] * 1e6, lim2[1] * 1e6), scale=1e6, label="height",
+                  unit="µm", title=f"Li|SPE interface, {names[(0, i)[k]].replace('_', ' ')}", colorbar=k == 1)
+    fig3, ax3 = plt.subplots(figsize=(PAGE_WIDTH * 0.6, 2.6))
     xs = np.arange(len(names))
     series = (("ra_anode_true", "anode, model truth", "C0-"), ("ra_anode_ct", "anode, measured by CT", "C0o--"),
               ("ra_cathode_true", "cathode, model truth", "C1-"), ("ra_cathode_ct", "cathode, measured by CT", "C1o--"))
     for key, label, style in series:
         ax3.plot(xs, ct[key].values * 1e6, style, label=label)
-    ax3.set_xticks(xs, names, rotation=20, fontsize=8)
+    ax3.set_xticks(xs, [n.replace("_", " ") for n in names], rotation=20)
     ax3.set(ylabel="Ra (µm)", title=f"interface roughness over the {rate} protocol")
-    ax3.legend(fontsize=7)
-    return [(f"CT at the end of charge ({rate}): a slice of the true μ volume, its filtered back-projection and the "
-             f"difference (relative RMS {err:.0%})", fig1),
-            (f"Li|SPE interface height maps, pristine and end of charge ({rate})", fig2),
+    ax3.legend()
+    fig1.set_label("ct_slice_truth_reconstruction_difference")
+    fig2.set_label("ct_anode_height_maps")
+    fig3.set_label("ct_roughness_over_protocol")
+    return [(f"CT at the end of charge ({rate}): a slice (x by height) of the true μ volume, its filtered "
+             f"back-projection and the difference (relative RMS {err:.0%})", fig1),
+            (f"Li|SPE interface height maps, pristine and end of charge ({rate}), one symmetric height range", fig2),
             ("Ra (ISO 4287) of both interfaces over the protocol: the simulated CT against the model's truth", fig3)]
