@@ -74,7 +74,17 @@ class Galvanostatic:
             return self.c_rate * model.one_c_current()
         return self.current_density * model.nominal_area()
 
-    def save_times(self) -> np.ndarray:
-        every = self.save_every or self.duration / 10
-        n = max(1, int(np.ceil(self.duration / every - 1e-9)))
-        return np.minimum(every * np.arange(1, n + 1), self.duration)
+    def to_experiment(self):
+        """The same charge as a one- (or, with ``cv_hold``, two-) step :class:`~.experiment.Experiment`:
+        constant current until ``v_max`` (then the hold at ``v_max`` for ``cv_hold``), the whole run
+        limited to ``duration``, snapshots every ``save_every``."""
+        from .experiment import Condition, Experiment, Step
+
+        value, unit = (self.c_rate, "C") if self.c_rate is not None else (self.current_density, "A/m^2")
+        cut = Condition("voltage", self.v_max, "V")
+        steps = [Step("current", value, unit, (cut,), f"charge at {value:g} {unit} until {self.v_max:g} V")]
+        if self.cv_hold is not None:
+            hold = Condition("time", self.cv_hold, "s")
+            steps.append(Step("voltage", self.v_max, "V", (hold,), f"hold at {self.v_max:g} V for {self.cv_hold:g} s"))
+        return Experiment(steps, output_interval=self.save_every or self.duration / 10,
+                          max_time=self.duration, max_dx=self.max_dx)
