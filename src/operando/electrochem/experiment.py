@@ -35,7 +35,7 @@ CONDITIONS = {
 }
 #: quantities a current or a charge may be written in, and the unit each is held in
 _CURRENT_UNITS = (("A/m^2", "current_density"), ("A", "current"))
-_CHARGE_UNITS = (("C/m^2", "charge_density"), ("C", "charge"))
+_CHARGE_UNITS = (("coulomb/m^2", "charge_density"), ("coulomb", "charge"))  # "C" is the C-rate
 VOLTAGE_RANGE = (0.0, 10.0)  # V, open interval: a cut-off outside it is a typo
 MAX_CYCLES = 100_000
 
@@ -46,9 +46,11 @@ def _fail(where: str, key: str, value, why: str):
 
 def _quantity(value, candidates, where: str, key: str):
     """(SI value, the name of the first candidate unit that ``value`` converts to)."""
-    if isinstance(value, bool) or isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, bool | int | float | np.integer | np.floating) or _is_number(value):
         units = " or ".join(f"'{u}'" for u, _ in candidates)
         _fail(where, key, value, f"a bare number has no unit; write it in {units}")
+    if isinstance(value, str):  # battery capacities are written "mAh", which pint reads as milli-Ah
+        value = re.sub(r"(?<![A-Za-z])([mkuµ]?)Ah\b", r"\1A*hour", value)
     for unit, name in candidates:
         try:
             return to_si(value, unit, strict=True), name
@@ -56,6 +58,14 @@ def _quantity(value, candidates, where: str, key: str):
             continue
     units = ", ".join(u for u, _ in candidates)
     _fail(where, key, value, f"expected a quantity in one of {units}")
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _current(value, where: str, key: str) -> tuple[float, str]:
@@ -115,15 +125,17 @@ class Step:
     kind : "current" (constant current), "voltage" (constant voltage) or "rest" (I = 0).
     value : the set current (signed, + = charge) in ``unit`` ('A/m^2' over the nominal cross-section,
         'A', or 'C' for a C-rate in 1/h), the set voltage (V), or None for a rest.
-    until : the conditions that end the step (the first one met ends it).
-    description : the step as text (its string form, or one made from the values).
+    until : the conditions that end the step (the first one met ends it), in the order of
+        :data:`CONDITIONS`.
+    description : the step as text (its string form, or one made from the values); two steps that
+        differ only in it are equal.
     """
 
     kind: str
     value: float | None
     unit: str | None
     until: tuple[Condition, ...]
-    description: str = ""
+    description: str = field(default="", compare=False)
 
     @classmethod
     def current(cls, value, until, description: str = "") -> Step:
@@ -156,7 +168,8 @@ class Step:
     def _make(cls, kind, value, unit, until, description) -> Step:
         where = f"step {description!r}"
         items = [until] if isinstance(until, str | Condition) else list(until or ())
-        conds = tuple(Condition.parse(c, where) for c in items)
+        order = list(CONDITIONS)
+        conds = tuple(sorted((Condition.parse(c, where) for c in items), key=lambda c: order.index(c.quantity)))
         for c in conds:
             if kind not in CONDITIONS[c.quantity][1]:
                 allowed = [q for q, (_, kinds) in CONDITIONS.items() if kind in kinds]
