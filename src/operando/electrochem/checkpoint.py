@@ -52,7 +52,7 @@ class RunState:
     retries: int = 0
 
 
-def write_checkpoint(path, ds, state: RunState) -> None:
+def write_checkpoint(path, ds, *, state: RunState) -> None:
     """Save ``ds`` atomically with the loop state the run continues with."""
     ds = ds.copy()
     for name in _RESUMED:

@@ -217,7 +217,7 @@ def charge(
                                  st.history["Q"][-1]))
         ds = to_dataset(system, st.saved, st.history, st.log, meta, _termination(st))
         if checkpoint is not None:
-            write_checkpoint(checkpoint, ds, st)
+            write_checkpoint(checkpoint, ds, state=st)
         if callback is not None:
             callback(ds)
 
