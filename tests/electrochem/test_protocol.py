@@ -218,3 +218,17 @@ def test_c_rates_follow_one_c():
     paper = Experiment(["Charge at 2C for 1 s"], one_c="0.94 mA/cm^2")
     assert own.amps(2.0, "C", m) == pytest.approx(2 * m.one_c_current(), rel=1e-12)
     assert paper.amps(2.0, "C", m) == pytest.approx(2 * 9.4 * m.nominal_area(), rel=1e-12)
+
+
+def test_current_reversed_every_interval_until_the_time_limit():
+    m = small_cell()
+    exp = Experiment(["Charge at 2C for 5 minutes", "Discharge at 2C for 5 minutes"], cycles=3, max_time="17 min")
+    ds = charge(m, exp, progress=False)
+    np.testing.assert_allclose(ds.protocol_end_time.values, [300.0, 600.0, 900.0, 1020.0], rtol=1e-12)
+    assert list(ds.protocol_end_reason.values) == ["until time"] * 3 + ["max_time"]
+    assert ds.attrs["termination"] == "duration"
+    q = ds.protocol_charge.values
+    np.testing.assert_allclose(q, 2 * m.one_c_current() * np.array([300.0, -300.0, 300.0, -120.0]), rtol=1e-9)
+    # the charge passed returns to zero after each full cycle, and so does the lithium
+    assert abs(ds.time_charge.sel(time=600.0, method="nearest")) < 1e-9 * q[0]
+    np.testing.assert_allclose(_lithium_charge(m, ds, 600.0), 0.0, atol=1e-9 * q[0])

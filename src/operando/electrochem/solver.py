@@ -309,7 +309,9 @@ def _time_step(system, r, st, experiment, linear, x_full, scale_current, min_x, 
                        "V0": st.v0, "V1": st.V, "Q": q_new - st.q0, "reason": reason})
         st.t0 = None
         st.k += 1
-        st.done = reason in RUN_ENDS
+        # the run's time limit may fall on a step's end: the next step has no time left
+        out_of_time = experiment.max_time is not None and st.t >= experiment.max_time - slack
+        st.done = reason in RUN_ENDS or out_of_time
     on_grid = interval and abs(st.t / interval - round(st.t / interval)) * interval <= slack
     if reason is not None or on_grid:
         save(st, i_face)
