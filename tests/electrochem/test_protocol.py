@@ -174,6 +174,12 @@ def test_string_form_equals_object_form():
         assert Step.parse(text) == step, text
     assert Experiment([t for t, _ in pairs], cycles=3) == Experiment([s for _, s in pairs], cycles=3)
     assert Experiment(["Rest for 1 s"], cycles=3) != Experiment(["Rest for 1 s"], cycles=2)
+    objects = Experiment([Step.current("4.7 mA/cm^2", until=["4.3 V", "10 min"]), Step.rest("5 min"),
+                          Step.voltage("4.3 V", until="0.05 mA/cm^2"), Step.current("-0.94 mA/cm^2", until="3.0 V")],
+                         cycles=2)
+    strings = Experiment(["Charge at 4.7 mA/cm^2 for 10 minutes or until 4.3 V", "Rest for 5 minutes",
+                          "Hold at 4.3 V until 0.05 mA/cm^2", "Discharge at 0.94 mA/cm^2 until 3.0 V"], cycles=2)
+    assert objects == strings and objects.to_dict()["steps"][0]["until"] == strings.to_dict()["steps"][0]["until"]
     assert len(Experiment(MIXED, cycles=3).flat) == 12
 
 
