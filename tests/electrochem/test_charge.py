@@ -69,7 +69,8 @@ def test_diffusion_into_slab_particle_matches_series():
         progress=False,
     )
     s = (np.arange(ncat) + 0.5) * dx
-    for k, t in enumerate(ds.t.values):
+    assert ds.t.values[0] == 0.0 and np.all(ds.x_li.isel(t=0).values[0, 0, 5 : 5 + ncat] == 0.95)
+    for k, t in enumerate(ds.t.values[1:], start=1):
         x = ds.x_li.isel(t=k).values[0, 0, 5 : 5 + ncat]
         drop = _slab_series(s, t, L, D, j / F) / lco.cmax
         err = np.abs((0.95 - x) - drop).max() / drop.max()
@@ -88,7 +89,8 @@ def test_conservation_reaction_current_and_lithium_inventory():
     vvox = m.grid.voxel_volume
     current = ds.attrs["applied_current"]
     cat, neg = m.phase == CATHODE, m.phase == NEGATIVE
-    for k in range(ds.sizes["t"]):
+    assert ds.t.values[0] == 0.0 and ds.current.values[0] == 0.0  # the pristine state, at rest
+    for k in range(1, ds.sizes["t"]):
         react = ds.reaction_current.isel(t=k).values * vvox
         assert abs(react[cat].sum() - current) < 1e-6 * current  # Σ reaction at LixCoO2 = I
         assert abs(react[neg].sum() + current) < 1e-6 * current  # and −I at the Li metal
@@ -133,10 +135,10 @@ def test_checkpoint_resume_matches_uninterrupted(tmp_path):
     with pytest.raises(Stop):
         charge(m, proto, checkpoint=path, callback=interrupt, progress=False)
     resumed = charge(m, proto, checkpoint=path, progress=False)
-    assert resumed.sizes["t"] == full.sizes["t"] == 6
+    assert resumed.sizes["t"] == full.sizes["t"] == 7  # t = 0 and every 100 s
     np.testing.assert_allclose(resumed.x_li.values, full.x_li.values, rtol=0, atol=1e-12)
     np.testing.assert_allclose(resumed.cell_voltage.values, full.cell_voltage.values, rtol=1e-12)
-    np.testing.assert_allclose(resumed.step_time.values, full.step_time.values, rtol=1e-12)
+    np.testing.assert_allclose(resumed.time.values, full.time.values, rtol=1e-10)
     # a checkpoint of another protocol is refused rather than silently continued
     with pytest.raises(InputError, match="checkpoint"):
         charge(m, Galvanostatic(c_rate=2.0, duration=600, save_every=100), checkpoint=path, progress=False)
@@ -145,8 +147,8 @@ def test_checkpoint_resume_matches_uninterrupted(tmp_path):
 def test_cutoff_and_constant_voltage_hold():
     m = cells.composite_cell(seed=2)
     base = charge(m, Galvanostatic(c_rate=5.0, duration=600), progress=False)
-    v_max = float(base.step_voltage.values[3]) + 0.5 * float(
-        np.diff(base.step_voltage.values[3:5])[0]
+    v_max = float(base.time_voltage.values[3]) + 0.5 * float(
+        np.diff(base.time_voltage.values[3:5])[0]
     )
     cut = charge(m, Galvanostatic(c_rate=5.0, duration=600, v_max=v_max), progress=False)
     assert cut.attrs["termination"] == "v_max"
@@ -155,10 +157,10 @@ def test_cutoff_and_constant_voltage_hold():
         m, Galvanostatic(c_rate=5.0, duration=600, v_max=v_max, cv_hold=100.0), progress=False
     )
     assert cv.attrs["termination"] in ("cv_hold", "duration")
-    hold = cv.step_voltage.values[-3:]
+    hold = cv.time_voltage.values[-3:]
     np.testing.assert_allclose(hold, v_max, rtol=1e-9)
     assert (
-        cv.step_current.values[-1] < 0.95 * cv.attrs["applied_current"]
+        cv.time_current.values[-1] < 0.95 * cv.attrs["applied_current"]
     )  # current decays at constant V
 
 
@@ -247,7 +249,7 @@ def test_reused_factorization_matches_direct(monkeypatch):
     real_splu = newton_module.spla.splu
     monkeypatch.setattr(newton_module.spla, "splu", lambda a: factorizations.append(1) or real_splu(a))
     reused = charge(m, proto, progress=False, method="auto")
-    assert len(factorizations) < reused.sizes["step"]  # fewer LUs than time steps
+    assert len(factorizations) < reused.sizes["time"]  # fewer LUs than time steps
     np.testing.assert_allclose(reused.cell_voltage.values, direct.cell_voltage.values, rtol=1e-9)
     np.testing.assert_allclose(reused.x_li.values, direct.x_li.values, atol=1e-10)
     with pytest.raises(InputError, match="method"):

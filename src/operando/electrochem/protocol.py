@@ -1,4 +1,5 @@
-"""Charge protocols, validated when they are made (before any time is spent solving)."""
+"""The galvanostatic charge protocol, validated when it is made (before any time is spent solving);
+it runs as a one- or two-step :class:`~.experiment.Experiment` (:meth:`Galvanostatic.to_experiment`)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Galvanostatic:
     current_density : A/m² over the nominal cross-section (Ly · Lz) — give exactly one.
     duration : s of charge (the run also stops at the cut-off ``v_max`` unless ``cv_hold`` is set).
     v_max, v_min : cut-off voltages (V), v_min < v_max.
-    save_every : s between saved states (default: duration / 10).
+    save_every : s between saved states after the pristine one at t = 0 (default: duration / 10).
     cv_hold : s of constant-voltage hold at v_max after the cut-off (None: stop at v_max).
     max_dx : target largest change of x per time step (adaptive step control).
     """
@@ -64,17 +65,17 @@ class Galvanostatic:
         if not 0 < self.max_dx <= 0.2:
             raise InputError(f"max_dx: must lie in (0, 0.2], got {self.max_dx!r}")
 
-    def applied_current(self, model) -> float:
-        """Applied current (A) on ``model``: from the C-rate via its capacity, or density × area."""
-        if self.c_rate is not None:
-            if not model.cathode.any():
-                raise InputError(
-                    "c_rate: the cell has no LixCoO2, so it has no capacity; give current_density"
-                )
-            return self.c_rate * model.one_c_current()
-        return self.current_density * model.nominal_area()
+    def to_experiment(self):
+        """The same charge as a one- (or, with ``cv_hold``, two-) step :class:`~.experiment.Experiment`:
+        constant current until ``v_max`` (then the hold at ``v_max`` for ``cv_hold``), the whole run
+        limited to ``duration``, snapshots every ``save_every``."""
+        from .experiment import Condition, Experiment, Step
 
-    def save_times(self) -> np.ndarray:
-        every = self.save_every or self.duration / 10
-        n = max(1, int(np.ceil(self.duration / every - 1e-9)))
-        return np.minimum(every * np.arange(1, n + 1), self.duration)
+        value, unit = (self.c_rate, "C") if self.c_rate is not None else (self.current_density, "A/m^2")
+        cut = Condition("voltage", self.v_max, "V")
+        steps = [Step("current", value, unit, (cut,), f"charge at {value:g} {unit} until {self.v_max:g} V")]
+        if self.cv_hold is not None:
+            hold = Condition("time", self.cv_hold, "s")
+            steps.append(Step("voltage", self.v_max, "V", (hold,), f"hold at {self.v_max:g} V for {self.cv_hold:g} s"))
+        return Experiment(steps, output_interval=self.save_every or self.duration / 10,
+                          max_time=self.duration, max_dx=self.max_dx)

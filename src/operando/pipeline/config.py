@@ -99,27 +99,77 @@ class CellConfig(_Strict):
 
 
 class ChargeStep(_Strict):
-    """One galvanostatic charge from the pristine cell: a nominal current density, or a C-rate in
-    the paper's sense (1C = 0.94 mA/cm², Pollok et al. 2025 L137), for a duration (the step also
-    ends at the 4.3 V cut-off; the report gives how long it ran and why it stopped)."""
+    """One charge run on the pristine cell, in either of two forms.
+
+    * Galvanostatic: a nominal current density, or a C-rate in the paper's sense (1C =
+      0.94 mA/cm², Pollok et al. 2025 L137), for a ``duration`` (the step also ends at the 4.3 V
+      cut-off; the report gives how long it ran and why it stopped).
+    * Protocol: ``steps``, strings as in PyBaMM's experiments (``"Charge at 1C until 4.3 V"``,
+      ``"Rest for 10 minutes"``, ``"Hold at 4.3 V until C/20"``, ``"Discharge at 0.94 mA/cm^2 until
+      3.0 V"``), repeated ``cycles`` times, each starting where the last ended
+      (:class:`operando.electrochem.Experiment`; C-rates in the paper's sense); ``duration``, if
+      given, limits the whole protocol.
+
+    ``output_interval`` sets the saved snapshots: every interval and at every step end (default:
+    duration / 4 for the galvanostatic form, the step ends for a protocol). Imaging uses the state
+    at the end.
+    """
 
     name: str
     c_rate: Annotated[float | None, BeforeValidator(lambda v: None if v is None else c_rate(v))] = Field(
         default=None, gt=0, le=1000, description="'2C', 'C/10' or a number, in the paper's sense (1C = 0.94 mA/cm²)")
     current_density: CurrentDensity | None = Field(default=None, gt=0)
-    duration: Duration = Field(gt=0)
+    duration: Duration | None = Field(default=None, gt=0, description="galvanostatic: how long; protocol: the "
+                                      "time limit of the whole protocol (none if not given)")
+    steps: list[str] | None = Field(default=None, min_length=1, description="protocol steps, e.g. "
+                                    "'Charge at 1C until 4.3 V', 'Rest for 10 minutes', 'Hold at 4.3 V until C/20'")
+    cycles: int = Field(default=1, ge=1, le=100_000, description="times the protocol steps are repeated")
+    output_interval: Duration | None = Field(default=None, gt=0, description="time between saved snapshots")
     dendrite: bool = False
 
     @model_validator(mode="after")
     def _one_rate(self):
-        if (self.c_rate is None) == (self.current_density is None):
-            raise ValueError("give exactly one of c_rate or current_density")
+        if self.steps is None:
+            if (self.c_rate is None) == (self.current_density is None):
+                raise ValueError("give exactly one of c_rate or current_density (or a protocol: steps = [...])")
+            if self.duration is None:
+                raise ValueError("duration: required for a galvanostatic step, e.g. duration = \"4 min\"")
+            if self.cycles != 1:
+                raise ValueError("cycles: applies to a protocol (steps = [...]); a galvanostatic step runs once")
+            return self
+        given = [k for k in ("c_rate", "current_density") if getattr(self, k) is not None]
+        if given:
+            raise ValueError(f"{given[0]}: a protocol (steps) sets its currents in its steps; remove {given[0]}")
+        self.experiment()  # every step checked now, with the step and its value named
+        if self.duration is None:
+            object.__setattr__(self, "duration", float("inf"))  # readers compare times against it
         return self
+
+    def experiment(self):
+        """The step as an :class:`operando.electrochem.Experiment` (protocol form) or
+        :class:`operando.electrochem.Galvanostatic` (galvanostatic form)."""
+        from ..electrochem import Experiment, Galvanostatic
+
+        if self.steps is None:
+            return Galvanostatic(current_density=self.nominal_current_density, duration=self.duration,
+                                 save_every=self.output_interval or self.duration / 4)
+        try:
+            return Experiment(self.steps, cycles=self.cycles, output_interval=self.output_interval,
+                              max_time=self.duration if np.isfinite(self.duration or np.inf) else None,
+                              one_c=PAPER_ONE_C)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
     @property
     def nominal_current_density(self) -> float:
-        """A/m² over the cell's cross-section."""
-        return self.current_density if self.current_density is not None else self.c_rate * PAPER_ONE_C
+        """A/m² over the cell's cross-section (a protocol: of its first constant-current step; NaN for
+        a current in A, 0 without one)."""
+        if self.steps is None:
+            return self.current_density if self.current_density is not None else self.c_rate * PAPER_ONE_C
+        first = next((s for s in self.experiment().steps if s.kind == "current"), None)
+        if first is None:
+            return 0.0
+        return {"C": first.value * PAPER_ONE_C, "A/m^2": first.value}.get(first.unit, float("nan"))
 
 
 class ImagingConfig(_Strict):
@@ -311,6 +361,15 @@ name = "25C"
 current_density = "23.5 mA/cm^2"
 duration = "10 s"
 dendrite = true               # this step uses the cell with the dendrite
+# output_interval = "2.5 s"   # snapshots saved every interval and at the end (default: duration / 4)
+
+# [[charge]]                  # or a protocol: steps as in PyBaMM, each from where the last ended
+# name = "cycle"
+# steps = ["Charge at 1C until 4.3 V", "Rest for 10 minutes", "Hold at 4.3 V until C/20",
+#          "Discharge at 0.94 mA/cm^2 until 3.0 V"]   # also "for 30 min", "until 1 mAh/cm^2"
+# cycles = 2                  # the steps repeated; C-rates in the paper's sense (1C = 0.94 mA/cm^2)
+# output_interval = "5 min"   # snapshots every 5 min and at every step end (default: step ends)
+# duration = "10 h"           # optional time limit of the whole protocol
 
 [imaging]
 modes = ["susceptometry", "oersted", "lithium"]   # LixCoO2 in B_ext | Ørsted field | Li metal in B_ext

@@ -59,15 +59,17 @@ def cell_for_step(cfg, cells: dict, step) -> Cell:
 
 
 def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
-    """Galvanostatic charge of ``cell`` at the step's nominal current density from the pristine state.
+    """The charge run of ``step`` on ``cell`` from the pristine state: its galvanostatic charge at the
+    nominal current density, or its protocol (:meth:`~.config.ChargeStep.experiment`), whose last
+    state is the one imaged.
 
-    A step that cannot carry its current — the solver finds no state at t = 0, or the cell reaches
-    the voltage cut-off in its first time step — is reported with the part of the cell that would take
-    the most voltage (:func:`ohmic_drops`): an error in the first case, a warning in the second."""
+    A step that cannot carry its current — the solver finds no state at t = 0, or a galvanostatic
+    step reaches the voltage cut-off in its first time step — is reported with the part of the cell that
+    would take the most voltage (:func:`ohmic_drops`): an error in the first case, a warning in the second."""
     from ..errors import ConvergenceError
 
     j = step.nominal_current_density
-    protocol = Galvanostatic(current_density=j, duration=step.duration, save_every=step.duration / 4)
+    protocol = step.experiment()
     try:
         ds = charge(cell, protocol, checkpoint=checkpoint, progress=progress)
     except ConvergenceError as exc:
@@ -77,9 +79,9 @@ def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
                          f"solver finds no state at t = 0 ({exc}); {_limiting(cell, j)}") from None
     ds.attrs["step_name"] = step.name
     t_end = float(ds["t"].values[-1]) if ds.sizes["t"] else 0.0
-    if ds.attrs.get("termination") == "v_max" and t_end < 0.99 * step.duration:
+    if step.steps is None and ds.attrs.get("termination") == "v_max" and t_end < 0.99 * step.duration:
         # the run warns on the console and in the report, cached or not
-        first = ds.sizes.get("step", 0) <= 2 or t_end <= 1e-3 * step.duration
+        first = ds.sizes.get("time", 0) <= 2 or t_end <= 1e-3 * step.duration
         ds.attrs["warning"] = (
             f"charge step {step.name!r}: {j / 10:.3g} mA/cm² stopped at the {protocol.v_max} V cut-off after "
             f"{t_end:.3g} s of the {step.duration:.3g} s asked; the state at that time is the one used"
