@@ -103,6 +103,9 @@ class _Run:
 def _judge(run: _Run, cid: str, claim: str, paper: str, where: str, unmet: list[str], missing: str | None,
            measure) -> Claim:
     """Apply the run's claim policy, then ``measure() -> (ours, ok, note)``."""
+    if getattr(run.cfg.cell, "imported", False):  # even with claims = "always": the claims read its geometry
+        missing = missing or ("the cell is an imported volume (cell.labels), not the paper's cell: its particles, "
+                              "dendrite and buried layer are not the ones the claim is about")
     if missing:
         return Claim(cid, claim, paper, "—", NOT_APPLICABLE, where, missing)
     if unmet and run.cfg.claims == "auto":
