@@ -36,6 +36,7 @@ def _quantity(unit: str):
     def parse(value):
         return to_si(value, unit, strict=True)  # a bare number for a dimensional key is an error
 
+    parse.unit = unit  # read by the sweeps (operando.pipeline.sweep) to name a key's unit
     return BeforeValidator(parse)
 
 
