@@ -165,6 +165,8 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="dask scheduler address (tcp://host:port) "
                                                   "or scheduler file (.json); default: a local cluster.")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Workers of the local cluster.")] = 2,
+    processes: Annotated[bool, typer.Option("--processes/--threads", help="Local workers as processes or as "
+                                            "threads of this process.")] = True,
     retries: Annotated[int, typer.Option("--retries", help="Times a failed point is tried again.")] = 1,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default: the config's out).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write each point's report.html.")] = False,
@@ -175,7 +177,8 @@ def sweep(
     from .pipeline.sweep import sweep as run_sweep
 
     grid = dict(parse_over(spec) for spec in over)
-    ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report)
+    ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
+                   processes=processes)
     typer.echo(f"{ds.attrs['points']} points, {ds.attrs['failed']} failed; results: {ds.encoding.get('source') or ''}"
                .rstrip())
     if ds.attrs["failed"]:

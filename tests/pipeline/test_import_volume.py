@@ -99,5 +99,5 @@ def test_volume_without_grounded_li_is_refused_at_the_cell_stage(tmp_path):
     lab = stack()
     lab[..., :2] = 2  # no Li metal on the x = 0 face
     tifffile.imwrite(tmp_path / "cell.tif", lab)
-    with pytest.raises(operando.errors.InputError, match="cannot be charged: .*x = 0"):
+    with pytest.raises(operando.errors.InputError, match=r"cannot be charged: .*x = 0"):
         operando.run(_config(tmp_path), report=False)

@@ -181,7 +181,7 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
     an unknown key or a value of the wrong unit fails before any point runs."""
     base = _as_config(config)
     if not over:
-        raise SweepError("sweep: give at least one key to sweep over (--over 'imaging.standoff=[\"30 nm\", \"50 nm\"]')")
+        raise SweepError("sweep: give at least one key to sweep over, e.g. {'imaging.standoff': ['30 nm', '50 nm']}")
     folder = Path(out) if out is not None else Path(base.out)
     lists = {}
     for key, values in over.items():
@@ -197,7 +197,8 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
     for combo in itertools.product(*lists.values()):
         values = dict(zip(lists, combo, strict=True))
         label = ",".join(f"{k}={v}" for k, v in values.items())
-        name = file_label(label.replace(" ", ""))
+        # the folder is named by the keys as the configuration names them (charge.5C.x = charge.0.x)
+        name = file_label(",".join(f"{_loc(k, base)}={v}" for k, v in values.items()).replace(" ", ""))
         if name in names:
             raise SweepError(f"sweep: the point {label} is listed twice")
         names.add(name)
@@ -259,9 +260,9 @@ def run_point(mapping: dict, report: bool = False) -> dict:
     """Run (or resume) one point and return its summary: verdict and text of each claim, peak
     fields, reconstruction errors, final voltage and lithium content of each charge step. A dask
     task: everything in and out is plain data."""
-    from .run import run_experiment
-
     import dask
+
+    from .run import run_experiment
 
     t0 = time.perf_counter()
     cfg = RunConfig.from_mapping(mapping)
