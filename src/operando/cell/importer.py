@@ -98,8 +98,7 @@ def _resolve(label, value) -> tuple[str, str]:
 
 
 def _checked_map(lab: np.ndarray, label_map, what: str = "the volume") -> dict:
-    """``label_map`` with integer keys, after checking that it maps every label present in ``lab``
-    and that each entry names a known material or phase."""
+    """``label_map`` with integer keys, after checking that it maps every label present in ``lab``."""
     if not isinstance(label_map, dict) or not label_map:
         raise InputError("label_map: expected a non-empty dict {label: material or phase}")
     try:
@@ -113,11 +112,6 @@ def _checked_map(lab: np.ndarray, label_map, what: str = "the volume") -> dict:
         raise InputError(
             f"label_map: labels {missing} occur in {what} but are not mapped; mapped: {sorted(keys)}"
         )
-    for k, v in keys.items():
-        try:
-            _resolve(k, v)
-        except KeyError as exc:  # an unknown material: its message lists the known ones
-            raise InputError(f"label_map: label {k}: {exc.args[0] if exc.args else exc}") from None
     return keys
 
 
@@ -129,7 +123,12 @@ def check_labels(source, label_map: dict, what: str = "labels") -> tuple[int, ..
         lab = _as_labels(read_volume(source))
     except DataFileError as exc:
         raise InputError(f"{what}: {str(exc).removeprefix('labels: ')}") from None
-    _checked_map(lab, label_map, what=f"{what} {str(source)!r}" if not isinstance(source, np.ndarray) else what)
+    keys = _checked_map(lab, label_map, what=f"{what} {str(source)!r}" if not isinstance(source, np.ndarray) else what)
+    for k, v in keys.items():
+        try:
+            _resolve(k, v)
+        except KeyError as exc:  # an unknown material: its message lists the known ones
+            raise InputError(f"label_map: label {k}: {exc.args[0] if exc.args else exc}") from None
     return lab.shape
 
 
