@@ -161,7 +161,7 @@ def config_mapping(cfg: RunConfig) -> dict:
     return convert(cfg)
 
 
-def _set(mapping: dict, key: str, value, cfg: RunConfig) -> None:
+def _set(mapping: dict, key: str, value) -> None:
     parts = key.split(".")
     node = mapping
     for part in parts[:-1]:
@@ -204,7 +204,7 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
         names.add(name)
         mapping = json.loads(json.dumps(template))
         for key, value in values.items():
-            _set(mapping, key, value, base)
+            _set(mapping, key, value)
         mapping["out"] = str((folder / name).resolve())
         try:
             RunConfig.from_mapping(mapping)
@@ -306,6 +306,7 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     ``retries``: times a failed point is tried again (on any worker). Points that still fail are
     reported in the ``error`` variable and by a warning; their other values are missing (NaN).
     ``report``: also write each point's report.html (slower)."""
+    over = {k: list(v) if isinstance(v, list | tuple | np.ndarray) else [v] for k, v in (over or {}).items()}
     base, points, folder = plan_sweep(config, over, out)
     client, close = _client(scheduler, n_workers, processes)
     summaries, errors = {}, {}
@@ -373,15 +374,15 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
     the ``config_key`` in their attrs), plus ``claim`` and ``step``."""
     keys = list(over)
     dims = [re.sub(r"\W", "_", k) for k in keys]
-    coords = {}
-    for key, dim in zip(keys, dims, strict=True):
+    coords, shape = {}, tuple(len(over[k]) for k in keys)
+    for axis, (key, dim) in enumerate(zip(keys, dims, strict=True)):
         unit = key_unit(key, base)
-        seen = list(dict.fromkeys(p.values[key] for p in points))
-        si = [_value_at(RunConfig.from_mapping(next(p.mapping for p in points if p.values[key] == v)), key)
-              for v in seen]
+        # the points are in grid order: the j-th value of this key is at index j on its axis, 0 elsewhere
+        along = [points[np.ravel_multi_index(tuple(j if a == axis else 0 for a in range(len(keys))), shape)]
+                 for j in range(shape[axis])]
+        si = [_value_at(RunConfig.from_mapping(p.mapping), key) for p in along]
         coords[dim] = (dim, si, {"config_key": key, **({"units": unit} if unit else {}),
-                                 "values_given": [str(v) for v in seen]})
-    shape = tuple(len(coords[d][1]) for d in dims)
+                                 "values_given": [str(p.values[key]) for p in along]})
     claims = sorted({c for s in summaries.values() for c in s["claims"]}, key=lambda c: (len(c), c))
     steps = [s.name for s in base.charge]
     verdict = np.full((*shape, len(claims)), -1, dtype=np.int8)
@@ -409,7 +410,7 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
     units = {"peak_B_lco": "T", "peak_B_li": "T", "peak_B_total": "T", "peak_B_oersted": "T", "run_seconds": "s"}
     data = {"verdict": ((*dims, "claim"), verdict, {
                 "long_name": "verdict of the claim", "flag_values": np.arange(len(VERDICTS), dtype=np.int8),
-                "flag_meanings": " ".join(v.replace(" ", "_") for v in VERDICTS), "_FillValue": np.int8(-1)}),
+                "flag_meanings": " ".join(v.replace(" ", "_") for v in VERDICTS)}),
             "claim_value": ((*dims, "claim"), ours.astype(str), {"long_name": "our number for the claim, as reported"}),
             "error": (dims, error.astype(str), {"long_name": "why the point failed (empty: it ran)"}),
             "stages_computed": (dims, computed, {"long_name": "stages computed (0: every stage reused from cache)"})}
@@ -418,9 +419,7 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
     for k, v in per_step.items():
         data[k] = ((*dims, "step"), v, {"units": {"cell_voltage_end": "V", "t_end": "s"}.get(k, "1")})
     ds = xr.Dataset(data, coords={**coords, "claim": claims, "step": steps})
-    for name in ("verdict",):
-        fill = ds[name].attrs.pop("_FillValue")
-        ds[name].encoding["_FillValue"] = fill
+    ds["verdict"].encoding["_FillValue"] = np.int8(-1)  # a claim a failed point did not judge
     ds.attrs.update(title="operando sweep", swept_keys=keys, points=len(points), failed=len(errors))
     return ds
 
@@ -428,4 +427,6 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
 def _value_at(cfg: RunConfig, key: str):
     model, name, _ = _field(key, cfg)
     value = getattr(model, name)
+    if isinstance(value, list | dict):  # e.g. imaging.modes: one label per point
+        return json.dumps(value)
     return str(value) if isinstance(value, Path) else value
