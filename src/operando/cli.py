@@ -160,7 +160,7 @@ def config_cmd(
 @app.command()
 def sweep(
     config: Annotated[Path, typer.Argument(help="TOML or YAML run configuration (the sweep's base).")],
-    over: Annotated[list[str], typer.Option("--over", help="KEY=[v1, v2, ...]: a configuration key and its values, "
+    over: Annotated[list[str], typer.Option("--over", help="KEY=LIST: a configuration key and its values, "
                                             "e.g. 'imaging.standoff=[30 nm, 50 nm]' (repeat for a grid).")],
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="dask scheduler address (tcp://host:port) "
                                                   "or scheduler file (.json); default: a local cluster.")] = None,
