@@ -31,6 +31,14 @@ def run(config, **kwargs):
 
     return _run(config, **kwargs)
 
+
+def sweep(config, over, **kwargs):
+    """Run an experiment at every point of a grid of configuration values on dask.distributed: see
+    :func:`operando.pipeline.sweep.sweep`."""
+    from .pipeline.sweep import sweep as _sweep
+
+    return _sweep(config, over, **kwargs)
+
 __all__ = [
     "ConvergenceError",
     "DataFileError",
@@ -42,5 +50,6 @@ __all__ = [
     "UnknownMaterialError",
     "__version__",
     "run",
+    "sweep",
     "view",
 ]

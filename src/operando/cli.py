@@ -157,6 +157,34 @@ def config_cmd(
         typer.echo("use --example to print a commented configuration, or --check FILE to validate one")
 
 
+@app.command()
+def sweep(
+    config: Annotated[Path, typer.Argument(help="TOML or YAML run configuration (the sweep's base).")],
+    over: Annotated[list[str], typer.Option("--over", help="KEY=LIST: a configuration key and its values, "
+                                            "e.g. 'imaging.standoff=[30 nm, 50 nm]' (repeat for a grid).")],
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="dask scheduler address (tcp://host:port) "
+                                                  "or scheduler file (.json); default: a local cluster.")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Workers of the local cluster.")] = 2,
+    processes: Annotated[bool, typer.Option("--processes/--threads", help="Local workers as processes or as "
+                                            "threads of this process.")] = True,
+    retries: Annotated[int, typer.Option("--retries", help="Times a failed point is tried again.")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Sweep folder (default: the config's out).")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write each point's report.html.")] = False,
+):
+    """Run CONFIG at every point of the grid of --over values on dask.distributed; one run folder per
+    point and the tidy results in OUT/sweep.nc (a stopped sweep resumes where it stopped)."""
+    from .pipeline.sweep import parse_over
+    from .pipeline.sweep import sweep as run_sweep
+
+    grid = dict(parse_over(spec) for spec in over)
+    ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
+                   processes=processes)
+    typer.echo(f"{ds.attrs['points']} points, {ds.attrs['failed']} failed; results: {ds.encoding.get('source') or ''}"
+               .rstrip())
+    if ds.attrs["failed"]:
+        raise SystemExit(1)
+
+
 # --- sub-commands contributed by the stages (keep each one a thin wrapper) ---------------------
 
 

@@ -24,6 +24,8 @@ PHASE_OF_MATERIAL = {
     "Li": "li_metal",
     "LLZO": "llzo",
     "LLZO_GB": "llzo_gb",
+    "LLZO_cubic": "llzo",
+    "LLZO_cubic_GB": "llzo_gb",
     "LiCoO2": "lco",
     "Cu": "collector",
     "Al": "collector",
@@ -95,6 +97,41 @@ def _resolve(label, value) -> tuple[str, str]:
     return PHASE_OF_MATERIAL.get(mat, mat.lower()), mat
 
 
+def _checked_map(lab: np.ndarray, label_map, what: str = "the volume") -> dict:
+    """``label_map`` with integer keys, after checking that it maps every label present in ``lab``."""
+    if not isinstance(label_map, dict) or not label_map:
+        raise InputError("label_map: expected a non-empty dict {label: material or phase}")
+    try:
+        keys = {int(k): v for k, v in label_map.items()}
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"label_map: keys must be integer labels, got {list(label_map)!r}"
+        ) from exc
+    missing = sorted(set(np.unique(lab).tolist()) - set(keys))
+    if missing:
+        raise InputError(
+            f"label_map: labels {missing} occur in {what} but are not mapped; mapped: {sorted(keys)}"
+        )
+    return keys
+
+
+def check_labels(source, label_map: dict, what: str = "labels") -> tuple[int, ...]:
+    """Check that ``source`` (a path or an array) reads as a label volume and that ``label_map``
+    maps every label in it; returns the volume's (nz, ny, nx). Every failure is an
+    :class:`InputError` naming ``what`` (an unreadable file, unmapped labels, unknown materials)."""
+    try:
+        lab = _as_labels(read_volume(source))
+    except DataFileError as exc:
+        raise InputError(f"{what}: {str(exc).removeprefix('labels: ')}") from None
+    keys = _checked_map(lab, label_map, what=f"{what} {str(source)!r}" if not isinstance(source, np.ndarray) else what)
+    for k, v in keys.items():
+        try:
+            _resolve(k, v)
+        except KeyError as exc:  # an unknown material: its message lists the known ones
+            raise InputError(f"label_map: label {k}: {exc.args[0] if exc.args else exc}") from None
+    return lab.shape
+
+
 def from_labels(
     labels,
     label_map: dict,
@@ -114,21 +151,7 @@ def from_labels(
     particles : label connected LixCoO2 regions as particles (``particle_id``).
     """
     lab = _as_labels(read_volume(labels))
-    if not isinstance(label_map, dict) or not label_map:
-        raise InputError("label_map: expected a non-empty dict {label: material or phase}")
-    try:
-        keys = {int(k): v for k, v in label_map.items()}
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"label_map: keys must be integer labels, got {list(label_map)!r}"
-        ) from exc
-    present = np.unique(lab).tolist()
-    missing = sorted(set(present) - set(keys))
-    if missing:
-        raise InputError(
-            f"label_map: labels {missing} occur in the volume but are not mapped; mapped: "
-            f"{sorted(keys)}"
-        )
+    keys = _checked_map(lab, label_map)
     phases, material_of = {}, {}
     for k, v in keys.items():
         phase, mat = _resolve(k, v)

@@ -103,6 +103,9 @@ class _Run:
 def _judge(run: _Run, cid: str, claim: str, paper: str, where: str, unmet: list[str], missing: str | None,
            measure) -> Claim:
     """Apply the run's claim policy, then ``measure() -> (ours, ok, note)``."""
+    if getattr(run.cfg.cell, "imported", False):  # even with claims = "always": the claims read its geometry
+        missing = missing or ("the cell is an imported volume (cell.labels), not the paper's cell: its particles, "
+                              "dendrite and buried layer are not the ones the claim is about")
     if missing:
         return Claim(cid, claim, paper, "—", NOT_APPLICABLE, where, missing)
     if unmet and run.cfg.claims == "auto":
@@ -455,9 +458,11 @@ def _electronic(run: _Run) -> Claim:
 def _unique(run: _Run) -> Claim:
     rec = run.datasets["reconstruction"]
     eJ, eM = rec.attrs["J_roundtrip_error"], rec.attrs["M_roundtrip_error"]
-    ours = (f"voxel-exact round trip (relative L2): divergence-free J {eJ:.1e}, χ-map M {eM:.1e}. Realistic: J from "
-            f"the noisy map {rec.attrs['J_relative_error']:.0%} error ({rec.attrs['J_method']}), from the noiseless "
-            f"map {rec.attrs['J_model_error']:.0%} (a 3-D current read as one layer)")
+    ours = f"voxel-exact round trip (relative L2): divergence-free J {eJ:.1e}, χ-map M {eM:.1e}"
+    if "J_relative_error" in rec.attrs:  # the Ørsted field was imaged
+        ours += (f". Realistic: J from the noisy map {rec.attrs['J_relative_error']:.0%} error "
+                 f"({rec.attrs['J_method']}), from the noiseless map {rec.attrs['J_model_error']:.0%} (a 3-D "
+                 "current read as one layer)")
     if "x_map_median_error" in rec.attrs:
         ours += f"; state-of-charge map median |error| {rec.attrs['x_map_median_error']:.2f}"
     return Claim("M12", "a 2-D sheet current and a 2-D unidirectional magnetization are reconstructed uniquely from "

@@ -36,6 +36,7 @@ def _quantity(unit: str):
     def parse(value):
         return to_si(value, unit, strict=True)  # a bare number for a dimensional key is an error
 
+    parse.unit = unit  # read by the sweeps (operando.pipeline.sweep) to name a key's unit
     return BeforeValidator(parse)
 
 
@@ -61,10 +62,21 @@ class _Strict(BaseModel):
 
 
 class CellConfig(_Strict):
-    """Which cell to build: a named preset at a voxel size, or a saved cell file."""
+    """Which cell to build: a named preset at a voxel size, a saved cell file, or a segmented label
+    volume (``labels``: a TIFF stack or NumPy file, z first) with its ``label_map`` and ``voxel``.
+
+    An imported volume is charged as it is drawn: its Li metal on the x = 0 face is the grounded
+    electrode and its current collector (or, without one, its electronic conductor on the x = Lx
+    face) the positive terminal. The preset's options (``nz``, ``dendrite``, ``buried``,
+    ``electrolyte``) do not apply to it and are an error; a dendrite is part of the volume (a label
+    mapped to ``"dendrite"``), so the steps marked ``dendrite`` charge the same imported cell.
+    """
 
     preset: Literal["pollok2025"] | None = "pollok2025"
     file: Path | None = None
+    labels: Path | None = Field(default=None, description="segmented volume (.tif/.tiff/.npy/.npz)")
+    label_map: dict[int, str | tuple[str, str]] | None = Field(
+        default=None, description="label -> material ('LLZO'), phase ('llzo_gb') or [phase, material]")
     # the preset's own defaults (operando.cell.presets.DEFAULTS), shared with the Python API
     voxel: Length = Field(default=presets.DEFAULTS["voxel"], gt=0, description="voxel edge")
     nz: int = Field(default=presets.DEFAULTS["nz"], ge=1, le=512,
@@ -78,10 +90,33 @@ class CellConfig(_Strict):
         "tetragonal (Table 1, 1e-6 S/cm: too resistive to carry 23.5 mA/cm² through 8 µm below 4.3 V)",
     )
 
+    @property
+    def imported(self) -> bool:
+        """True for a segmented label volume (``cell.labels``): not the paper's geometry."""
+        return self.labels is not None
+
     @model_validator(mode="after")
     def _one_source(self):
-        if self.file is None and self.preset is None:
-            raise ValueError("give either cell.preset or cell.file")
+        if self.file is None and self.preset is None and self.labels is None:
+            raise ValueError("give either cell.preset, cell.file or cell.labels")
+        if self.labels is None:
+            if self.label_map is not None:
+                raise ValueError("cell.label_map applies to an imported volume only; give cell.labels too")
+            return self
+        if self.file is not None:
+            raise ValueError("give either cell.file or cell.labels, not both")
+        preset_only = sorted({"nz", "dendrite", "buried", "electrolyte"} & self.model_fields_set)
+        if preset_only:
+            raise ValueError(f"{', '.join('cell.' + k for k in preset_only)} applies to the preset cell only, not "
+                             "to an imported volume (its dendrite, if any, is a label mapped to 'dendrite')")
+        if "voxel" not in self.model_fields_set:
+            raise ValueError("cell.voxel: give the voxel edge of the imported volume with its unit, e.g. '100 nm'")
+        if not self.label_map:
+            raise ValueError("cell.label_map: give the material of every label, e.g. "
+                             "{0 = \"void\", 1 = \"Li\", 2 = \"LLZO\", 3 = \"LiCoO2\"}")
+        from ..cell.importer import check_labels
+
+        check_labels(self.labels, self.label_map, what="cell.labels")  # readable, every label mapped
         return self
 
     @field_validator("voxel")
@@ -89,7 +124,7 @@ class CellConfig(_Strict):
     def _voxel_in_range(cls, voxel: float, info: ValidationInfo) -> float:
         # below ~1 nm a voxel is smaller than the atoms the continuum model averages over; above
         # 1/1.5 of the preset's particle radius its particles cannot be drawn (cell.particles)
-        preset = info.data.get("file") is None
+        preset = info.data.get("file") is None and info.data.get("labels") is None
         top = MAX_VOXEL if preset else np.inf
         if not MIN_VOXEL <= voxel <= top * (1 + 1e-9):
             why = (f"to {MAX_VOXEL * 1e9:.0f} nm (the preset's particles are "
@@ -339,7 +374,10 @@ nz = 8                        # voxel layers in depth (1 = a 2-D section: second
 dendrite = true               # the steps marked `dendrite` get a Li-metal dendrite in the grain boundaries
 buried = true                 # cap some particles and the dendrite below the surface
 electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tetragonal, 1e-6 S/cm)
-# file = "my_cell.nc"         # or load a saved / segmented cell instead of a preset
+# file = "my_cell.nc"         # or load a saved cell instead of a preset
+# labels = "volume.tif"       # or import a segmented volume (TIFF stack or .npy, z first) ...
+# label_map = {0 = "void", 1 = "Li", 2 = "LLZO_cubic", 3 = "LiCoO2"}   # ... every label's material or phase
+#                             # (with labels: give voxel; nz, dendrite, buried, electrolyte do not apply)
 
 [[charge]]                    # galvanostatic steps, each from the pristine cell
 name = "C/10"

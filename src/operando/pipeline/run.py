@@ -72,9 +72,13 @@ def charge_stage_names(cfg: RunConfig) -> dict[str, str]:
 
 
 def cell_stage_key(cfg: RunConfig, variant: str) -> str:
-    """Key of the cell stage: the cell settings, the seed, the variant and, for ``cell.file``, the
-    file's content (a file replaced in place is read again)."""
-    return stage_key("cell", cfg.cell.model_dump(mode="json"), content_digest(cfg.cell.file), cfg.seed, variant)
+    """Key of the cell stage: the cell settings, the seed, the variant and, for ``cell.file`` or
+    ``cell.labels``, the file's content (a file replaced in place is read again). An imported volume
+    has one cell for both variants, so its key leaves the variant out."""
+    c = cfg.cell
+    if c.labels is not None:
+        return stage_key("cell", c.model_dump(mode="json"), content_digest(c.labels), cfg.seed)
+    return stage_key("cell", c.model_dump(mode="json"), content_digest(c.file), cfg.seed, variant)
 
 
 def charge_stage_keys(cfg: RunConfig, cell_keys: dict[str, str] | None = None) -> dict[str, str]:

@@ -38,11 +38,29 @@ def build_cell_dataset(cfg, variant: str) -> xr.Dataset:
     c = cfg.cell
     if c.file is not None:
         cell = Cell.load(c.file)
+    elif c.labels is not None:
+        cell = imported_cell(c)
     else:
         cell = presets.pollok2025(voxel=c.voxel, nz=c.nz, seed=cfg.seed,
                                   dendrite=variant == "dendrite" and c.dendrite, buried=c.buried,
                                   electrolyte=c.electrolyte)
     return cell.to_dataset()
+
+
+def imported_cell(c) -> Cell:
+    """The cell of a segmented volume (``cell.labels``, ``cell.label_map``, ``cell.voxel``), checked
+    here, before any charging, to have what a charge needs: Li metal on the x = 0 face (the grounded
+    electrode), a positive terminal (a collector, or an electronic conductor on the x = Lx face)
+    and an electrolyte path between them."""
+    from ..cell.importer import from_labels
+    from ..electrochem.model import ChargeModel
+
+    cell = from_labels(c.labels, dict(c.label_map), c.voxel)
+    try:
+        ChargeModel.from_cell(cell)  # validates on construction
+    except InputError as exc:
+        raise InputError(f"cell.labels {str(c.labels)!r} cannot be charged: {exc}") from None
+    return cell
 
 
 def cell_from_dataset(ds: xr.Dataset) -> Cell:

@@ -1,0 +1,103 @@
+"""A segmented label volume (TIFF) in a run configuration: validated at config time, charged and
+imaged like the preset, cached by the file's content."""
+
+import numpy as np
+import pytest
+import tifffile
+
+import operando
+from operando.pipeline.config import ConfigError, RunConfig
+from operando.verdicts import NOT_APPLICABLE
+
+LABEL_MAP = {0: "void", 1: "Li", 2: "LLZO_cubic", 3: "LiCoO2"}  # the doped garnet (1e-4 S/cm)
+
+
+def stack(ny: int = 12, nx: int = 20) -> np.ndarray:
+    """(1, ny, nx) labels of a Li | LLZO | LiCoO2 cell: Li metal on the x = 0 face, a garnet
+    separator, and a composite of LiCoO2 bars in garnet reaching the x = Lx face (the positive
+    terminal when there is no collector)."""
+    lab = np.full((1, ny, nx), 2, dtype=np.uint8)
+    lab[..., :2] = 1
+    lab[:, ::2, 10:] = 3  # bars along x, every other row, touching the x = Lx face
+    return lab
+
+
+def _config(tmp_path, labels="cell.tif", **cell):
+    return {"out": str(tmp_path / "run"),
+            "cell": {"labels": str(tmp_path / labels), "label_map": LABEL_MAP, "voxel": "500 nm", **cell},
+            "charge": [{"name": "5C", "current_density": "4.70 mA/cm^2", "duration": "5 s"}],
+            "imaging": {"nv_orientations": ["perpendicular"], "standoff_sweep": ["50 nm"],
+                        "oersted_step": "5C", "susceptometry_step": "5C"},
+            "sensor": {"simulate_spectra": False}}
+
+
+@pytest.fixture
+def tiff(tmp_path):
+    tifffile.imwrite(tmp_path / "cell.tif", stack())
+    return tmp_path
+
+
+def test_imported_volume_charges_and_gives_fields(tiff):
+    run = operando.run(_config(tiff), report=False)
+    cell = run.cells()["pristine"]
+    np.testing.assert_array_equal(cell.labels, stack())  # the volume, label for label
+    ch = run.charges()["5C"]
+    lco = cell.mask("lco")
+    # charge delithiates the LiCoO2: its mean lithium content falls from the initial x
+    assert float(np.nanmean(ch["x_li"].isel(t=-1).values[lco])) < cell.x_init
+    fields = run.datasets["fields"]
+    assert float(np.abs(fields["B_lco"]).max()) > 0
+    assert float(np.abs(fields["B_oersted"]).max()) > 0
+    judged = [c for c in run.claims if c.verdict != "by construction"]
+    # the paper's claims read its cell's geometry: not applicable to an imported volume
+    assert judged and all(c.verdict == NOT_APPLICABLE for c in judged)
+    assert sum("imported volume" in c.note for c in judged) >= 5
+
+
+def test_cached_by_content(tiff):
+    first = operando.run(_config(tiff), report=False)
+    assert "cell_pristine" in first.result.computed
+    again = operando.run(_config(tiff), report=False)
+    assert "cell_pristine" in again.result.reused and "charge_5C" in again.result.reused
+    changed = stack()
+    changed[0, 1, 10:] = 3  # one more LiCoO2 bar: the same path, another cell
+    tifffile.imwrite(tiff / "cell.tif", changed)
+    third = operando.run(_config(tiff), report=False)
+    assert {"cell_pristine", "charge_5C"} <= set(third.result.computed)
+
+
+def test_unmapped_labels_named_before_any_stage(tmp_path):
+    lab = stack()
+    lab[0, 0, 5] = 7
+    lab[0, 1, 5] = 9
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    with pytest.raises(ConfigError, match=r"labels \[7, 9\] occur in cell.labels .* not mapped"):
+        RunConfig.from_mapping(_config(tmp_path))
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("cell", "match"), [
+    ({"labels": "missing.tif"}, "cell.labels: no such file"),
+    ({"dendrite": False}, "cell.dendrite applies to the preset cell only"),
+    ({"nz": 4}, "cell.nz applies to the preset cell only"),
+    ({"voxel": None}, "cell.voxel: give the voxel edge"),
+    ({"voxel": "500"}, "cell.voxel"),
+    ({"label_map": {0: "void", 1: "Li", 2: "LLZO", 3: "Unobtainium"}}, "label 3"),
+])
+def test_bad_import_settings(tiff, cell, match):
+    cfg = _config(tiff)
+    labels = cell.pop("labels", None)
+    if labels:
+        cfg["cell"]["labels"] = str(tiff / labels)
+    cfg["cell"].update(cell)
+    cfg["cell"] = {k: v for k, v in cfg["cell"].items() if v is not None}
+    with pytest.raises(ConfigError, match=match):
+        RunConfig.from_mapping(cfg)
+
+
+def test_volume_without_grounded_li_is_refused_at_the_cell_stage(tmp_path):
+    lab = stack()
+    lab[..., :2] = 2  # no Li metal on the x = 0 face
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    with pytest.raises(operando.errors.InputError, match=r"cannot be charged: .*x = 0"):
+        operando.run(_config(tmp_path), report=False)
