@@ -1,6 +1,6 @@
 """How homogeneous is a 1C charge? Spread of particle-mean x against the two assumed parameters.
 
-Seed 000 (L137) finds the LixCoO2 particles delithiate homogeneously at 1C. In operando's model the
+Pollok et al. (Nat. Commun. 2025) find the LixCoO2 particles delithiate homogeneously at 1C. In operando's model the
 answer depends on two values the paper does not fix: the LixCoO2|LLZO exchange-current density
 (order-of-magnitude assumption, 2.6 A/m²) and the garnet's ionic conductivity (Table 1 L120:
 1e-4 S/cm; Ga-doped LLZO reaches ~1e-3 S/cm). This script charges the coarse 2-D preset at 1C for

@@ -1,4 +1,4 @@
-"""Figure of the seed 000 Fig. 4a cell preset: phases of the surface layer, buried features marked.
+"""Figure of the cell preset after Pollok et al., Nat. Commun. 2025, Fig. 4a: surface phases, buried features.
 
     .venv/bin/python examples/plot_preset_cell.py preset_cell.png [--voxel 100e-9] [--nz 12]
 
@@ -35,7 +35,7 @@ def main(argv=None) -> None:
     axes[1].set_title(f"3-D cell, top surface ({deep.grid.nz} layers, LLZO cap on buried features)")
     fr = metrics.summary(flat)
     fig.suptitle(
-        "Li | LLZO | LixCoO2 cell after seed 000 Fig. 4a — LixCoO2 "
+        "Li | LLZO | LixCoO2 cell after Pollok et al. 2025, Fig. 4a — LixCoO2 "
         f"{fr['lco_fraction_in_composite'] * 100:.0f} % of the composite, grain boundaries "
         f"{fr['gb_fraction'] * 100:.0f} % of LLZO, dendrite "
         f"{flat.attrs['dendrite']['penetration'] * 1e6:.1f} µm"

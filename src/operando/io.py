@@ -52,12 +52,18 @@ def provenance(config: dict | None = None, seed: int | None = None, **extra) -> 
 CONVENTIONS = "CF-1.10"
 #: attributes of the axes (z points out of the sample, its top surface at z = 0)
 _AXES = {"x": {"axis": "X"}, "y": {"axis": "Y"}, "z": {"axis": "Z", "positive": "up"}}
+#: CF standard names (CF Standard Name Table) of the variables that have one, by variable name, with the
+#: units the variable must carry for the name to apply: the elapsed time of a charge or scan, and the
+#: microwave frequency swept by ODMR (NMR axes are chemical shifts in ppm and keep no standard name).
+#: Positions in the cell, fields, currents and Li content have no CF standard name.
+STANDARD_NAMES = {"t": ("time", "s"), "time": ("time", "s"), "frequency": ("radiation_frequency", "Hz")}
 
 
 def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` with the CF global attributes (Conventions, title, source, history, references,
-    date_created) and axis attributes on x, y, z (``positive = "up"`` on z: out of the sample); what
-    is already set is kept, and the history gains a line."""
+    date_created), axis attributes on x, y, z (``positive = "up"`` on z: out of the sample) and the
+    ``standard_name`` of the variables that have one (:data:`STANDARD_NAMES`); what is already set is
+    kept, and the history gains a line."""
     import datetime
 
     from .papers import POLLOK2025
@@ -75,6 +81,9 @@ def cf_attributes(ds: xr.Dataset) -> xr.Dataset:
     for name, extra in _AXES.items():
         if name in ds.coords:
             ds[name].attrs = {**ds[name].attrs, **extra}
+    for name, (standard_name, units) in STANDARD_NAMES.items():
+        if name in ds.variables and ds[name].attrs.get("units") == units:
+            ds[name].attrs.setdefault("standard_name", standard_name)
     return ds
 
 
