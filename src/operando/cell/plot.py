@@ -42,14 +42,12 @@ def plot_cell(
     bar, a scale bar in µm); buried features (particles in ``attrs["buried_particles"]`` and a buried
     dendrite) are outlined with a dashed contour of the full-depth projection.
     """
-    import matplotlib.pyplot as plt
-
     from ..report.maps import Outline, map_panel
-    from ..report.style import paper_style
+    from ..report.style import paper_style, subplots
 
     with paper_style():
         if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 5.5 * cell.grid.ny / max(cell.grid.nx, 1) + 0.6))
+            _, ax = subplots(figsize=(5.5, 5.5 * cell.grid.ny / max(cell.grid.nx, 1) + 0.6))
         k = cell.grid.nz - 1 if layer is None else int(layer)
         g = cell.grid
         extent = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.y[0] - g.dy / 2, g.y[-1] + g.dy / 2)

@@ -80,11 +80,11 @@ def error_vs_noise_and_standoff(noise_levels=(1e-9, 1e-8, 1e-7), standoffs=(30e-
 def error_vs_noise_and_standoff_figure(errors: xr.DataArray | None = None, **kw):
     """Matplotlib Figure of :func:`error_vs_noise_and_standoff` (computed with ``kw`` if not given):
     left, error vs noise for each standoff; right, error vs standoff for each noise level."""
-    import matplotlib.pyplot as plt
+    from ..report.style import subplots
 
     if errors is None:
         errors = error_vs_noise_and_standoff(**kw)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
     styles = {"fourier": "--", "tikhonov": "-"}
     for method in errors["method"].values:
         e = errors.sel({"method": method})

@@ -52,7 +52,7 @@ def pixel_curves(result: xr.Dataset, data: xr.Dataset, y: int, x: int):
 @styled
 def plot_pixel(result: xr.Dataset, data: xr.Dataset, y: int, x: int, ax=None, *, title=None):
     """Plot pixel (y, x)'s spectrum (dots) and its fit (line), one axis per sweep; returns the axes."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # called by a user: the figure shows where pyplot figures show
 
     curves = pixel_curves(result, data, y, x)
     if ax is None:
@@ -129,14 +129,11 @@ def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
     and the reduced χ² (sequential), and the converged mask (categorical, with a legend); camera
     orientation (row 0 at the top). Bottom: the best, median and worst pixels by reduced χ².
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from ..report.style import figure
 
     name = field_variable(result)
     extent = _map_extent(result)
-    fig = plt.figure(figsize=(PAGE_WIDTH * 1.6, PAGE_WIDTH * 0.8), layout="constrained")
+    fig = figure(figsize=(PAGE_WIDTH * 1.6, PAGE_WIDTH * 0.8), layout="constrained")
     grid = fig.add_gridspec(2, 12)
     maps = [(name, "field", "T"), (f"{name}_err", "uncertainty", "T"), ("reduced_chi2", "reduced χ²", "")]
     for k, (var, label, unit) in enumerate(maps):
@@ -161,5 +158,4 @@ def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
         chi2 = float(result["reduced_chi2"].values[iy, ix])
         plot_pixel(result, data, iy, ix, ax, title=f"{which} pixel (y={iy}, x={ix}), reduced χ² {chi2:.3g}")
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     return str(path)

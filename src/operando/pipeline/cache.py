@@ -20,7 +20,7 @@ import xarray as xr
 
 from .._version import __version__
 from ..errors import DataFileError
-from ..io import load_dataset, provenance, save_dataset, verify_checksum
+from ..io import CHECKSUM_ATTR, data_checksum, load_dataset, provenance, save_dataset, verify_checksum
 
 
 def stage_key(*parts) -> str:
@@ -30,12 +30,29 @@ def stage_key(*parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: attributes that record when a file was written, not what it holds
+_WRITE_TIME_ATTRS = ("date_created", "history", CHECKSUM_ATTR)
+
+
 def content_digest(path) -> str | None:
-    """SHA-256 of a file's bytes, or of a folder's (a Zarr store's) files and their relative paths;
-    None when ``path`` is None or does not exist (the stage that reads it reports that)."""
+    """SHA-256 of what a file holds; None when ``path`` is None or does not exist (the stage that
+    reads it reports that).
+
+    A dataset file operando can read (NetCDF/HDF5, Zarr) is hashed by its data and attributes less
+    the write time (``date_created``, ``history``): the same cell saved twice has one digest. Any
+    other file, or folder, by its bytes (and relative paths)."""
     if path is None or not Path(path).exists():
         return None
     path = Path(path)
+    if path.suffix.lower() in (".nc", ".nc4", ".h5", ".hdf5", ".zarr"):
+        try:
+            ds = load_dataset(path)
+        except (DataFileError, OSError, ValueError):
+            pass  # not a dataset: its bytes decide
+        else:
+            attrs = {k: v for k, v in ds.attrs.items() if k not in _WRITE_TIME_ATTRS}
+            text = json.dumps([data_checksum(ds), attrs], sort_keys=True, default=str)
+            return hashlib.sha256(text.encode()).hexdigest()
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:

@@ -115,15 +115,13 @@ def fig4a(cfg, cells, charges, fields) -> list:
 
 
 def fig_cell(cells) -> list:
-    import matplotlib.pyplot as plt
-
     from ..cell import plot_cell
-    from ..report.style import paper_style
+    from ..report.style import paper_style, subplots
 
     out = []
     for name, cell in cells.items():
         with paper_style():
-            fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.75, PAGE_WIDTH * 0.75 * cell.grid.ny / cell.grid.nx + 0.6))
+            fig, ax = subplots(figsize=(PAGE_WIDTH * 0.75, PAGE_WIDTH * 0.75 * cell.grid.ny / cell.grid.nx + 0.6))
             plot_cell(cell, ax=ax)
             ax.set_title(f"cell '{name}': phases of the top layer")
         out.append((f"Cell microstructure ({name}); buried features marked", _named(fig, f"cell_phases_{name}")))

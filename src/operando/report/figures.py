@@ -7,14 +7,12 @@ Maps are ``(ny, nx)`` arrays with an ``extent = (x0, x1, y0, y1)`` in metres.
 from __future__ import annotations
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from ..errors import InputError
 from .maps import map_panel, symmetric_limits
-from .style import PAGE_WIDTH, plain_log_ticks, styled
+from .style import PAGE_WIDTH, plain_log_ticks, styled, subplots
 
 UM = 1e6
 
@@ -24,7 +22,7 @@ def _map_grid(nrows: int, ncols: int, extent, *, extra_width: float = 1.1):
     aspect = abs(extent[3] - extent[2]) / abs(extent[1] - extent[0])
     panel = (PAGE_WIDTH - extra_width) / ncols
     height = nrows * (panel * aspect + 0.32) + 0.5
-    return plt.subplots(nrows, ncols, figsize=(PAGE_WIDTH, height), squeeze=False)
+    return subplots(nrows, ncols, figsize=(PAGE_WIDTH, height), squeeze=False)
 
 
 @styled
@@ -71,10 +69,10 @@ def signal_vs_drive(
     j_nominal: np.ndarray,
     signals_j: dict[str, np.ndarray],
     limits: dict[str, float],
-) -> plt.Figure:
+) -> Figure:
     """Pollok et al. 2025 Fig. 4b: signal (T) vs applied field (T) and vs nominal current density
     (A/m²), with horizontal detection limits (T)."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
+    fig, (a, b) = subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
     for name, s in signals_b.items():
         a.loglog(np.asarray(b_ext) * 1e3, np.asarray(s) * 1e6, "o-", label=name)
     for k, (name, s) in enumerate(signals_j.items()):
@@ -95,11 +93,11 @@ def signal_vs_drive(
 
 @styled
 def standoff_dependence(standoffs: np.ndarray, profiles: np.ndarray, x: np.ndarray,
-                        peak: np.ndarray, resolution: np.ndarray | None = None) -> plt.Figure:
+                        peak: np.ndarray, resolution: np.ndarray | None = None) -> Figure:
     """Pollok et al. 2025 Fig. 4c: line profiles of the stray field at several standoffs (m), and the
     peak |B| vs standoff (with the feature length if given)."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
-    cmap = plt.get_cmap("viridis")
+    fig, (a, b) = subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
+    cmap = matplotlib.colormaps["viridis"]
     n = len(standoffs)
     for k, (h, prof) in enumerate(zip(standoffs, profiles, strict=True)):
         a.plot(np.asarray(x) * UM, np.asarray(prof) * 1e6, color=cmap(0.9 * k / max(1, n - 1)),
@@ -129,7 +127,7 @@ def standoff_dependence(standoffs: np.ndarray, profiles: np.ndarray, x: np.ndarr
 
 @styled
 def truth_vs_reconstruction(truth, recon, extent, *, title: str, label: str, unit: str,
-                            scale: float = 1.0, mask=None, outlines=()) -> plt.Figure:
+                            scale: float = 1.0, mask=None, outlines=()) -> Figure:
     """Ground truth, reconstruction and their difference side by side; the first two on the truth's
     colour range (symmetric if signed), the difference on its own symmetric range."""
     truth = np.asarray(truth, dtype=float)

@@ -15,12 +15,9 @@ from ..verdicts import BY_CONSTRUCTION, DIFFERS, NOT_APPLICABLE, REPRODUCED, Cla
 
 
 def figure_png(fig, dpi: int = 110) -> bytes:
-    """Render a matplotlib Figure to PNG bytes and close it."""
-    import matplotlib.pyplot as plt
-
+    """Render a matplotlib Figure to PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -86,6 +86,21 @@ def styled(make):
 
 
 
+def figure(**kwargs):
+    """A matplotlib Figure that pyplot does not manage: drawing it never needs a GUI backend, is safe
+    in worker threads, and leaves the user's backend (Jupyter's inline one) as it is; it closes when
+    its last reference goes. ``kwargs`` as for ``matplotlib.figure.Figure``."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, layout=None, dpi=None, **kwargs):
+    """``(figure, axes)`` as ``pyplot.subplots`` gives them, on a :func:`figure`."""
+    fig = figure(figsize=figsize, layout=layout, dpi=dpi)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 def plain_log_ticks(ax, axis: str = "both") -> None:
     """Log-axis ticks labelled as plain numbers (50, 200 instead of 5×10¹), no minor labels; at
     1, 2, 5 × 10^k when the axis spans up to two and a half decades, at 10^k beyond."""

@@ -210,15 +210,12 @@ def _claims(results, spectra_rows, model_cal, cal_emr, cam) -> list[dict]:
 
 @styled
 def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..report.style import subplots
 
     names = []
     key = next(k for k in spectra_rows if k.endswith(STATES[-1]))
     (r1, r2, r3), cath = spectra_rows[key]
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.7, 2.8))
+    fig, ax = subplots(figsize=(PAGE_WIDTH * 0.7, 2.8))
     for lab, s in (("region 1", r1), ("region 2", r2), ("region 3", r3), ("cathode (Eq. 2-3)", cath)):
         ax.semilogy(CENTRES / 1e3, np.clip(s, 1e-1, None), label=lab, lw=0.8)
     w = window_energies(115e3, np.pi / 2, [-5, -1, 1, 5]) / 1e3
@@ -229,7 +226,7 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
     ax.legend()
     names.append(_save(out / "spectra_windows.png", fig))
 
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.5, 2.8))
+    fig, ax = subplots(figsize=(PAGE_WIDTH * 0.5, 2.8))
     xs = np.linspace(0.2, 1.05, 50)
     ax.plot(model_cal.x_points, model_cal.emr_points, "o-", label="model calibration (simulated)")
     ax.plot(xs, paper_cal.to_emr(xs), "--", label="Huang et al. 2025 Table 1 fit")
@@ -240,7 +237,7 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
     names.append(_save(out / "emr_vs_li_content.png", fig))
 
     if maps:
-        fig, axes = plt.subplots(1, len(maps), figsize=(PAGE_WIDTH * 0.45 * len(maps), 2.8), squeeze=False)
+        fig, axes = subplots(1, len(maps), figsize=(PAGE_WIDTH * 0.45 * len(maps), 2.8), squeeze=False)
         for k, (ax, (tag, (xm, sxm, truth, inside))) in enumerate(zip(axes[0], maps.items(), strict=True)):
             img = np.where(inside > 15, xm, np.nan)
             # superpixels of the detector frame, drawn in their own indices (row 0 at the top)
@@ -254,11 +251,8 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
 def _save(path: Path, fig) -> str:
     import io
 
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return path.name
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ...report.maps import length_unit, map_panel
-from ...report.style import CMAP_GREY, DPI, PAGE_WIDTH, styled
+from ...report.style import CMAP_GREY, DPI, PAGE_WIDTH, styled, subplots
 
 __all__ = ["liu2025_figures"]
 
@@ -22,7 +18,6 @@ NL = 1e12  # nanolitres per m³
 
 def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 
@@ -44,7 +39,7 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
 
     figs = {}
     g = cell.grid
-    fig, ax = plt.subplots(1, 2, figsize=(PAGE_WIDTH * 1.3, 2.8))
+    fig, ax = subplots(1, 2, figsize=(PAGE_WIDTH * 1.3, 2.8))
     mid = g.ny // 2
     ext = (g.x[0] - g.dx / 2, g.x[-1] + g.dx / 2, g.z[0] - g.dz / 2, g.z[-1] + g.dz / 2)
     codes, categories = phase_codes(cell, cell.labels[:, mid, :])
@@ -57,7 +52,7 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     _axis_names(ax[1], ext, "x", "z")
     figs["cell"] = _save(fig, out / "cell_sections_and_li_deposits.png")
 
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
+    fig, ax = subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
     for name in mas_ds.data_vars:
         ax.plot(mas_ds.ppm, mas_ds[name], label=f"{mas_ds[name].attrs['spinning_rate_hz'] / 1e3:.0f} kHz", lw=0.8)
     ax.axvline(264.5, color="k", ls=":", lw=0.8, label="Li metal, 264.5 ppm")
@@ -67,7 +62,7 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     ax.legend(title="spinning rate")
     figs["spectra"] = _save(fig, out / "mas_spectra_two_spinning_rates.png")
 
-    fig, ax = plt.subplots(1, 3, figsize=(PAGE_WIDTH * 1.4, 3.0))
+    fig, ax = subplots(1, 3, figsize=(PAGE_WIDTH * 1.4, 3.0))
     peak = float(np.abs(flash).max())
     f2 = np.log10(np.abs(flash.isel(z=0)) / peak + 1e-3)  # log: the metal is ~1 % of it
     e = _extent(flash)
@@ -93,7 +88,7 @@ def liu2025_figures(out: Path, cell, deposit, mas_ds, flash, metal_map, img3, gr
     _axis_names(ax[2], e, "y", "z")
     figs["images"] = _save(fig, out / "mri_flash_metal_selective_and_3d.png")
 
-    fig, ax = plt.subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
+    fig, ax = subplots(figsize=(PAGE_WIDTH * 0.8, 2.8))
     q = grown.charge_passed.values
     for i, layer in enumerate(grown.layer.values):
         c = f"C{i}"

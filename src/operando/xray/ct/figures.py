@@ -41,10 +41,7 @@ def x4_rows_of(ct: xr.Dataset) -> list[dict]:
 @styled
 def ct_protocol_figures(ct: xr.Dataset) -> list:
     """[(caption, matplotlib Figure)] for the CT of a protocol (:func:`ct_of_protocol`)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ...report.style import subplots
 
     states, rate, nz = ct, ct.attrs["rate"], int(ct.attrs["nz"])
     shape = (ct.sizes["y"], ct.sizes["x"])
@@ -58,7 +55,7 @@ def ct_protocol_figures(ct: xr.Dataset) -> list:
     row = truth.shape[1] // 2
     section = (0, truth.shape[2] * d, 0, truth.shape[0] * d)  # x by height, m
     err = float(np.sqrt(np.mean((rec - truth) ** 2)) / np.sqrt(np.mean(truth**2)))
-    fig1, axes = plt.subplots(1, 3, figsize=(PAGE_WIDTH, 2.6))
+    fig1, axes = subplots(1, 3, figsize=(PAGE_WIDTH, 2.6))
     lim = (0.0, float(np.percentile(truth, 99.5)))
     for k, (ax, img, title) in enumerate(zip(axes, (truth, rec), ("truth", "reconstruction (FBP)"), strict=False)):
         map_panel(ax, img[:, row, :] / 100, section, kind="positive", cmap=CMAP_GREY, vlim=(0, lim[1] / 100),
@@ -67,14 +64,14 @@ def ct_protocol_figures(ct: xr.Dataset) -> list:
     axes[0].set_ylabel(axes[0].get_ylabel().replace("y", "height", 1))
     map_panel(axes[2], (rec - truth)[:, row, :] / 100, section, kind="signed", label="Δμ", unit="1/cm",
               title="reconstruction − truth", aspect="auto", scalebar=False, ticks=False)
-    fig2, axes2 = plt.subplots(1, 2, figsize=(PAGE_WIDTH * 0.8, 2.8))
+    fig2, axes2 = subplots(1, 2, figsize=(PAGE_WIDTH * 0.8, 2.8))
     plane = (0, shape[1] * d, 0, shape[0] * d)
     heights = [states.anode[k].values - states.anode[k].values.mean() for k in (0, i)]
     lim2 = symmetric_limits(*heights)
     for k, (ax, z) in enumerate(zip(axes2, heights, strict=True)):
         map_panel(ax, z, plane, kind="signed", vlim=(lim2[0] * 1e6, lim2[1] * 1e6), scale=1e6, label="height",
                   unit="µm", title=f"Li|SPE interface, {names[(0, i)[k]].replace('_', ' ')}", colorbar=k == 1)
-    fig3, ax3 = plt.subplots(figsize=(PAGE_WIDTH * 0.6, 2.6))
+    fig3, ax3 = subplots(figsize=(PAGE_WIDTH * 0.6, 2.6))
     xs = np.arange(len(names))
     series = (("ra_anode_true", "anode, model truth", "C0-"), ("ra_anode_ct", "anode, measured by CT", "C0o--"),
               ("ra_cathode_true", "cathode, model truth", "C1-"), ("ra_cathode_ct", "cathode, measured by CT", "C1o--"))
