@@ -93,3 +93,13 @@ def test_a_rerun_of_the_protocol_comes_from_the_cache(protocol_run, small_run):
     ds, first = again.charges()["5C"], protocol_run.charges()["5C"]
     np.testing.assert_array_equal(ds.time_voltage.values, first.time_voltage.values)
     assert list(ds.protocol_end_reason.values) == list(first.protocol_end_reason.values)
+
+
+def test_the_report_describes_a_protocol_step_by_its_steps(protocol_run):
+    from operando.pipeline.reporting import simulated_table
+
+    run = protocol_run
+    rows = {r["item"]: r["value"] for r in simulated_table(run.config, run.cells(), run.charges(), run.datasets, None)}
+    row = rows["step 5C"]
+    assert "protocol " + "; ".join(STEPS) + " (× 2)" in row
+    assert "over 10 steps" in row and "inf" not in row

@@ -278,8 +278,13 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
     for s in cfg.charge:
         ds = charges[s.name]
         t_end = float(ds["t"].values[-1]) if ds.sizes["t"] else 0.0
-        rows.append({"item": f"step {s.name}", "value": f"{s.nominal_current_density / 10:.3g} mA/cm² for "
-                     f"{t_end:.4g} s of {s.duration:.4g} s asked ({ds.attrs.get('termination', '')}), ends at "
+        if s.steps is None:
+            what = f"{s.nominal_current_density / 10:.3g} mA/cm² for {t_end:.4g} s of {s.duration:.4g} s asked"
+        else:
+            limit = f", limit {s.duration:.4g} s" if np.isfinite(s.duration) else ""
+            what = (f"protocol {'; '.join(s.steps)} (× {s.cycles}{limit}): ran {t_end:.4g} s over "
+                    f"{ds.sizes.get('protocol_step', 0)} steps")
+        rows.append({"item": f"step {s.name}", "value": f"{what} ({ds.attrs.get('termination', '')}), ends at "
                      f"{float(ds['cell_voltage'][-1]):.3f} V" + (", with the dendrite" if s.dendrite else "")})
     im, se = cfg.imaging, cfg.sensor
     rows.append({"item": "imaging", "value": f"modes {', '.join(im.modes)}; B_ext {im.B_ext * 1e3:.4g} mT along each "
