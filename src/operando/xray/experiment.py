@@ -152,8 +152,11 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
             exp1 = _cached(out / f"r1_{tag}_{_digest(prof)}_{key}.nc", lambda p=prof: xr.Dataset(
                 {"R1": (("v", "u", "energy"), cam.expected(p, 0), {"units": "counts"})},
                 coords={"energy": CENTRES}))["R1"].values
-            frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
-            sums = [f[cam.mask].sum(axis=0) for f in frames]
+            if state == END_OF_CHARGE:  # mapped pixel by pixel: whole frames
+                frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
+                sums = [f[cam.mask].sum(axis=0) for f in frames]
+            else:  # only the masked sums are used; a sum of independent Poisson counts is Poisson of the summed mean
+                sums = [rng.poisson(e).astype(float) for e in (exp1[cam.mask].sum(axis=0), r2s, r3s)]
             value, sep = cathode_emr(*sums, var=sums)
             x_model, sx_model = model_cal.to_x(value.value, value.sigma)
             x_paper, sx_paper = paper_cal.to_x(value.value, value.sigma)
