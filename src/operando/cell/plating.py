@@ -1,6 +1,11 @@
 """Lithium deposits in a garnet pellet driven by the charge passed: a polarisation history and a
 seeded growth model giving the Li-metal distribution (partial volume) over time.
 
+The polarisation is an :class:`operando.electrochem.Experiment` of current and rest steps with
+fixed durations; :func:`polarisation_from_experiment` turns it into the piecewise-constant current
+and its integrals without an electrochemical solve (the deposit model of a symmetric Li|LLZO|Li cell
+needs only the charge passed, and has no cell voltage, so voltage conditions and holds are refused).
+
 Model (assumptions flagged; Liu et al., Nat. Mater. 2025 give the stages, not a growth law):
 
 * a fraction ``efficiency`` of the charge passed (in magnitude: both half-cycles plate somewhere)
@@ -18,17 +23,20 @@ Every step is an array operation over paths and sites; the only loop is over the
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import xarray as xr
 from scipy.constants import N_A, elementary_charge
 
 from .. import materials
 from .._checks import check_positive, check_range
+from ..electrochem.experiment import Experiment
 from ..errors import InputError
 from .cell import Cell
 from .symmetric import _from_volume_area, pellet_mask
 
-__all__ = ["grow_deposits", "li_molar_volume", "polarisation_history"]
+__all__ = ["grow_deposits", "li_molar_volume", "polarisation_from_experiment", "polarisation_history"]
 
 Faraday = N_A * elementary_charge  # C/mol
 
@@ -44,32 +52,101 @@ def polarisation_history(current_density: float = 1.0, reversal_period: float = 
     """Galvanostatic polarisation with the current reversed every ``reversal_period`` (s) and
     ``idle`` (s) at rest between half-cycles (Liu et al. 2025, L197: 0.1 mA cm⁻² = 1 A m⁻², 30 min,
     5 min idle), over ``duration`` (s), sampled at ``n_times`` instants. ``area`` (m²): the
-    electrode area (default the Ø 4.8 mm pellet). Returns ``current_density`` (A/m²), the signed
-    ``charge`` (C, net) and ``charge_passed`` (C, in magnitude) over ``t``, and the half-cycle count."""
+    electrode area (default the Ø 4.8 mm pellet). A shortcut for :func:`polarisation_from_experiment`
+    of ["Charge at j for period", "Rest for idle", "Discharge at j for period", "Rest for idle"]
+    repeated over ``duration``."""
     j = check_positive("current_density", current_density, unit="A/m^2")
     period = check_positive("reversal_period", reversal_period, unit="s")
     rest = check_positive("idle", idle, allow_zero=True, unit="s")
     dur = check_positive("duration", duration, unit="s")
+    rests = [f"Rest for {rest!r} s"] if rest > 0 else []
+    steps = [f"Charge at {j!r} A/m^2 for {period!r} s", *rests, f"Discharge at {j!r} A/m^2 for {period!r} s", *rests]
+    cycles = int(dur // (2 * (period + rest))) + 1  # past ``duration``: the current at t = duration is defined
+    ds = polarisation_from_experiment(Experiment(steps, cycles=cycles), duration=dur, area=area, n_times=n_times)
+    ds.attrs.update(reversal_period=period, idle=rest, source="Liu et al., Nat. Mater. 2025, L197")
+    return ds
+
+
+def _segments(experiment: Experiment, area: float) -> tuple[np.ndarray, np.ndarray]:
+    """(current density in A/m², duration in s) of every step the experiment runs."""
+    if not isinstance(experiment, Experiment):
+        raise InputError(f"experiment: expected an operando.electrochem.Experiment, got {type(experiment).__name__}")
+    j, d = [], []
+    for cycle, i, step in experiment.flat:
+        where = f"experiment: steps[{i}] {step.description!r} (cycle {cycle})"
+        refused = [c.quantity for c in step.until if c.quantity in ("voltage", "current")]
+        if step.kind == "voltage" or refused:
+            what = "holds a voltage" if step.kind == "voltage" else f"ends on a {refused[0]} condition"
+            raise InputError(f"{where}: {what}; the deposit model of a symmetric cell has no cell voltage — "
+                             "give current and rest steps with durations or charges")
+        if step.kind == "rest":
+            value = 0.0
+        elif step.unit == "A/m^2":
+            value = step.value
+        elif step.unit == "A":
+            value = step.value / area
+        elif experiment.one_c is not None:
+            value = step.value * experiment.one_c
+        else:
+            raise InputError(f"{where}: a C-rate needs Experiment(one_c=...): a symmetric Li|Li cell has no capacity")
+        limits = [c.value for c in step.until if c.quantity == "time"]
+        limits += [c.value / (1.0 if c.unit == "C/m^2" else area) / abs(value)
+                   for c in step.until if c.quantity == "charge"]
+        j.append(value)
+        d.append(min(limits))
+    return np.asarray(j), np.asarray(d)
+
+
+def polarisation_from_experiment(experiment: Experiment, *, duration: float | None = None,
+                                 area: float = np.pi * 2.4e-3**2, n_times: int = 25) -> xr.Dataset:
+    """The piecewise-constant current of ``experiment`` (current steps by current density, current
+    or, with ``one_c``, C-rate; rest steps; each ending on a time or a charge) and its integrals,
+    sampled at ``n_times`` instants over [0, ``duration``] (s; None: the whole protocol, or its
+    ``max_time``; past the last step the cell rests). A charge step (+) plates on the high-x electrode.
+
+    Returns over ``t``: ``current_density`` (A/m²), ``charge`` (C, net ∫ I dt), ``charge_passed``
+    (C, ∫ |I| dt), ``plated_high_x``/``plated_low_x`` (C), ``half_cycles`` (current steps completed
+    before the one running); and the step log over ``protocol_step`` (kind, start and end time,
+    current density, charge), named as in :func:`operando.electrochem.charge`'s output.
+    """
     a = check_positive("area", area, unit="m^2")
     if int(n_times) != n_times or n_times < 2:
         raise InputError(f"n_times: expected an integer >= 2, got {n_times!r}")
+    j, d = _segments(experiment, a)
+    start = np.concatenate([[0.0], np.cumsum(d)])
+    if experiment.max_time is not None:  # steps cut at max_time; the ones after it last 0 s
+        start = np.minimum(start, experiment.max_time)
+        d = np.diff(start)
+    dur = start[-1] if duration is None else check_positive("duration", duration, unit="s")
     t = np.linspace(0.0, dur, int(n_times))
-    cycle = period + rest
-    k, phase = np.divmod(t, cycle)  # half-cycles completed and time into the current one
-    on = np.minimum(phase, period)
-    passed = j * a * (k * period + on)
-    sign = np.where(k % 2 == 0, 1.0, -1.0)
-    net = j * a * np.where(k % 2 == 0, on, period - on)  # the reversal strips what the last half plated
+    seg = np.searchsorted(start, t, side="right") - 1  # the last index: the rest after the last step
+    into = t - start[seg]
+    current = np.append(j, 0.0)[seg]
+
+    def integral(weight):  # ∫ weight(j) dt, from the steps completed and the one running
+        done = np.concatenate([[0.0], np.cumsum(weight(j) * d)])
+        return a * (done[seg] + weight(current) * into)
+
+    half = np.concatenate([[0], np.cumsum(j != 0)])[seg] + (current != 0) - 1
+    run = (start[:-1] < dur) & (d > 0)  # the step log: the steps that ran within [0, dur]
+    t0, t1 = start[:-1][run], np.minimum(start[1:][run], dur)
     ds = xr.Dataset({
-        "current_density": ("t", np.where(phase < period, sign * j, 0.0), {"units": "A/m^2"}),
-        "charge": ("t", net, {"units": "C", "long_name": "net charge (positive: plating on the high-x electrode)"}),
-        "charge_passed": ("t", passed, {"units": "C"}),
-        "half_cycles": ("t", k.astype(int), {"units": "1"}),
-        # even half-cycles plate on the high-x electrode, odd ones on the low-x one
-        "plated_high_x": ("t", j * a * ((k + 1) // 2 * period + (k % 2 == 0) * on), {"units": "C"}),
-        "plated_low_x": ("t", j * a * (k // 2 * period + (k % 2 == 1) * on), {"units": "C"}),
+        "current_density": ("t", current, {"units": "A/m^2"}),
+        "charge": ("t", integral(lambda v: v), {"units": "C", "long_name": "net charge (positive: plating on the "
+                                                "high-x electrode)"}),
+        "charge_passed": ("t", integral(np.abs), {"units": "C"}),
+        "half_cycles": ("t", np.maximum(half, 0).astype(int), {"units": "1"}),
+        "plated_high_x": ("t", integral(lambda v: np.maximum(v, 0.0)), {"units": "C"}),
+        "plated_low_x": ("t", integral(lambda v: np.maximum(-v, 0.0)), {"units": "C"}),
+        "protocol_kind": ("protocol_step", np.array([s.kind for _, _, s in experiment.flat])[run],
+                          {"long_name": "current | rest"}),
+        "protocol_start_time": ("protocol_step", t0, {"units": "s"}),
+        "protocol_end_time": ("protocol_step", t1, {"units": "s"}),
+        "protocol_current_density": ("protocol_step", j[run], {"units": "A/m^2"}),
+        "protocol_charge": ("protocol_step", j[run] * (t1 - t0) * a, {
+            "units": "C", "long_name": "charge passed in the step (signed: + = charge)"}),
     }, coords={"t": ("t", t, {"units": "s"})})
-    ds.attrs.update(area=a, reversal_period=period, idle=rest, source="Liu et al., Nat. Mater. 2025, L197")
+    ds.attrs.update(area=a, protocol=json.dumps(experiment.to_dict()), source="operando.electrochem.Experiment")
     return ds
 
 

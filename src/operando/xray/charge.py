@@ -7,23 +7,36 @@ channels, on an Al collector. Run at 60 °C (L105) with :func:`operando.electroc
 NMC622 laws of :mod:`operando.materials.nmc622`. The result's Li content through the cathode
 thickness feeds :func:`operando.xray.cell.huang2025_scene`.
 
-Limits of the solver that this section meets (reported, not worked around): it charges only
-(no discharge protocol), and its Newton Jacobian takes dU/dx as a secant clamped at x ≥ 0.45 (the
-LixCoO2 range), so below x = 0.45 it converges more slowly.
+The protocol is the paper's (L116): galvanostatic charge to 4.3 V, then discharge to 3.0 V, at one
+C-rate, as an :class:`~operando.electrochem.Experiment`. The charge is written as two steps at the same
+current, until 4.0 V and until 4.3 V, so that the imaged state "charging (4.0 V)" (L116, Fig. 5b) is a
+step end of the run's step log, like the end of charge and the end of discharge.
+
+Limit of the solver that this section meets: its OCP (and the Newton Jacobian's dU/dx) is clamped at
+x ≥ 0.45 (the LixCoO2 range), so at 0.1 C the voltage stays near 4.2 V while the SPE side of the
+cathode empties and the run ends on the OCP-range limit ("min_x") before 4.3 V; the solver ends the
+whole run there, so :func:`charge_huang2025` continues the remaining steps from that state (the
+state is the Li content alone: the potentials are quasi-static) and joins the two runs into one
+dataset with one step log, the charge step's end reason kept as "min_x".
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import xarray as xr
 
 from .. import materials
 from .._checks import check_positive
-from ..electrochem import ChargeModel, Galvanostatic, charge
+from ..electrochem import ChargeModel, Experiment, charge
 from ..electrochem.model import CATHODE, COLLECTOR, ELECTROLYTE, NEGATIVE
+from ..errors import InputError
 from ..grid import Grid
 from ..materials import nmc622
 
-__all__ = ["ASSUMPTIONS", "cathode_profile", "charge_huang2025", "huang2025_charge_model"]
+__all__ = ["ASSUMPTIONS", "cathode_profile", "charge_huang2025", "huang2025_charge_model", "huang2025_protocol",
+           "step_end_profiles"]
 
 #: Modelling choices of the section (the paper gives none of these numbers).
 ASSUMPTIONS = (
@@ -77,13 +90,66 @@ def nmc_thickness() -> float:
     return cathode_thickness()
 
 
-def charge_huang2025(c_rate: float = 0.1, *, v_max: float = 4.3, duration_s: float | None = None,
-                     model: ChargeModel | None = None, progress: bool = False, **kw):
-    """Galvanostatic charge of the section at ``c_rate`` up to ``v_max`` (xarray.Dataset of the solver)."""
+def huang2025_protocol(c_rate: float = 0.1, *, v_charging: float = 4.0, v_max: float = 4.3,
+                       v_min: float = 3.0) -> Experiment:
+    """The paper's protocol at ``c_rate`` (L116): charge to ``v_max`` (V), passing ``v_charging``
+    as a step boundary, then discharge to ``v_min``; snapshots every tenth of an hour at 1/``c_rate``
+    and the whole run limited to 2.1 h/``c_rate``."""
+    rate = check_positive("c_rate", c_rate)
+    if not v_min < v_charging < v_max:
+        raise InputError(f"v_charging: must lie in (v_min, v_max) = ({v_min:g}, {v_max:g}) V, got {v_charging!r}")
+    hour = 3600.0 / rate
+    return Experiment([f"Charge at {rate:g}C until {v_charging:g} V", f"Charge at {rate:g}C until {v_max:g} V",
+                       f"Discharge at {rate:g}C until {v_min:g} V"],
+                      output_interval=hour / 10, max_time=2.1 * hour)
+
+
+def charge_huang2025(c_rate: float = 0.1, *, v_max: float = 4.3, v_min: float = 3.0, discharge: bool = True,
+                     model: ChargeModel | None = None, progress: bool = False, **kw) -> xr.Dataset:
+    """Run :func:`huang2025_protocol` (without its discharge step when ``discharge`` is False) on
+    the section; xarray.Dataset of the solver with its step log (``protocol_*``)."""
     m = model or huang2025_charge_model(**kw)
-    duration = duration_s if duration_s is not None else 1.05 * 3600.0 / check_positive("c_rate", c_rate)
-    protocol = Galvanostatic(c_rate=c_rate, duration=duration, v_max=v_max, v_min=3.0)
-    return charge(m, protocol, progress=progress, min_x=nmc622.ocp_range()[0] + 0.01)
+    experiment = huang2025_protocol(c_rate, v_max=v_max, v_min=v_min)
+    if not discharge:
+        experiment = dataclasses.replace(experiment, steps=experiment.steps[:2])
+    min_x = nmc622.ocp_range()[0] + 0.01
+    ds = charge(m, experiment, progress=progress, min_x=min_x)
+    while ds.attrs["termination"] == "min_x" and ds.sizes["protocol_step"] < len(experiment.flat):
+        # the OCP-range limit ended the run inside the charge: the later steps start from its end state
+        rest = dataclasses.replace(experiment, steps=experiment.steps[ds.sizes["protocol_step"]:],
+                                   max_time=experiment.max_time - float(ds["t"][-1]))
+        x_end = np.where(m.phase == CATHODE, ds["x_li"].values[-1], np.nan)
+        ds = _joined(ds, charge(dataclasses.replace(m, x_init=x_end), rest, progress=progress, min_x=min_x))
+    return ds
+
+
+def _joined(first: xr.Dataset, then: xr.Dataset) -> xr.Dataset:
+    """``then`` (a run started from the last state of ``first``) appended to ``first`` on its time
+    axes and step log; ``then``'s t = 0 snapshot (the same Li content, at rest) is dropped."""
+    t1, q1, n1 = float(first["t"][-1]), float(first["time_charge"][-1]), first.sizes["protocol_step"]
+    dims = ("t", "time", "protocol_step")
+    with xr.set_options(keep_attrs=True):
+        later = then.isel(t=slice(1, None), time=slice(1, None))
+        later = later.assign_coords(t=later["t"] + t1, time=later["time"] + t1,
+                                    protocol_step=later["protocol_step"] + n1)
+        for name, shift in (("charge_passed", q1), ("time_charge", q1), ("time_protocol_step", n1),
+                            ("protocol_start_time", t1), ("protocol_end_time", t1)):
+            later[name] = later[name] + shift
+        # the step started where the first run ended (its log says so), not at the restart's rest voltage
+        later["protocol_start_voltage"][0] = first["protocol_end_voltage"].values[-1]
+        parts = [xr.concat([first[names], later[names]], dim=dim, coords="minimal", compat="override")
+                 for dim in dims for names in [[v for v in first.data_vars if dim in first[v].dims]]]
+    out = xr.merge([first.drop_dims(list(dims)), *parts], combine_attrs="override")
+    out.attrs = first.attrs | {"termination": then.attrs["termination"]}
+    return out
+
+
+def step_end_profiles(ds: xr.Dataset) -> np.ndarray:
+    """Cathode Li profile (as :func:`cathode_profile`) at the end of every step of the step log,
+    (n_steps, n_columns): the snapshot saved at each ``protocol_end_time``."""
+    t = ds["t"].values
+    idx = [int(np.argmin(np.abs(t - te))) for te in ds["protocol_end_time"].values]
+    return cathode_profile(ds)[idx]
 
 
 def cathode_profile(ds) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The Compton-imaging experiment of Huang et al., J. Phys. Energy 2025, end to end, on the twin.
 
-:func:`run_huang2025` charges the PEO-LiTFSI | NMC622 | Li section at 0.1 C and 1 C (60 °C, to 4.3 V),
-puts the cathode's Li profile at three states into the coin-cell scene, records Poisson frames of
+:func:`run_huang2025` runs the paper's protocol on the PEO-LiTFSI | NMC622 | Li section at 0.1 C and 1 C
+(60 °C; charge to 4.3 V, discharge to 3.0 V), puts the cathode's Li profile at four states (t = 0 and
+the ends of the protocol's steps, read from the run's step log) into the coin-cell scene, records Poisson frames of
 the three sheet-beam regions through the pinhole and the CdZnTe model, separates the cathode's
 spectrum (Eq. 2–3), computes EMR ± σ, and reads x back through two calibrations:
 
@@ -11,8 +12,8 @@ spectrum (Eq. 2–3), computes EMR ± σ, and reads x back through two calibrati
   free-atom Compton profiles change EMR ~20× less with x than that line says (reported, not hidden).
 
 Stages are cached in ``out_dir`` (NetCDF); figures are PNG; claims X1–X3 are rows with verdicts
-(reproduced / differs / by construction) in ``claims.json``. The solver only charges, so the
-discharge states of the paper's Table 1 are absent.
+(reproduced / differs / by construction) in ``claims.json``. Of the paper's imaged states (L116),
+"charging (3.7 V)" and "discharging (3.7 V)" of Table 1 are not simulated.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..report.maps import map_panel
 from ..report.style import DPI, PAGE_WIDTH, styled
 from .calibration import EMRCalibration, default_calibration, sensitivity_report
 from .cell import CellStack, huang2025_scene, region_beam_centres
-from .charge import cathode_profile, charge_huang2025
+from .charge import cathode_profile, charge_huang2025, huang2025_protocol, step_end_profiles
 from .decomposition import anode_fractions, decompose_regions
 from .detector import hexitec
 from .emr import emr
@@ -42,12 +43,17 @@ __all__ = ["run_huang2025"]
 
 EDGES = np.linspace(15e3, 125e3, 2049)
 CENTRES = 0.5 * (EDGES[1:] + EDGES[:-1])
-STATES = ("pristine", "charging (4.0 V)", "end of charge (4.3 V)")
+STATES = ("pristine", "charging (4.0 V)", "end of charge (4.3 V)", "end of discharge (3.0 V)")
+END_OF_CHARGE = STATES[2]
+#: the step of :func:`~operando.xray.charge.huang2025_protocol` whose end each state is (pristine: t = 0)
+STATE_STEPS = {"charging (4.0 V)": 0, "end of charge (4.3 V)": 1, "end of discharge (3.0 V)": 2}
 RATES = (0.1, 1.0)
 PRISTINE_X = 0.99  # x_init of the charged section (operando.xray.charge.huang2025_charge_model)
 CALIBRATION_X = (0.25, 0.4, 0.55, 0.7, 0.85, 1.0)
 PAPER_X = {("0.1C", "pristine"): 1.01, ("0.1C", "end of charge (4.3 V)"): 0.26,
-           ("1C", "pristine"): 1.01, ("1C", "end of charge (4.3 V)"): 0.66}  # Table 1, seed 002 L182-L186
+           ("0.1C", "end of discharge (3.0 V)"): 0.91,
+           ("1C", "pristine"): 1.01, ("1C", "end of charge (4.3 V)"): 0.66,
+           ("1C", "end of discharge (3.0 V)"): 0.91}  # Table 1, seed 002 L182-L186
 
 
 def _cached(path: Path, make):
@@ -59,12 +65,17 @@ def _cached(path: Path, make):
 
 
 def _state_profiles(ds) -> dict[str, np.ndarray]:
-    """Cathode Li profile (SPE side → collector) at t = 0, at the first state ≥ 4.0 V and at the end."""
-    prof = cathode_profile(ds)
-    v = ds["cell_voltage"].values
-    mid = int(np.argmax(v >= 4.0)) if np.any(v >= 4.0) else len(v) // 2
-    x0 = np.full(prof.shape[1], PRISTINE_X)  # the solver saves states after t = 0
-    return dict(zip(STATES, (x0, prof[mid], prof[-1]), strict=True))
+    """Cathode Li profile (SPE side → collector) at t = 0 and at the end of each step of
+    :data:`STATE_STEPS` that the run's step log holds."""
+    ends = step_end_profiles(ds)
+    states = {STATES[0]: cathode_profile(ds)[0]}
+    return states | {s: ends[k] for s, k in STATE_STEPS.items() if k < len(ends)}
+
+
+def _digest(obj) -> str:
+    """Short key of what a cached file was made from (its name carries it: a changed input is a new file)."""
+    data = obj.tobytes() if isinstance(obj, np.ndarray) else json.dumps(obj, sort_keys=True).encode()
+    return hashlib.sha1(data).hexdigest()[:8]
 
 
 class _Camera:
@@ -102,8 +113,9 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
     rng = np.random.default_rng(seed)
     cam = _Camera(CellStack(), voxel_xy, voxel_z, exposure_s)
     # cached images depend on the voxels and the exposure: their file names carry a key of both
-    key = hashlib.sha1(json.dumps([voxel_xy, voxel_z, exposure_s]).encode()).hexdigest()[:8]
-    charges = {r: _cached(out / f"charge_{r:g}C.nc", lambda r=r: charge_huang2025(r)) for r in rates}
+    key = _digest([voxel_xy, voxel_z, exposure_s])
+    charges = {r: _cached(out / f"charge_{r:g}C_{_digest(huang2025_protocol(r).to_dict())}.nc",
+                          lambda r=r: charge_huang2025(r)) for r in rates}
 
     # regions 2 and 3 see no cathode: one expected image each serves every state
     def region_images():
@@ -137,11 +149,14 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
         tag = f"{rate:g}C"
         for state, prof in _state_profiles(charges[rate]).items():
             name = f"{tag}|{state}"
-            exp1 = _cached(out / f"r1_{tag}_{STATES.index(state)}_{key}.nc", lambda p=prof: xr.Dataset(
+            exp1 = _cached(out / f"r1_{tag}_{_digest(prof)}_{key}.nc", lambda p=prof: xr.Dataset(
                 {"R1": (("v", "u", "energy"), cam.expected(p, 0), {"units": "counts"})},
                 coords={"energy": CENTRES}))["R1"].values
-            frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
-            sums = [f[cam.mask].sum(axis=0) for f in frames]
+            if state == END_OF_CHARGE:  # mapped pixel by pixel: whole frames
+                frames = [rng.poisson(e).astype(float) for e in (exp1, r2e, r3e)]
+                sums = [f[cam.mask].sum(axis=0) for f in frames]
+            else:  # only the masked sums are used; a sum of independent Poisson counts is Poisson of the summed mean
+                sums = [rng.poisson(e).astype(float) for e in (exp1[cam.mask].sum(axis=0), r2s, r3s)]
             value, sep = cathode_emr(*sums, var=sums)
             x_model, sx_model = model_cal.to_x(value.value, value.sigma)
             x_paper, sx_paper = paper_cal.to_x(value.value, value.sigma)
@@ -151,7 +166,7 @@ def run_huang2025(out_dir, *, exposure_s: float = 600.0, voxel_xy: float = 0.25e
                             "x_paper_cal": float(x_paper), "x_paper_sigma": float(sx_paper),
                             "x_paper_table1": PAPER_X.get((tag, state))})
             spectra_rows[name] = (sums, sep.cathode)
-            if state == STATES[-1]:
+            if state == END_OF_CHARGE:
                 xmap = lithium_map(*frames, EDGES, cam.alpha, cam.beta, calibration=model_cal, detector=cam.det)
                 inside = _superpixels(cam.mask[..., None].astype(float))[..., 0]
                 maps[tag] = (xmap["x_li"].values, xmap["x_li_sigma"].values, float(np.mean(prof)), inside)
@@ -178,6 +193,10 @@ def _claims(results, spectra_rows, model_cal, cal_emr, cam) -> list[dict]:
     table1_res = float(np.max(np.abs(default_calibration().to_x(default_calibration().emr_points)[0]
                                      - default_calibration().x_points)))
     ok_x = [r for r in results if abs(r["x_model_cal"] - r["x_true"]) <= 3 * r["x_model_sigma"] + 0.02]
+    # Table 1 (L182-L186): the cathode nearly refilled at the end of discharge (3 V), x = 0.91 at both rates
+    refilled = "; ".join(f"{r['rate']}: x = {r['x_true']:.2f} in the twin, {r['x_model_cal']:.2f} ± "
+                         f"{r['x_model_sigma']:.2f} read back, {r['x_paper_table1']:.2f} in Table 1"
+                         for r in results if r["state"] == STATES[3])
     return [
         {"id": "X1", "claim": "Compton peak of 115 keV at 90° at 93.9 keV (Eq. 4); Cd and Te lines at 22.9, 26.1,"
          " 27.2, 31.0 keV", "paper": "93.9 keV; 22.9/26.1/27.2/31.0 keV",
@@ -198,7 +217,8 @@ def _claims(results, spectra_rows, model_cal, cal_emr, cam) -> list[dict]:
          "note": "EMR is defined and computed exactly as stated; the calibration reproduces Table 1 by "
                  "construction (a fit). Free-atom Compton profiles give a ~20x weaker EMR(x): the paper's line is "
                  "empirical (solid-state valence profiles, set-up), not a prediction of this physics. With the "
-                 f"model's own calibration x is read back within 3σ + 0.02 in {len(ok_x)}/{len(results)} states."},
+                 f"model's own calibration x is read back within 3σ + 0.02 in {len(ok_x)}/{len(results)} states."
+                 + (f" End of discharge (3.0 V) after the charge to 4.3 V: {refilled}." if refilled else "")},
         {"id": "X3", "claim": "Region decomposition I_s = I_R2 − α I_R3, I_c = I_R1 − I_s − β I_R3",
          "paper": "Eq. 2-3", "ours": f"exact on synthetic spectra (machine precision, tests); α = {cam.alpha:.3f}, "
                                      f"β = {cam.beta:.3f} from the scene's anode fractions",
@@ -213,7 +233,7 @@ def _figures(out: Path, spectra_rows, results, model_cal, paper_cal, maps) -> li
     from ..report.style import subplots
 
     names = []
-    key = next(k for k in spectra_rows if k.endswith(STATES[-1]))
+    key = next(k for k in spectra_rows if k.endswith(END_OF_CHARGE))
     (r1, r2, r3), cath = spectra_rows[key]
     fig, ax = subplots(figsize=(PAGE_WIDTH * 0.7, 2.8))
     for lab, s in (("region 1", r1), ("region 2", r2), ("region 3", r3), ("cathode (Eq. 2-3)", cath)):
