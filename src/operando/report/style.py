@@ -14,7 +14,7 @@ import functools
 
 import matplotlib as mpl
 import numpy as np
-from cycler import cycler
+from matplotlib import cycler  # re-exported by matplotlib, its dependency
 
 #: Okabe–Ito palette, ordered so that the first colours are distinguishable by every common form of
 #: colour-vision deficiency and in grey scale
