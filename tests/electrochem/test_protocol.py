@@ -142,11 +142,20 @@ def test_resume_within_a_protocol_matches_uninterrupted(tmp_path, mixed):
     np.testing.assert_allclose(resumed.x_li.values, full.x_li.values, rtol=0, atol=1e-9)
 
 
-def test_discharge_past_full_ends_the_run():
+def test_discharge_past_full_ends_the_step_and_the_next_one_goes_on():
     m = small_cell()
     ds = charge(m, Experiment(["Discharge at 2C for 1 hour", "Rest for 1 minute"]), progress=False)
-    assert list(ds.protocol_end_reason.values) == ["max_x"] and ds.attrs["termination"] == "max_x"
-    assert np.nanmax(ds.x_li.isel(t=-1).values) == pytest.approx(1.0, abs=1e-4)
+    assert list(ds.protocol_end_reason.values) == ["max_x", "until time"]
+    end = ds.protocol_end_time.values
+    assert end[1] - end[0] == pytest.approx(60.0)
+    at_full = int(np.argmin(np.abs(ds.t.values - end[0])))
+    assert np.nanmax(ds.x_li.isel(t=at_full).values) == pytest.approx(1.0, abs=1e-4)
+    assert abs(float(ds.time_current.values[-1])) < 1e-20  # the rest
+
+
+def test_a_single_discharge_past_full_ends_the_run_there():
+    ds = charge(small_cell(), Experiment(["Discharge at 2C for 1 hour"]), progress=False)
+    assert ds.attrs["termination"] == "max_x" and float(ds.t[-1]) < 3600.0
 
 
 def test_galvanostatic_is_a_one_step_experiment():

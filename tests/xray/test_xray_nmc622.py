@@ -63,7 +63,7 @@ def test_the_papers_protocol_is_the_step_log():
     assert cathode_profile(ds)[0] == pytest.approx(0.99)  # t = 0: the pristine section
 
 
-def test_a_run_ended_by_the_ocp_range_continues_with_the_discharge():
+def test_a_charge_ended_by_the_ocp_range_is_followed_by_the_discharge():
     # 0.1 C: the OCP (clamped at x >= 0.45 by the solver) keeps V near 4.2 V; the run meets min_x first
     model = huang2025_charge_model(voxel_um=2.5, particle_um=5.0, n_rows=2)
     ds = charge_huang2025(0.1, model=model)
@@ -75,7 +75,7 @@ def test_a_run_ended_by_the_ocp_range_continues_with_the_discharge():
     np.testing.assert_allclose(start[1:], end[:-1])
     assert ds["protocol_start_voltage"].values[2] == ds["protocol_end_voltage"].values[1]
     np.testing.assert_array_equal(np.unique(ds["time_protocol_step"]), [0, 1, 2])
-    # charge conservation across the join: the running charge is the sum of the steps' charges
+    # charge conservation across the step ends: the running charge is the sum of the steps' charges
     assert float(ds["time_charge"][-1]) == pytest.approx(float(ds["protocol_charge"].sum()), rel=1e-9)
     assert float(ds["charge_passed"][-1]) == pytest.approx(float(ds["time_charge"][-1]))
     q = np.abs(ds["time_current"].values[1:]) * np.diff(ds["time"].values)  # backward Euler: I over each step

@@ -42,8 +42,10 @@ Protocols: an :class:`~.experiment.Experiment` runs its steps in order (constant
 constant voltage, rest = constant current 0), each from the state where the previous one ended.
 A step ends exactly on its "until" condition: a time step that crosses a voltage, current or charge
 condition is retaken, shortened by the secant of the condition through the step, until the
-condition is met within a tolerance (:data:`EVENT_TOL`). The OCP range limits ``min_x`` (charge)
-and ``x = 1`` ("max_x", a discharge or a leakage lithiating past full) end the whole run the same way.
+condition is met within a tolerance (:data:`EVENT_TOL`). The OCP range limits ``min_x`` (a step
+that delithiates) and ``x = 1`` ("max_x", a step that lithiates: a discharge, or a leakage past full)
+end the step the same way, as a cut-off the material sets: the next step starts from there (a charge
+that empties the electrode's OCP range before its voltage cut-off is followed by its discharge).
 
 Conservation built in: Σ reaction current at LixCoO2 = I at every step; the lithium lost equals
 ∫ I dt / F; the face currents are divergence-free voxel by voxel.
@@ -80,7 +82,7 @@ EVENT_TOL = {"until voltage": 1e-4, "until current": 1e-3, "until charge": 1e-6,
 _EVENT_MIN_STEP = 1e-6
 _FAIL_MIN_STEP = 1e-9  # a step that cannot be solved above this fraction of the time scale fails
 #: reasons that end the whole run, not only the step
-RUN_ENDS = ("max_time", "min_x", "max_x")
+RUN_ENDS = ("max_time",)
 
 
 class _NoBar:
@@ -153,9 +155,11 @@ def _events(r: _Resolved, st: RunState, V, current, charge, x, min_x, fresh: boo
         g["until current"] = None if fresh else (r.i_lim - abs(current)) / r.i_lim
     if r.q_lim is not None:
         g["until charge"] = (abs(charge - st.q0) - r.q_lim) / r.q_lim
-    if x.size:
-        g["min_x"] = min_x - float(x.min())
-        g["max_x"] = float(x.max()) - 1.0
+    if x.size:  # the OCP range: a step that lithiates cannot end on min_x, nor one that delithiates on max_x
+        if not (r.mode == "cc" and r.target < 0):
+            g["min_x"] = min_x - float(x.min())
+        if not (r.mode == "cc" and r.target > 0):
+            g["max_x"] = float(x.max()) - 1.0
     return g
 
 
@@ -177,8 +181,8 @@ def charge(
         the run resumes from its last saved snapshot (within any step of the protocol).
     callback : called as ``callback(dataset_so_far)`` after each saved snapshot (may raise to stop).
     method : linear solver, "auto" | "direct" | "amg" (see :class:`~.newton.JacobianSolver`).
-    min_x : the run stops ("min_x") when any LixCoO2 voxel falls below this content (OCP range
-        limit); it also stops ("max_x") when one is lithiated past x = 1.
+    min_x : a step ends ("min_x") when any LixCoO2 voxel falls below this content (OCP range
+        limit); it also ends ("max_x") when one is lithiated past x = 1; the next step goes on.
     Returns an xarray.Dataset (see ``output.to_dataset``): snapshots on ``t`` (from t = 0), every
     solver step on ``time``, the step log on ``protocol_step``; ``attrs["termination"]`` says why
     the run ended ("v_max"/"v_min" for a voltage condition while charging/discharging or resting,

@@ -14,10 +14,8 @@ step end of the run's step log, like the end of charge and the end of discharge.
 
 Limit of the solver that this section meets: its OCP (and the Newton Jacobian's dU/dx) is clamped at
 x ≥ 0.45 (the LixCoO2 range), so at 0.1 C the voltage stays near 4.2 V while the SPE side of the
-cathode empties and the run ends on the OCP-range limit ("min_x") before 4.3 V; the solver ends the
-whole run there, so :func:`charge_huang2025` continues the remaining steps from that state (the
-state is the Li content alone: the potentials are quasi-static) and joins the two runs into one
-dataset with one step log, the charge step's end reason kept as "min_x".
+cathode empties, and the charge step ends on the OCP-range limit ("min_x" in the step log) before
+4.3 V; the discharge starts from there.
 """
 
 from __future__ import annotations
@@ -113,35 +111,7 @@ def charge_huang2025(c_rate: float = 0.1, *, v_max: float = 4.3, v_min: float = 
     if not discharge:
         experiment = dataclasses.replace(experiment, steps=experiment.steps[:2])
     min_x = nmc622.ocp_range()[0] + 0.01
-    ds = charge(m, experiment, progress=progress, min_x=min_x)
-    while ds.attrs["termination"] == "min_x" and ds.sizes["protocol_step"] < len(experiment.flat):
-        # the OCP-range limit ended the run inside the charge: the later steps start from its end state
-        rest = dataclasses.replace(experiment, steps=experiment.steps[ds.sizes["protocol_step"]:],
-                                   max_time=experiment.max_time - float(ds["t"][-1]))
-        x_end = np.where(m.phase == CATHODE, ds["x_li"].values[-1], np.nan)
-        ds = _joined(ds, charge(dataclasses.replace(m, x_init=x_end), rest, progress=progress, min_x=min_x))
-    return ds
-
-
-def _joined(first: xr.Dataset, then: xr.Dataset) -> xr.Dataset:
-    """``then`` (a run started from the last state of ``first``) appended to ``first`` on its time
-    axes and step log; ``then``'s t = 0 snapshot (the same Li content, at rest) is dropped."""
-    t1, q1, n1 = float(first["t"][-1]), float(first["time_charge"][-1]), first.sizes["protocol_step"]
-    dims = ("t", "time", "protocol_step")
-    with xr.set_options(keep_attrs=True):
-        later = then.isel(t=slice(1, None), time=slice(1, None))
-        later = later.assign_coords(t=later["t"] + t1, time=later["time"] + t1,
-                                    protocol_step=later["protocol_step"] + n1)
-        for name, shift in (("charge_passed", q1), ("time_charge", q1), ("time_protocol_step", n1),
-                            ("protocol_start_time", t1), ("protocol_end_time", t1)):
-            later[name] = later[name] + shift
-        # the step started where the first run ended (its log says so), not at the restart's rest voltage
-        later["protocol_start_voltage"][0] = first["protocol_end_voltage"].values[-1]
-        parts = [xr.concat([first[names], later[names]], dim=dim, coords="minimal", compat="override")
-                 for dim in dims for names in [[v for v in first.data_vars if dim in first[v].dims]]]
-    out = xr.merge([first.drop_dims(list(dims)), *parts], combine_attrs="override")
-    out.attrs = first.attrs | {"termination": then.attrs["termination"]}
-    return out
+    return charge(m, experiment, progress=progress, min_x=min_x)
 
 
 def step_end_profiles(ds: xr.Dataset) -> np.ndarray:
