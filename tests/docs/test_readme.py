@@ -25,4 +25,17 @@ def test_readme_example_runs(index, capsys, tmp_path, monkeypatch):
     assert out.strip(), "each example prints what it computed"
     if "charge(" in BLOCKS[index]:
         # the charge runs its 4 minutes (no cut-off in the first step) and delithiates the particles
-        assert out.splitlines()[-1].startswith("duration:")
+        assert any(line.startswith("duration:") for line in out.splitlines())
+
+
+def test_readme_protocol_block_is_a_valid_charge_step():
+    import tomllib
+
+    from operando.pipeline.config import RunConfig
+
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
+    steps = [tomllib.loads(b)["charge"] for b in blocks if "[[charge]]" in b]
+    assert steps
+    name = steps[0][0]["name"]
+    cfg = RunConfig.from_mapping({"charge": steps[0], "imaging": {"oersted_step": name, "susceptometry_step": name}})
+    assert cfg.charge[0].cycles == 2 and len(cfg.charge[0].steps) == 4
