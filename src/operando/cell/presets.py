@@ -71,7 +71,7 @@ def pollok2025(
     electrolyte: str = DEFAULTS["electrolyte"],
     **overrides,
 ) -> Cell:
-    """Li | LLZO | LixCoO2 cell of Pollok et al., Nat. Commun. 2025, Fig. 4a (L132-L160).
+    """Li | LLZO | LixCoO2 cell of Pollok et al., Nat. Commun. 2025, Fig. 4a.
 
     What comes from the paper: the phases (Li metal, polycrystalline LLZO with grain boundaries and a
     grain-boundary dendrite, LixCoO2 particles touching at finite contacts with LLZO in the gaps and no
@@ -92,10 +92,10 @@ def pollok2025(
     cubic garnet, 1e-4 S/cm) or ``"LLZO"`` (tetragonal, 1e-6 S/cm: too resistive for 23.5 mA/cm²).
 
     Why these sizes: the figure shows a few-µm-particle composite and a separator a few grains
-    thick, as in the X-ray tomography and SEM studies it is inspired by (seed 000 refs. 81-82);
+    thick, as in the X-ray tomography and SEM studies it is inspired by (Pollok et al., Nat. Commun. 2025, refs. 81-82);
     particles of a few µm and LLZO grains of a few µm are typical of sintered garnet composites.
 
-    Buried features (seed 000 L139, L144): the two particles nearest the low-y/high-x corner (the
+    Buried features (Pollok et al., Nat. Commun. 2025): the two particles nearest the low-y/high-x corner (the
     "lower right" particle of Fig. 4a) and the dendrite lie 300 nm ("several hundreds of
     nanometres") below the surface. In 3-D a capping layer of LLZO (phase "cap") covers them; in a
     2-D cell they are listed in ``cell.attrs`` and :meth:`Cell.burial_depth` gives the depth.

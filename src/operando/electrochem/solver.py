@@ -3,8 +3,8 @@
 Model (SI units; x = lithium content of LixCoO2, c = x c_max):
 
 * Electronic charge balance in Li metal, dendrite and LixCoO2: ∇·(σ_e ∇φ_e) = 0 with
-  σ_e(x) of LixCoO2 (insulating near x = 1, metallic below 0.75). No carbon additive (seed 000
-  L137): electrons reach a particle only through particle–particle contacts.
+  σ_e(x) of LixCoO2 (insulating near x = 1, metallic below 0.75). No carbon additive (Pollok et al.,
+  Nat. Commun. 2025): electrons reach a particle only through particle–particle contacts.
 * Ionic charge balance in the electrolyte (LLZO grains, grain boundaries and the capping layer):
   ∇·(σ_i ∇φ_i) = 0.
 * LixCoO2 is a mixed ionic–electronic conductor (σ_ion(x) from ``lco.ionic_conductivity`` when the

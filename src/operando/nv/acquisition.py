@@ -35,8 +35,8 @@ from .spin import resonances
 
 @dataclass(frozen=True)
 class ScanningNV:
-    """Single NV in a scanning tip. Default numbers: 50 nm standoff (seed 000 L139), a CW-ODMR
-    sensitivity near the ~1 µT Hz^-1/2 of seed 000 L139 from 500 kcounts/s, 15 % contrast, 5 MHz."""
+    """Single NV in a scanning tip. Default numbers: 50 nm standoff (Pollok et al., Nat. Commun. 2025), a CW-ODMR
+    sensitivity near the ~1 µT Hz^-1/2 of Pollok et al., Nat. Commun. 2025 from 500 kcounts/s, 15 % contrast, 5 MHz."""
 
     standoff: float = 50e-9  # m, NV–surface distance
     dwell_time: float = 1.0  # s per pixel

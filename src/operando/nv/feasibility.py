@@ -1,7 +1,7 @@
 """Feasibility planner: is a battery signal visible with a magnetometer, and how long to integrate?
 
-Signals scale as seed 000 describes them: the paramagnetic stray field linearly with the applied
-field (Fig. 4b, L139), the Ørsted field linearly with current density (L154), and every field decays
+Signals scale as Pollok et al., Nat. Commun. 2025 describes them: the paramagnetic stray field linearly with the applied
+field (Fig. 4b), the Ørsted field linearly with current density (L154), and every field decays
 with the sensor–source distance (Fig. 4c). Integration time for a target SNR: t = (SNR η / S)².
 Units: T, A/m², m, s; sensitivities η in T Hz^-1/2.
 """
@@ -52,7 +52,7 @@ TECHNIQUES = (
         1e-6,
         50e-9,
         "room temperature (also cryogenic)",
-        "seed 000 L79, L139 (~10–50 nm standoff, ~1 µT Hz^-1/2)",
+        "Pollok et al., Nat. Commun. 2025 (~10–50 nm standoff, ~1 µT Hz^-1/2)",
         True,
     ),
     Technique(
@@ -61,7 +61,7 @@ TECHNIQUES = (
         50e-9,
         50e-9,
         "room temperature (also cryogenic)",
-        "seed 000 L139 (~50 nT at 1 s); Barry et al., RMP 92, 015004 (2020)",
+        "Pollok et al., Nat. Commun. 2025 (~50 nT at 1 s); Barry et al., RMP 92, 015004 (2020)",
         True,
     ),
     Technique(
@@ -70,7 +70,7 @@ TECHNIQUES = (
         1e-6,
         0.5e-6,
         "room temperature",
-        "seed 000 L79 (~1 µm resolution); Scholten et al., JAP 130, 150902 (2021)",
+        "Pollok et al., Nat. Commun. 2025 (~1 µm resolution); Scholten et al., JAP 130, 150902 (2021)",
         False,
     ),
     Technique(
@@ -95,12 +95,12 @@ TECHNIQUES = (
 
 
 def technique_table() -> pd.DataFrame:
-    """Comparison of magnetic imaging techniques (seed 000 Fig. 5b, L195), one row each."""
+    """Comparison of magnetic imaging techniques (Pollok et al., Nat. Commun. 2025, Fig. 5b), one row each."""
     return pd.DataFrame([t.__dict__ for t in TECHNIQUES]).set_index("name")
 
 
 def paramagnetic_signal(applied_field, signal_ref=LCO_SIGNAL, field_ref=LCO_FIELD):
-    """Stray field (T) of a paramagnet, linear in the applied field (T) (seed 000 Fig. 4b, L139)."""
+    """Stray field (T) of a paramagnet, linear in the applied field (T) (Pollok et al., Nat. Commun. 2025, Fig. 4b)."""
     b = as_float_array("applied_field", applied_field)
     return (
         check_positive("signal_ref", signal_ref)
@@ -110,7 +110,7 @@ def paramagnetic_signal(applied_field, signal_ref=LCO_SIGNAL, field_ref=LCO_FIEL
 
 
 def oersted_signal(current_density, signal_ref=OERSTED_SIGNAL_RANGE[1], j_ref=OERSTED_J_REF):
-    """Ørsted field (T) linear in the (local) current density (A/m²) (seed 000 L154); the default
+    """Ørsted field (T) linear in the (local) current density (A/m²) (Pollok et al., Nat. Commun. 2025); the default
     reference is the 5 nT near the dendrite at 23.5 mA/cm² (L152)."""
     j = as_float_array("current_density", current_density)
     return check_positive("signal_ref", signal_ref) * np.abs(j) / check_positive("j_ref", j_ref)
@@ -118,7 +118,7 @@ def oersted_signal(current_density, signal_ref=OERSTED_SIGNAL_RANGE[1], j_ref=OE
 
 def standoff_decay(standoff, feature_size, standoff_ref=REFERENCE_STANDOFF):
     """Relative signal at ``standoff`` for a pattern of period ``feature_size`` (m): exactly
-    e^{-k (h - h_ref)} with k = 2π / feature_size above the sources (seed 000 Fig. 4c, L144–146)."""
+    e^{-k (h - h_ref)} with k = 2π / feature_size above the sources (Pollok et al., Nat. Commun. 2025, Fig. 4c)."""
     h = as_float_array("standoff", standoff)
     if np.any(h < 0):
         raise InputError(f"standoff: must be >= 0 m, got min {h.min()!r}")
@@ -147,7 +147,7 @@ def field_map_signal(field, axis="111") -> float:
 
 
 def seed_cases() -> dict[str, float]:
-    """The signals seed 000 discusses, in T (applied field 100 mT, standoff 50 nm)."""
+    """The signals Pollok et al., Nat. Commun. 2025 discusses, in T (applied field 100 mT, standoff 50 nm)."""
     cases = {
         "LixCoO2, 100 mT (L139)": LCO_SIGNAL,
         "Li metal, 100 mT (L164)": LI_METAL_SIGNAL,
@@ -227,7 +227,7 @@ def format_field(tesla: float) -> str:
 
 def plan_report(signals=None, target_snr=1.0, n_pixels=100 * 100, feature_size=1e-6) -> str:
     """Plain-text tables: techniques, model sensitivities, and the plan for each signal."""
-    lines = ["Techniques (seed 000 Fig. 5b, L195; representative values):"]
+    lines = ["Techniques (Pollok et al., Nat. Commun. 2025, Fig. 5b; representative values):"]
     for t in TECHNIQUES:
         lines.append(
             f"  {t.name:28s} resolution {t.resolution * 1e6:>7.3g} µm  standoff "

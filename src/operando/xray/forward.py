@@ -1,6 +1,6 @@
 """Forward model of energy-resolved Compton imaging: sheet beam → cell → pinhole → pixel spectra.
 
-Set-up of Huang et al., J. Phys. Energy 2025 (seed 002 L109): a monochromatic sheet beam (25 × 0.25 mm²)
+Set-up of Huang et al., J. Phys. Energy 2025 : a monochromatic sheet beam (25 × 0.25 mm²)
 travels along +x through the cell at height ``beam_z``; photons scattered towards +z pass a pinhole
 (Ø 0.2 mm, in a W plate) that images the illuminated plane 1:1 onto an 80 × 80-pixel CdZnTe detector.
 

@@ -17,7 +17,7 @@ from ..._checks import as_float_array, check_positive
 from ...errors import InputError
 from ._mu import linear_attenuation
 
-#: photon energy of the CT of Huang et al., J. Phys. Energy 2025 (seed 002 L109), eV
+#: photon energy of the CT of Huang et al., J. Phys. Energy 2025 , eV
 ENERGY_HUANG2025_EV = 115e3
 
 

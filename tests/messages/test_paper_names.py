@@ -1,0 +1,47 @@
+"""User-visible text names the papers by authors, journal and year, never by the file they were read from."""
+
+import tomllib
+from importlib import resources
+
+import pytest
+from typer.testing import CliRunner
+
+from operando import materials
+from operando.cli import app
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def test_material_sources_name_the_paper():
+    sources = [p.source for n in materials.names() for p in materials.get(n).properties.values()]
+    assert len(sources) > 100
+    assert not [s for s in sources if "seed" in s.lower()]
+    chi = materials.get("LiCoO2").property("chi_molar").source
+    assert "Pollok et al., Nat. Commun. 2025, Table 1" in chi and " L102" not in chi
+
+
+@pytest.mark.parametrize("package", ["operando.materials", "operando.nmr", "operando.xray"])
+def test_packaged_tables_carry_no_seed_tags(package):
+    files = [f for f in resources.files(package).joinpath("data").iterdir() if f.name.endswith(".toml")]
+    assert files
+    for f in files:
+        text = [s for s in _strings(tomllib.loads(f.read_text(encoding="utf-8"))) if "seed 0" in s.lower()]
+        assert not text, f"{f.name}: {text}"
+
+
+def test_plan_output_and_help_name_the_paper():
+    runner = CliRunner()
+    out = runner.invoke(app, ["plan"])
+    helptext = runner.invoke(app, ["plan", "--help"])
+    assert out.exit_code == 0 and helptext.exit_code == 0
+    assert "seed 0" not in out.output and "seed 0" not in helptext.output
+    assert "Pollok et al., Nat. Commun. 2025" in out.output
