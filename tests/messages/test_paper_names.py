@@ -45,3 +45,15 @@ def test_plan_output_and_help_name_the_paper():
     assert out.exit_code == 0 and helptext.exit_code == 0
     assert "seed 0" not in out.output and "seed 0" not in helptext.output
     assert "Pollok et al., Nat. Commun. 2025" in out.output
+
+
+def test_plan_names_what_it_cannot_see():
+    from operando.nv import feasibility as fz
+
+    report = fz.plan_report({"10 uT": 1e-5})
+    assert "10 µT: 10 µT" in report and "10 uT" not in report
+    opm = next(line for line in report.splitlines() if "atomic magnetometer (OPM)" in line and "sees" in line)
+    # 1 µm features at 3 mm: the field falls by e^-(2π/1 µm × 3 mm) ≈ e^-1.88e4, i.e. to nothing
+    assert "sees nothing" in opm and "e^-1.88e+04" in opm and fz.NOT_REACHABLE in opm
+    assert "0 fT" not in report
+    assert fz.format_time(float("inf")) == fz.NOT_REACHABLE and fz.format_time(1e12) == "> 100 years"

@@ -1,13 +1,14 @@
 """Feasibility planner: is a battery signal visible with a magnetometer, and how long to integrate?
 
-Signals scale as Pollok et al., Nat. Commun. 2025 describes them: the paramagnetic stray field linearly with the applied
-field (Fig. 4b), the Ørsted field linearly with current density (L154), and every field decays
+Signals scale as Pollok et al., Nat. Commun. 2025 describes them: the paramagnetic stray field
+linearly with the applied field (Fig. 4b), the Ørsted field linearly with current density, and every field decays
 with the sensor–source distance (Fig. 4c). Integration time for a target SNR: t = (SNR η / S)².
 Units: T, A/m², m, s; sensitivities η in T Hz^-1/2.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,12 +150,12 @@ def field_map_signal(field, axis="111") -> float:
 def seed_cases() -> dict[str, float]:
     """The signals Pollok et al., Nat. Commun. 2025 discusses, in T (applied field 100 mT, standoff 50 nm)."""
     cases = {
-        "LixCoO2, 100 mT (L139)": LCO_SIGNAL,
-        "Li metal, 100 mT (L164)": LI_METAL_SIGNAL,
-        "Ørsted, 23.5 mA/cm² nominal (L152)": OERSTED_SIGNAL_RANGE[1],
+        "LixCoO2, 100 mT": LCO_SIGNAL,  # seed 000 L139
+        "Li metal, 100 mT": LI_METAL_SIGNAL,  # seed 000 L164
+        "Ørsted, 23.5 mA/cm² nominal": OERSTED_SIGNAL_RANGE[1],  # seed 000 L152
     }
-    for j in (100, 1_000, 10_000):
-        cases[f"Ørsted, {j:,} mA/cm² local (L156)"] = float(oersted_signal(j * MA_PER_CM2))
+    for j in (100, 1_000, 10_000):  # seed 000 L156
+        cases[f"Ørsted, {j:,} mA/cm² local"] = float(oersted_signal(j * MA_PER_CM2))
     return cases
 
 
@@ -204,10 +205,24 @@ def plan(
     return pd.DataFrame(rows)
 
 
+#: what the plan prints for a signal a technique never sees (its field decays to nothing at the standoff)
+NOT_REACHABLE = "not reachable"
+
+#: fields below this (T) are no signal for any magnetometer (the best, atomic ones, reach ~1 fT/√Hz)
+NO_SIGNAL = 1e-21
+
+
+def signal_label(name: str) -> str:
+    """A signal's name as typed (``'10 uT'``) with the micro sign written out (``'10 µT'``)."""
+    return re.sub(r"(?<=[\d\s])u(?=(T|m|s|A|V|G)\b)", "µ", str(name))
+
+
 def format_time(seconds: float) -> str:
-    """Human-readable duration: µs … days."""
+    """Human-readable duration: µs … days; :data:`NOT_REACHABLE` for an infinite time."""
     s = float(seconds)
-    if not np.isfinite(s) or s > 100 * 3.156e7:
+    if not np.isfinite(s):
+        return NOT_REACHABLE
+    if s > 100 * 3.156e7:
         return "> 100 years"
     if s < 1e-6:
         return "< 1 µs"
@@ -215,6 +230,12 @@ def format_time(seconds: float) -> str:
         if s >= 0.9995 * size:  # so that 0.99996 s prints as "1 s"
             return f"{s / size:.3g} {unit}"
     return f"{s / 1e-6:.3g} µs"
+
+
+def _format_length(metres: float) -> str:
+    m = float(metres)
+    unit, size = next(((u, f) for u, f in (("m", 1.0), ("mm", 1e-3), ("µm", 1e-6)) if m >= f), ("nm", 1e-9))
+    return f"{m / size:.3g} {unit}"
 
 
 def format_field(tesla: float) -> str:
@@ -242,9 +263,16 @@ def plan_report(signals=None, target_snr=1.0, n_pixels=100 * 100, feature_size=1
         f"Integration to SNR {target_snr:g}; signals at 50 nm, attenuated to each standoff for "
         f"features of {feature_size * 1e6:g} µm; image = {n_pixels} pixels for scanning probes:"
     )
+    standoffs = {t.name: max(t.standoff, REFERENCE_STANDOFF) for t in TECHNIQUES}
     for name, group in table.groupby("signal", sort=False):
-        lines.append(f"  {name}: {format_field(group.signal_T.iloc[0])}")
+        lines.append(f"  {signal_label(name)}: {format_field(group.signal_T.iloc[0])}")
         for _, r in group.iterrows():
+            if r.seen_T < NO_SIGNAL:  # the pattern's field decays as e^(-k h): nothing left at this standoff
+                decay = 2 * np.pi / feature_size * (standoffs[r.technique] - REFERENCE_STANDOFF)
+                lines.append(f"    {r.technique:28s} sees nothing: the field of {feature_size * 1e6:g} µm features "
+                             f"falls by e^-{decay:.3g} at its {_format_length(standoffs[r.technique])} standoff "
+                             f"({NOT_REACHABLE})")
+                continue
             lines.append(
                 f"    {r.technique:28s} sees {format_field(r.seen_T):>9s}"
                 f"  SNR(1 s) {r.snr_at_1s:9.3g}"
