@@ -50,3 +50,22 @@ def test_a_step_that_runs_does_not_warn():
         warnings.simplefilter("error")
         ds = charge(m, Experiment(["Charge at 5C for 2 s"]), progress=False)
     assert ds.protocol_end_reason.values[0] == "until time"
+
+
+def test_run_logs_one_line_per_protocol_step(caplog):
+    from operando.pipeline.run import _log_protocol_steps
+
+    steps = ["Charge at 5C for 2 s", "Rest for 1 s"]
+    ds = charge(small_cell(), Experiment(steps), progress=False)
+    with caplog.at_level("INFO", logger="operando.run"):
+        _log_protocol_steps("5C", ds)
+    lines = [r.getMessage() for r in caplog.records if r.name == "operando.run"]
+    assert len(lines) == 2
+    v_end = ds.protocol_end_voltage.values
+    assert lines[0].startswith("  5C, protocol step 1 'Charge at 5C for 2 s': 0 s → 2 s")
+    assert f"ends at {v_end[0]:.4g} V (until time)" in lines[0]
+    assert lines[1].startswith("  5C, protocol step 2 'Rest for 1 s': 2 s → 3 s")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="operando.run"):
+        _log_protocol_steps("1C", ds.isel(protocol_step=[0]))  # a plain charge: its stage line says it all
+    assert not caplog.records
