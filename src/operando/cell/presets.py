@@ -9,7 +9,7 @@ from .cell import Cell
 #: of 500 nm deep, with the doped cubic garnet that can carry the paper's 23.5 mA/cm².
 DEFAULTS = {"voxel": 500e-9, "nz": 8, "electrolyte": "LLZO_cubic"}
 
-#: Loading of LixCoO2 per electrode area that makes 1C = 0.94 mA/cm² (Pollok et al. 2025, L137)
+#: Loading of LixCoO2 per electrode area that makes 1C = 0.94 mA/cm² (Pollok et al. 2025)
 #: over Δx = 0.5: 9.4 A/m² × 3600 s / (F · 51 630 mol/m³ · 0.5) = 13.6 µm of dense LixCoO2, i.e.
 #: a 27.5 µm composite at 50 vol % (the paper gives the current densities, not the thickness).
 CATHODE_THICKNESS = 27.5e-6
@@ -75,8 +75,8 @@ def pollok2025(
 
     What comes from the paper: the phases (Li metal, polycrystalline LLZO with grain boundaries and a
     grain-boundary dendrite, LixCoO2 particles touching at finite contacts with LLZO in the gaps and no
-    carbon, L137), buried particles and dendrite (L139, L144), the materials (Table 1) and the current
-    densities (L137, L152). What is assumed (the paper's Supplementary S2-S3 geometry is not in it):
+    carbon), buried particles and dendrite, the materials (Table 1) and the current
+    densities. What is assumed (the paper's Supplementary S2-S3 geometry is not in it):
     every size below, chosen as typical of the tomography and SEM studies it cites (refs. 81-82), and
     the cathode thickness, chosen so that this loading makes 1C = 0.94 mA/cm² (:data:`CATHODE_THICKNESS`).
 

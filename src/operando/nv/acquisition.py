@@ -78,7 +78,8 @@ class ScanningNV:
 @dataclass(frozen=True)
 class WidefieldNV:
     """NV-ensemble layer imaged on a camera. ``contrast`` is per line of one of the four
-    orientations; ``count_rate`` is per camera pixel. Seed 000 L79: micrometre resolution."""
+    orientations; ``count_rate`` is per camera pixel. Pollok et al., Nat. Commun.
+    2025: micrometre resolution."""
 
     standoff: float = 0.0  # m, gap between sample surface and the top of the NV layer
     layer_thickness: float = 1e-6  # m

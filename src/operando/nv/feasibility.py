@@ -112,7 +112,7 @@ def paramagnetic_signal(applied_field, signal_ref=LCO_SIGNAL, field_ref=LCO_FIEL
 
 def oersted_signal(current_density, signal_ref=OERSTED_SIGNAL_RANGE[1], j_ref=OERSTED_J_REF):
     """Ørsted field (T) linear in the (local) current density (A/m²) (Pollok et al., Nat. Commun. 2025); the default
-    reference is the 5 nT near the dendrite at 23.5 mA/cm² (L152)."""
+    reference is the 5 nT near the dendrite at 23.5 mA/cm²."""
     j = as_float_array("current_density", current_density)
     return check_positive("signal_ref", signal_ref) * np.abs(j) / check_positive("j_ref", j_ref)
 

@@ -256,7 +256,7 @@ def total_current(state: xr.Dataset) -> np.ndarray:
 
 
 #: nominal current densities (A/m²) at which the Ørsted step is re-solved for the linearity of its
-#: field: the paper's 1C, 5C and 25C (Pollok et al. 2025 L137, L152)
+#: field: the paper's 1C, 5C and 25C (Pollok et al. 2025)
 OERSTED_SWEEP = (9.4, 47.0, 235.0)
 #: s of charge at each current of the sweep: the current distribution is set by conduction and
 #: kinetics within the first second, before the state of charge moves

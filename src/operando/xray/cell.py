@@ -1,11 +1,11 @@
 """The PEO-LiTFSI | NMC622 | Li coin cell of Huang et al., J. Phys. Energy 2025 as an X-ray scene.
 
 Layers along z (the detector looks down from +z), from the bottom up: casing, Al foil, NMC622
-composite cathode (19.3 mg cm⁻² at 2.97 g cm⁻³ → 65 µm, Huang et al., J. Phys. Energy 2025), PEO-LiTFSI 30 µm (L99),
-Li metal 600 µm (L120), stainless-steel spacer and cap. Thicknesses not in the paper (casing,
+composite cathode (19.3 mg cm⁻² at 2.97 g cm⁻³ → 65 µm, Huang et al., J. Phys. Energy 2025), PEO-LiTFSI 30 µm,
+Li metal 600 µm, stainless-steel spacer and cap. Thicknesses not in the paper (casing,
 spacer, foil, electrode diameters) are CR2032 values, flagged in :data:`ASSUMPTIONS`. Partial
 voxels at layer boundaries get exact volume fractions, so thin layers survive coarse voxels.
-The three sheet-beam heights of the paper's region decomposition (L120) come with the scene.
+The three sheet-beam heights of the paper's region decomposition come with the scene.
 """
 
 from __future__ import annotations

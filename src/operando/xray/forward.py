@@ -41,7 +41,7 @@ __all__ = ["ComptonScene", "Geometry", "expected_spectra", "frame_dataset", "sim
 
 @dataclass(frozen=True)
 class Geometry:
-    """Beam, pinhole camera and exposure (SI). Defaults: Huang et al., J. Phys. Energy 2025 L109.
+    """Beam, pinhole camera and exposure (SI). Defaults: Huang et al., J. Phys. Energy 2025.
 
     ``pinhole_distance_m`` (sample plane → pinhole = pinhole → detector at 1:1) and
     ``flux_per_m2`` (photons s⁻¹ m⁻² in the sheet) are not given in the paper: assumptions.
