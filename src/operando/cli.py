@@ -191,7 +191,8 @@ def sweep(
 @app.command()
 def plan(
     signal: Annotated[
-        list[str] | None, typer.Option(help="Field, e.g. '10 uT' (repeatable); default: seed 000.")
+        list[str] | None, typer.Option(help="Field, e.g. '10 uT' (repeatable); default: the signals of "
+                                            "Pollok et al., Nat. Commun. 2025.")
     ] = None,
     target_snr: Annotated[float, typer.Option(help="Signal-to-noise ratio to reach.")] = 1.0,
     pixels: Annotated[int, typer.Option(help="Pixels per image for scanning probes.")] = 100 * 100,

@@ -44,6 +44,37 @@ def _gaussian_to_si(q: pint.Quantity, target: pint.Unit) -> pint.Quantity | None
     return None
 
 
+#: units people write for a quantity of each dimension (SI target unit → the kind and its usual units);
+#: error messages suggest these, with the user's own number, rather than the bare SI unit ("500 m")
+USUAL_UNITS = {
+    "m": ("length", ("nm", "um")),
+    "s": ("time", ("s", "min")),
+    "T": ("field", ("mT", "G")),
+    "A/m^2": ("current density", ("mA/cm^2",)),
+    "T/Hz^0.5": ("sensitivity", ("uT/sqrt(Hz)", "nT/sqrt(Hz)")),
+    "A": ("current", ("mA", "uA")),
+    "V": ("voltage", ("V", "mV")),
+    "Hz": ("frequency", ("MHz", "kHz")),
+    "K": ("temperature", ("K",)),
+    "m^2/s": ("diffusivity", ("cm^2/s",)),
+    "S/m": ("conductivity", ("S/cm",)),
+}
+
+
+def unit_hint(number, unit: str) -> str:
+    """``"as a length, e.g. '500 nm' or '500 um'"``: how to write ``number`` as a quantity of
+    ``unit``'s dimension, in the units a user would write (the SI unit for dimensions not listed,
+    and also for a number below 1, which may be SI already)."""
+    ureg = registry()
+    target = ureg.Unit(unit)
+    number = float(number)
+    for si, (kind, usual) in USUAL_UNITS.items():
+        if ureg.Unit(si).dimensionality == target.dimensionality:
+            units = (*usual, unit) if 0 < abs(number) < 1 and unit not in usual else usual
+            return f"as a {kind}, e.g. " + " or ".join(f"'{number:g} {u}'" for u in units)
+    return f"with its unit, e.g. '{number:g} {unit}'"
+
+
 def to_si(value, unit: str, *, name: str | None = None, strict: bool = False) -> float:
     """Convert ``value`` (a string with unit, a pint quantity or a bare number already in SI) to
     a float in the SI unit ``unit`` (e.g. ``"m"``, ``"T"``, ``"A/m^2"``).
@@ -59,24 +90,24 @@ def to_si(value, unit: str, *, name: str | None = None, strict: bool = False) ->
         raise UnitError(f"{name}expected a quantity in {unit}, got {value!r}")
     if isinstance(value, int | float | np.floating | np.integer):
         if strict and not target.dimensionless:
-            raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{value} {unit}'")
+            raise UnitError(f"{name}{value!r} has no unit; write it {unit_hint(value, unit)}")
         return float(value)
     if isinstance(value, str):
         try:
             q = ureg.Quantity(_normalise(value))
         except Exception as exc:  # pint raises several unrelated types
-            raise UnitError(f"{name}cannot parse {value!r} as a quantity (e.g. '50 nm')") from exc
+            raise UnitError(f"{name}cannot parse {value!r} as a quantity; write it {unit_hint(1, unit)}") from exc
     elif isinstance(value, pint.Quantity):
         q = value
     else:
         raise UnitError(f"{name}expected a string like '1 {unit}', got {type(value).__name__}")
     if not isinstance(q, pint.Quantity) or (q.dimensionless and not target.dimensionless):
-        raise UnitError(f"{name}{value!r} has no unit; write it with one, e.g. '{q.magnitude} {unit}'")
+        raise UnitError(f"{name}{value!r} has no unit; write it {unit_hint(q.magnitude, unit)}")
     tesla = _gaussian_to_si(q, target)
     q = q if tesla is None else tesla
     if q.dimensionality != target.dimensionality:
         raise UnitError(
-            f"{name}{value!r} is not convertible to {unit} (a quantity like '1 {unit}' is expected)"
+            f"{name}{value!r} is not convertible to {unit}; write it {unit_hint(1, unit)}"
         )
     # 15 significant digits: "50 nm" and 50e-9 are the same number (and the same cache key)
     out = float(f"{float(q.to(target).magnitude):.15g}")

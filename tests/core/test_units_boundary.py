@@ -45,7 +45,8 @@ def test_configuration_reads_gauss_and_rejects_bare_numbers():
     assert RunConfig.from_mapping({"imaging": {"B_ext": "1000 G"}}).imaging.B_ext == pytest.approx(0.1)
     assert RunConfig.from_mapping({"sensor": {"cw_sensitivity": "1 uT/sqrt(Hz)"}}).sensor.cw_sensitivity == \
         pytest.approx(1e-6)
-    with pytest.raises(ConfigError, match=r"imaging.standoff: 5e-08 has no unit; write it with one, e.g. '5e-08 m'"):
+    with pytest.raises(ConfigError, match=r"imaging.standoff: 5e-08 has no unit; write it as a length, "
+                                          r"e.g. '5e-08 nm' or '5e-08 um' or '5e-08 m'"):
         RunConfig.from_mapping({"imaging": {"standoff": 50e-9}})
     step = {"name": "a", "c_rate": "C/10", "duration": "1 h"}
     cfg = RunConfig.from_mapping({"charge": [step], "imaging": {"oersted_step": "a", "susceptometry_step": "a"}})

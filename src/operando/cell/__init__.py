@@ -1,7 +1,7 @@
 """Cell builder: labelled voxel microstructures of Li | LLZO | LixCoO2 cells.
 
 >>> from operando.cell import presets
->>> cell = presets.pollok2025()            # seed 000 Fig. 4a cross-section, 2-D
+>>> cell = presets.pollok2025()            # Pollok et al., Nat. Commun. 2025, Fig. 4a cross-section, 2-D
 >>> cell.mask("lco").mean(), cell.property_map("electronic_conductivity").max()
 """
 

@@ -35,7 +35,7 @@ class CellSpec:
     A 2-D cross-section has ``nz = 1`` (one voxel of ``voxel`` deep); a 3-D cell has ``nz > 1``.
     ``dendrite_length`` (m) or ``dendrite_fraction`` (of the separator thickness) sets the
     penetration; both None means no dendrite. ``buried_particles`` is a count (the particles
-    nearest the low-y / high-x corner, the "lower right" of seed 000 Fig. 4a) or a list of ids.
+    nearest the low-y / high-x corner, the "lower right" of Pollok et al., Nat. Commun. 2025, Fig. 4a) or a list of ids.
     """
 
     width: float = 15e-6  # lateral size along y

@@ -1,11 +1,12 @@
 """Defects of the electrolyte: a Li-metal dendrite along grain boundaries, isolated Li inclusions,
 voids, and a capping layer that buries chosen features below the surface.
 
-The dendrite follows the grain-boundary network (seed 000 L43, seed 001 L108-L110: electronic
-leakage along LLZO grain boundaries makes Li plate there): it is the shortest face-connected path
-through grain-boundary voxels from the Li|LLZO interface to the requested penetration depth, plus
-optional side branches, thickened to a given width but never leaving the grain boundaries. In a
-3-D cell it is a sheet: the path is grown in each layer of a depth range, next to the one above.
+The dendrite follows the grain-boundary network (Pollok et al., Nat. Commun. 2025; Khoshkalam et al.,
+Nanoscale Horiz. 2025: electronic leakage along LLZO grain boundaries makes Li plate there):
+it is the shortest face-connected path through grain-boundary voxels from the Li|LLZO interface to
+the requested penetration depth, plus optional side branches, thickened to a given width but never
+leaving the grain boundaries. In a 3-D cell it is a sheet: the path is grown in each layer of a depth
+range, next to the one above.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Particles are spheres (discs through the slab in a 2-D cell) with log-normal radii. They grow as
 one connected cluster from the current-collector side: each new particle is placed against a
 randomly chosen earlier particle (or the collector face) with a small overlap, so every particle
-touches the network through a contact neck of finite size (seed 000 L152: electronic hot spots at
+touches the network through a contact neck of finite size (Pollok et al., Nat. Commun. 2025: electronic hot spots at
 the finite contacts when no carbon is added). Other pairs may overlap by at most
 ``contact_overlap`` of their radius sum. The volume fraction is met on the voxel grid: the last
 particles are resized to fill the remaining deficit, so the rasterised fraction lands within a

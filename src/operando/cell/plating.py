@@ -50,7 +50,7 @@ def li_molar_volume() -> float:
 def polarisation_history(current_density: float = 1.0, reversal_period: float = 1800.0, duration: float = 86400.0,
                          *, idle: float = 300.0, area: float = np.pi * 2.4e-3**2, n_times: int = 25) -> xr.Dataset:
     """Galvanostatic polarisation with the current reversed every ``reversal_period`` (s) and
-    ``idle`` (s) at rest between half-cycles (Liu et al. 2025, L197: 0.1 mA cm⁻² = 1 A m⁻², 30 min,
+    ``idle`` (s) at rest between half-cycles (Liu et al. 2025: 0.1 mA cm⁻² = 1 A m⁻², 30 min,
     5 min idle), over ``duration`` (s), sampled at ``n_times`` instants. ``area`` (m²): the
     electrode area (default the Ø 4.8 mm pellet). A shortcut for :func:`polarisation_from_experiment`
     of ["Charge at j for period", "Rest for idle", "Discharge at j for period", "Rest for idle"]

@@ -9,7 +9,7 @@ from .cell import Cell
 #: of 500 nm deep, with the doped cubic garnet that can carry the paper's 23.5 mA/cm².
 DEFAULTS = {"voxel": 500e-9, "nz": 8, "electrolyte": "LLZO_cubic"}
 
-#: Loading of LixCoO2 per electrode area that makes 1C = 0.94 mA/cm² (Pollok et al. 2025, L137)
+#: Loading of LixCoO2 per electrode area that makes 1C = 0.94 mA/cm² (Pollok et al. 2025)
 #: over Δx = 0.5: 9.4 A/m² × 3600 s / (F · 51 630 mol/m³ · 0.5) = 13.6 µm of dense LixCoO2, i.e.
 #: a 27.5 µm composite at 50 vol % (the paper gives the current densities, not the thickness).
 CATHODE_THICKNESS = 27.5e-6
@@ -71,12 +71,12 @@ def pollok2025(
     electrolyte: str = DEFAULTS["electrolyte"],
     **overrides,
 ) -> Cell:
-    """Li | LLZO | LixCoO2 cell of Pollok et al., Nat. Commun. 2025, Fig. 4a (L132-L160).
+    """Li | LLZO | LixCoO2 cell of Pollok et al., Nat. Commun. 2025, Fig. 4a.
 
     What comes from the paper: the phases (Li metal, polycrystalline LLZO with grain boundaries and a
     grain-boundary dendrite, LixCoO2 particles touching at finite contacts with LLZO in the gaps and no
-    carbon, L137), buried particles and dendrite (L139, L144), the materials (Table 1) and the current
-    densities (L137, L152). What is assumed (the paper's Supplementary S2-S3 geometry is not in it):
+    carbon), buried particles and dendrite, the materials (Table 1) and the current
+    densities. What is assumed (the paper's Supplementary S2-S3 geometry is not in it):
     every size below, chosen as typical of the tomography and SEM studies it cites (refs. 81-82), and
     the cathode thickness, chosen so that this loading makes 1C = 0.94 mA/cm² (:data:`CATHODE_THICKNESS`).
 
@@ -92,10 +92,10 @@ def pollok2025(
     cubic garnet, 1e-4 S/cm) or ``"LLZO"`` (tetragonal, 1e-6 S/cm: too resistive for 23.5 mA/cm²).
 
     Why these sizes: the figure shows a few-µm-particle composite and a separator a few grains
-    thick, as in the X-ray tomography and SEM studies it is inspired by (seed 000 refs. 81-82);
+    thick, as in the X-ray tomography and SEM studies it is inspired by (Pollok et al., Nat. Commun. 2025, refs. 81-82);
     particles of a few µm and LLZO grains of a few µm are typical of sintered garnet composites.
 
-    Buried features (seed 000 L139, L144): the two particles nearest the low-y/high-x corner (the
+    Buried features (Pollok et al., Nat. Commun. 2025): the two particles nearest the low-y/high-x corner (the
     "lower right" particle of Fig. 4a) and the dendrite lie 300 nm ("several hundreds of
     nanometres") below the surface. In 3-D a capping layer of LLZO (phase "cap") covers them; in a
     2-D cell they are listed in ``cell.attrs`` and :meth:`Cell.burial_depth` gives the depth.

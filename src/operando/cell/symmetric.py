@@ -122,9 +122,9 @@ def liu2025_symmetric(voxel: float = 50e-6, *, pellet_diameter: float = 4.8e-3, 
                       electrolyte: str = "LLZO") -> Cell:
     """Symmetric Li | LLZO | Li cell of Liu et al., Nat. Mater. 2025 on voxels of ``voxel`` m.
 
-    From the paper: the pellet Ø 4.8 mm × 1.0 mm (L35, L189), cubic LLZO, Li chips punched at
-    Ø 4 mm for the small pellet (L193), Cu strips 3 mm wide on the Li of the operando bag cell
-    (L193; ``copper=True``, the strips' 60 mm length cut at the array's edge). Assumed: the Li
+    From the paper: the pellet Ø 4.8 mm × 1.0 mm, cubic LLZO, Li chips punched at
+    Ø 4 mm for the small pellet, Cu strips 3 mm wide on the Li of the operando bag cell
+    (``copper=True``, the strips' 60 mm length cut at the array's edge). Assumed: the Li
     thickness (100 µm; "reduced" by pressing, not given) and the Cu thickness (20 µm); the garnet
     as ``"LLZO"`` (the material with tabulated ⁷Li shift and spin density). The
     polyester bag holds no Li and no conductor and is left out. ``margin``: empty voxels around.

@@ -3,8 +3,8 @@
 Model (SI units; x = lithium content of LixCoO2, c = x c_max):
 
 * Electronic charge balance in Li metal, dendrite and LixCoO2: ∇·(σ_e ∇φ_e) = 0 with
-  σ_e(x) of LixCoO2 (insulating near x = 1, metallic below 0.75). No carbon additive (seed 000
-  L137): electrons reach a particle only through particle–particle contacts.
+  σ_e(x) of LixCoO2 (insulating near x = 1, metallic below 0.75). No carbon additive (Pollok et al.,
+  Nat. Commun. 2025): electrons reach a particle only through particle–particle contacts.
 * Ionic charge balance in the electrolyte (LLZO grains, grain boundaries and the capping layer):
   ∇·(σ_i ∇φ_i) = 0.
 * LixCoO2 is a mixed ionic–electronic conductor (σ_ion(x) from ``lco.ionic_conductivity`` when the
@@ -54,6 +54,7 @@ Conservation built in: Σ reaction current at LixCoO2 = I at every step; the lit
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -278,9 +279,7 @@ def _time_step(system, r, st, experiment, linear, x_full, scale_current, min_x, 
         u_new, dx = None, np.inf
     if u_new is None or dx > 2.5 * experiment.max_dx:
         if step < _FAIL_MIN_STEP * r.scale:
-            raise ConvergenceError(
-                f"charge: time step fell below {_FAIL_MIN_STEP * r.scale:.3g} s at t = {st.t:.4g} s"
-            )
+            raise ConvergenceError(_failure_message(r, st, model))
         st.dt = 0.5 * step
         return
     i_now = system.terminal_current(u_new, V_new)
@@ -311,6 +310,8 @@ def _time_step(system, r, st, experiment, linear, x_full, scale_current, min_x, 
     if reason is not None:
         st.log.append({"cycle": r.cycle, "kind": r.kind, "description": r.description, "t0": st.t0, "t1": st.t,
                        "V0": st.v0, "V1": st.V, "Q": q_new - st.q0, "reason": reason})
+        if fresh and reason in _USER_CONDITIONS:
+            warnings.warn(_met_at_start_message(r, st, reason), stacklevel=3)
         st.t0 = None
         st.k += 1
         # the run's time limit may fall on a step's end: the next step has no time left
@@ -319,6 +320,37 @@ def _time_step(system, r, st, experiment, linear, x_full, scale_current, min_x, 
     on_grid = interval and abs(st.t / interval - round(st.t / interval)) * interval <= slack
     if reason is not None or on_grid:
         save(st, i_face)
+
+
+#: the conditions a protocol step is written with (a step ending on one at once did nothing)
+_USER_CONDITIONS = ("until voltage", "until current", "until charge")
+
+
+def _step_name(r: _Resolved) -> str:
+    cycle = f" of cycle {r.cycle + 1}" if r.cycle else ""
+    return f"protocol step {r.index + 1}{cycle} {r.description!r}"
+
+
+def _failure_message(r: _Resolved, st: RunState, model) -> str:
+    """Why the solver gave up, in the protocol's words: the step, its current and that current's
+    density over the cell's nominal area, next to the density of 1C on this cell."""
+    when = "cannot start" if st.t == st.t0 else f"failed at t = {st.t:.4g} s"
+    msg = f"charge: {_step_name(r)} {when} (time step fell below {_FAIL_MIN_STEP * r.scale:.3g} s)"
+    if r.kind != "current" or not model.cathode.any():
+        return msg + "; try a smaller voltage or current step, or a finer grid"
+    area = model.nominal_area()
+    j_1c = model.one_c_current() / area * 0.1  # A/m² -> mA/cm²
+    verb = "Charge" if r.target > 0 else "Discharge"
+    return (f"{msg}: {abs(r.target) * 1e3:.3g} mA over the cell's nominal area of {area * 1e4:.3g} cm² "
+            f"is {abs(r.target) / area * 1e-4:.3g} A/cm², while 1C of this cell is {j_1c:.3g} mA/cm²; "
+            f"ask a current density of that order (e.g. '{verb} at {j_1c:.2g} mA/cm^2' or '{verb} at 1C')")
+
+
+def _met_at_start_message(r: _Resolved, st: RunState, reason: str) -> str:
+    limit = {"until voltage": lambda: f"{r.v_lim:g} V", "until current": lambda: f"{r.i_lim * 1e3:.3g} mA",
+             "until charge": lambda: f"{r.q_lim:.3g} C"}[reason]()
+    return (f"{_step_name(r)} ended after {st.t - st.t0:.3g} s: its condition 'until {limit}' was already "
+            f"met when it started (the cell was at {st.v0:.4g} V)")
 
 
 def _termination(st) -> str:

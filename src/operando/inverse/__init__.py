@@ -1,6 +1,6 @@
 """Reconstruction: from magnetic-field maps back to current density, magnetization and x.
 
-* Fourier inverse filters (exact for 2-D sources; seed 000 L139, L154):
+* Fourier inverse filters (exact for 2-D sources; Pollok et al., Nat. Commun. 2025):
   :func:`sheet_current_from_field`, :func:`magnetization_from_field`,
   :func:`susceptibility_from_field`; :func:`state_of_charge_map` turns χ into the Li content x,
   :func:`state_of_charge_by_region` per particle (χ averaged first: unbiased under noise).

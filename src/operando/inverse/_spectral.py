@@ -7,9 +7,9 @@ parametrisation they reduce to one complex map ``G(k)`` per (sensor height, sour
 
 - current: the in-plane current is written through a stream function g, ``J = ∇ × (g ẑ)``, i.e.
   ``Jx = i ky g``, ``Jy = −i kx g``; this imposes continuity k·J = 0, the condition that makes a 2-D
-  current unique (Roth, Sepulveda & Wikswo 1989; seed 000 L154). ``G = n·T·(i ky, −i kx)``.
+  current unique (Roth, Sepulveda & Wikswo 1989; Pollok et al., Nat. Commun. 2025). ``G = n·T·(i ky, −i kx)``.
 - magnetization along a known unit direction m (paramagnetic moments are unidirectional, along the
-  applied field; seed 000 L139): ``G = n·T_M·m``.
+  applied field; Pollok et al., Nat. Commun. 2025): ``G = n·T_M·m``.
 
 Depths: a layer spans ``depth_top``..``depth_bottom`` (≥ 0, m) below the sample surface; the sensor
 is at height h, so the layer spans ``d_near = h + depth_top`` .. ``d_far = h + depth_bottom`` below

@@ -1,7 +1,7 @@
 """Direct Fourier (inverse-filter) reconstructions of 2-D sources from one field map.
 
 A 2-D sheet current (with continuity) and a 2-D magnetization with unidirectional moments are
-uniquely determined by the field along one axis on one plane (seed 000 L139 and L154; Roth,
+uniquely determined by the field along one axis on one plane (Pollok et al., Nat. Commun. 2025; Roth,
 Sepulveda & Wikswo 1989; Broadway et al. 2020). Each function here divides the map's spectrum by
 the exact forward transfer function of the layer (:mod:`operando.magnetics.fourier`):
 

@@ -1,8 +1,8 @@
 """Paramagnetic susceptibility of a layer and the state-of-charge map of LixCoO2.
 
 In an applied field B_ext the paramagnetic moments of the positive electrode are unidirectional,
-M = χ B_ext / μ0 (χ ≪ 1, seed 000 L139), and their magnitude rises monotonically on delithiation
-over the reversible window (seed 000 L135, Fig. 3b). So a field map taken in a known B_ext gives
+M = χ B_ext / μ0 (χ ≪ 1, Pollok et al., Nat. Commun. 2025), and their magnitude rises monotonically on delithiation
+over the reversible window (Pollok et al., Nat. Commun. 2025, Fig. 3b). So a field map taken in a known B_ext gives
 χ(x, y) of a layer of known thickness (:func:`magnetization_from_field` along B_ext), and χ gives
 the lithium content x through the materials library's χ(x) — only where χ(x) is invertible
 (0.6 ≤ x ≤ 1; below, χ is flat and x cannot be told). Where the microstructure is known in depth,
@@ -79,7 +79,7 @@ def state_of_charge_map(chi_map, mask=None, x_from_chi=None,
     x_from_chi : inverse χ → x returning (x, invertible) arrays; default
         :func:`operando.materials.lixcoo2.x_from_chi_volume`.
     ambiguous_above : χ at and above which the value is also reached on the non-invertible branch
-        (LixCoO2: the plateau χ below x = 0.6, seed 000 Fig. 3b); such pixels are flagged
+        (LixCoO2: the plateau χ below x = 0.6, Pollok et al., Nat. Commun. 2025, Fig. 3b); such pixels are flagged
         ambiguous. Default: from LixCoO2 when ``x_from_chi`` is the default, else none.
     chi_tolerance : uncertainty of χ (scalar or (ny, nx) map, e.g. ``chi_std`` times 2): a pixel
         is ambiguous when χ + tolerance reaches ``ambiguous_above``; a χ within the tolerance
@@ -206,7 +206,7 @@ def susceptibility_by_region(B_map, unit_fields: xr.DataArray, *, mask=None,
     """Susceptibility χ of each region of a known 3-D microstructure from one field map.
 
     Where the geometry is known in depth (tomography of the same cell, or a simulated one) and χ
-    is uniform inside each region (x is nearly uniform inside a particle, seed 000 L137), the map
+    is uniform inside each region (x is nearly uniform inside a particle, Pollok et al., Nat. Commun. 2025), the map
     is linear in the region susceptibilities: B = Σ_i χ_i G_i + c, with G_i the field of region i
     at χ = 1 (:func:`region_unit_fields`, the voxel engine, exact for voxels) and c an unknown
     offset. Least squares gives χ_i and their standard errors σ sqrt(diag((AᵀA)⁻¹)). Unlike the

@@ -1,11 +1,11 @@
 """Materials library: every property as data with its value, unit and source.
 
 >>> from operando import materials
->>> materials.get("LiCoO2").value("chi_molar")        # m³/mol, seed 000 Table 1
+>>> materials.get("LiCoO2").value("chi_molar")        # m³/mol, Pollok et al., Nat. Commun. 2025, Table 1
 1.3e-09
 >>> materials.lixcoo2.chi_volume([1.0, 0.6])          # SI volume susceptibility of LixCoO2
 
-Packaged data: ``materials/data/*.toml`` (seed 000 Table 1, the cell materials, interfaces).
+Packaged data: ``materials/data/*.toml`` (Pollok et al., Nat. Commun. 2025, Table 1, the cell materials, interfaces).
 :func:`load_toml` adds or overrides materials (and ``[_interfaces."A|B"]`` kinetics) from a file.
 """
 

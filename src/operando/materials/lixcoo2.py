@@ -3,9 +3,9 @@
 Every function takes the lithium content ``x`` (scalar or array, 0 <= x <= 1 unless stated) and
 returns an array of the same shape in SI units. Anchors and sources:
 
-* magnetic susceptibility - seed 000 Table 1 (L102) and Fig. 3b (L133): 1.3e-9 m³/mol at x = 1,
+* magnetic susceptibility - Pollok et al., Nat. Commun. 2025, Table 1 and Fig. 3b: 1.3e-9 m³/mol at x = 1,
   7.2e-9 at x = 0.6, a plateau of ~6.0e-9 below. Interpolation: linear in x between the anchors
-  (1, 1.3e-9) and (0.6, 7.2e-9) - the "monotonously increasing" branch of seed 000 L135; linear from
+  (1, 1.3e-9) and (0.6, 7.2e-9) - the "monotonously increasing" branch of Pollok et al., Nat. Commun. 2025; linear from
   7.2e-9 at x = 0.6 down to the plateau at x = 0.5; constant 6.0e-9 for x <= 0.5. Only the branch
   0.6 <= x <= 1 is invertible (``x_from_chi_volume``).
 * open-circuit potential - the rational-polynomial fit of Ramadass et al., J. Electrochem. Soc.
@@ -17,7 +17,7 @@ returns an array of the same shape in SI units. Anchors and sources:
   x = 1/2 Li/vacancy ordering (Reimers & Dahn, J. Electrochem. Soc. 139, 2091 (1992)), fast in the
   single-phase metallic region near x ≈ 0.65. The ionic conductivity follows the Nernst-Einstein
   proportionality sigma ∝ x·D(x), scaled to the Table 1 value at x = 1; it varies non-monotonically
-  by ~65x over 0.5 <= x <= 1, as seed 000 L137 states (more than an order of magnitude).
+  by ~65x over 0.5 <= x <= 1, as Pollok et al., Nat. Commun. 2025 states (more than an order of magnitude).
 * electronic conductivity - 1e-3 S/cm at x = 1 (Table 1, refs. 136-137); metallic (assumed
   1 S/cm) below x = 0.75, log-linear through the two-phase region 0.75-0.94 of the
   insulator-metal transition (Ménétrier et al., J. Mater. Chem. 9, 1135 (1999)).
@@ -37,14 +37,14 @@ from .registry import get
 FARADAY = physical_constants["Faraday constant"][0]  # C/mol
 T_REF = 298.15  # K, temperature of the room-temperature data
 
-#: (x, chi_molar m³/mol) anchors of seed 000 Table 1 / Fig. 3b, with x increasing.
+#: (x, chi_molar m³/mol) anchors of Pollok et al., Nat. Commun. 2025, Table 1 / Fig. 3b, with x increasing.
 CHI_ANCHORS_X = np.array([0.0, 0.5, 0.6, 1.0])
 CHI_ANCHORS = np.array([6.0e-9, 6.0e-9, 7.2e-9, 1.3e-9])
 #: Branch on which chi(x) is monotonic and can be inverted.
 INVERTIBLE_X = (0.6, 1.0)
 #: Range in which the OCP fit is valid.
 OCP_X_RANGE = (0.45, 1.0)
-#: Reversible window used for the practical capacity (irreversible below x = 1/2, seed 000 L37).
+#: Reversible window used for the practical capacity (irreversible below x = 1/2, Pollok et al., Nat. Commun. 2025).
 PRACTICAL_DELTA_X = 0.5
 
 # assumed log-linear shape of D(x), m²/s; value at x = 1 from Table 1 (1e-9 cm²/s)
@@ -89,7 +89,7 @@ def theoretical_capacity() -> float:
 def volumetric_capacity(delta_x: float = PRACTICAL_DELTA_X) -> float:
     """Charge stored per m³ of LixCoO2 over a change ``delta_x`` of x, C/m³ (F · c_max · Δx).
 
-    The default Δx = 0.5 is the reversible window x = 1 -> 1/2 (seed 000 L37).
+    The default Δx = 0.5 is the reversible window x = 1 -> 1/2 (Pollok et al., Nat. Commun. 2025).
     """
     if not 0 < delta_x <= 1:
         raise InputError(f"delta_x: must lie in (0, 1], got {delta_x!r}")
@@ -102,7 +102,7 @@ def c_rate_to_current(
     """Current (A) that (dis)charges ``lco_volume`` m³ of LixCoO2 by ``delta_x`` in 1/``c_rate`` h.
 
     1 C means the capacity ``volumetric_capacity(delta_x) * lco_volume`` in one hour. Divide by the
-    electrode area for a nominal current density (seed 000 L137: 1 C ≈ 0.94 mA/cm²).
+    electrode area for a nominal current density (Pollok et al., Nat. Commun. 2025: 1 C ≈ 0.94 mA/cm²).
     """
     if not np.isfinite(c_rate) or c_rate < 0:
         raise InputError(f"c_rate: must be >= 0 (per hour), got {c_rate!r}")
@@ -127,7 +127,7 @@ def x_from_chi_volume(chi, *, return_flag: bool = False):
     Values outside [chi_volume(1), chi_volume(0.6)] (or non-finite) give NaN. With
     ``return_flag=True`` also returns a bool array, True where the value was invertible.
     Values at or above the plateau (chi_molar >= 6.0e-9 m³/mol) are also reached for x < 0.6;
-    the result assumes the reversible window x >= 0.6 (seed 000 Fig. 3b).
+    the result assumes the reversible window x >= 0.6 (Pollok et al., Nat. Commun. 2025, Fig. 3b).
     """
     c = as_float_array("chi", chi, finite=False)
     vm = molar_volume()

@@ -9,8 +9,8 @@ as ``ChargeModel(lco=nmc622)``): ``ocp(x)``, ``diffusivity(x)``, ``electronic_co
 * diffusivity and electronic conductivity — mid-range literature values, constant in x (assumptions;
   the paper, Huang et al., J. Phys. Energy 2025, gives none);
 * molar volume — from the R-3m lattice, constant in x (< 3 % change);
-* practical capacity — 171 mAh g⁻¹ charged at 0.1 C (Huang et al., J. Phys. Energy 2025, seed 002
-  L151) → Δx ≈ 0.62 of the theoretical 276.5 mAh g⁻¹.
+* practical capacity — 171 mAh g⁻¹ charged at 0.1 C (Huang et al., J. Phys. Energy 2025)
+  → Δx ≈ 0.62 of the theoretical 276.5 mAh g⁻¹.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 FARADAY = physical_constants["Faraday constant"][0]
-#: 171 mAh/g charged at 0.1 C (seed 002 L151) over the theoretical F/M (276.5 mAh/g).
+#: 171 mAh/g charged at 0.1 C (Huang et al., J. Phys. Energy 2025) over the theoretical F/M (276.5 mAh/g).
 PRACTICAL_DELTA_X = 171.0 * 3.6e3 / (FARADAY / 0.096928)  # mAh/g → C/kg
 
 

@@ -12,7 +12,7 @@ TOML layout (one table per material, one sub-table per property)::
     [LiCoO2.diffusivity]
     value = 1e-9
     unit = "cm^2/s"
-    source = "seed 000 Table 1 (L102)"
+    source = "Pollok et al., Nat. Commun. 2025, Table 1"
     refs = [134]            # optional: expanded from the file's [_references] table
     range = [1e-10, 1e-9]   # optional: reported span, same unit as value
     at_x = 0.6              # optional: the lithium content the value refers to

@@ -3,7 +3,7 @@ cell's own χ(r) in B0, for any B0 direction, with the Lorentz-sphere correction
 
 The physics and the exact voxel kernels are in :mod:`operando.magnetics.volume`; this module
 turns a cell (phases → χ) into shift maps (ppm) and shift tensors, and models the Li-strip
-orientation series of Trease et al. (quoted by Zheng, Liu & Xiang, J. Phys. Chem. C 2024, L135:
+orientation series of Trease et al. (quoted by Zheng, Liu & Xiang, J. Phys. Chem. C 2024:
 272 / 265 / 252 / 242 ppm at 0 / 30 / 45 / 90° between the strip and B0).
 
 **Span.** A thin strip's shift is ``χ (1/3 - N_bb)``: ``+χ/3`` with B0 in its plane, ``-2χ/3``

@@ -162,7 +162,7 @@ def sideband_clearance(peaks, larmor: float, rates, *, max_order: int = 30) -> n
 
 def clear_spinning_rates(peaks, larmor: float, rates, *, min_separation: float = 10.0, max_order: int = 30):
     """Whether each spinning rate keeps every sideband at least ``min_separation`` ppm from the
-    other peaks (e.g. Liu et al., Nat. Mater. 2025, L211: ⁷Li of LLZO at 1.2 ppm and Li metal at
+    other peaks (e.g. Liu et al., Nat. Mater. 2025: ⁷Li of LLZO at 1.2 ppm and Li metal at
     264.5 ppm at 322.57 MHz — 13 kHz is clear, 14 kHz puts the 6th LLZO sideband on the metal)."""
     sep = check_positive("min_separation", min_separation, unit="ppm")
     return sideband_clearance(peaks, larmor, rates, max_order=max_order) >= sep

@@ -6,7 +6,7 @@ Peaks are fitted jointly (Lorentzian, Gaussian or Voigt, plus a constant baselin
 spectrum is the right size (the batched ODMR fitter is for 10⁵ spectra of the same model).
 Uncertainties are the square roots of the covariance diagonal, scaled by the residual variance.
 
-⁶Li fraction from ⁶Li and ⁷Li peak areas (Liu et al., Nat. Mater. 2025, L211): the ⁷Li/⁶Li
+⁶Li fraction from ⁶Li and ⁷Li peak areas (Liu et al., Nat. Mater. 2025): the ⁷Li/⁶Li
 per-nucleus sensitivity ratio ``c`` (their calibration factor 28.45, from natural-abundance LiCl)
 gives ``x6 = c A6 / (c A6 + A7)``.
 """
@@ -34,7 +34,7 @@ __all__ = [
     "read_spectrum",
 ]
 
-#: ⁷Li/⁶Li sensitivity per nucleus measured on natural-abundance LiCl (Liu et al. 2025, L211).
+#: ⁷Li/⁶Li sensitivity per nucleus measured on natural-abundance LiCl (Liu et al. 2025).
 CALIBRATION_6LI_7LI = 28.45
 SHAPES = ("lorentzian", "gaussian", "voigt")
 _FWHM_TO_SIGMA = 1 / (2 * np.sqrt(2 * np.log(2)))

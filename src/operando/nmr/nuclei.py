@@ -5,7 +5,7 @@ Data live in ``nmr/data/nuclei.toml`` and ``nmr/data/shifts.toml`` (every number
 source). Why not a library: nmrglue and mrsimulator carry no nuclear-property table with sources
 (mrsimulator has γ and spin internally, but no abundances, receptivities or battery shifts).
 
-Liu et al. (Nat. Mater. 2025) L205 print 394.7 MHz for ⁷Li at 21.1 T; γ gives 349.2 MHz (a typo
+Liu et al. (Nat. Mater. 2025) print 394.7 MHz for ⁷Li at 21.1 T; γ gives 349.2 MHz (a typo
 in the paper; the tests check the computed value and the paper's 194.4 / 322.57 / 122.14 MHz).
 
 >>> from operando import nmr

@@ -8,7 +8,7 @@ A nucleus at depth s is tipped by the local B1 and, by reciprocity, is received 
 factor, so its complex weight is ``sin(θ0 |b|) / sin(θ0) · b² / |b|`` with ``b = exp(-(1+i)s/δ)``
 and θ0 the flip angle at the surface. A deposit much thinner than δ counts by its volume; a thick
 metal by its area times ``|∫ w ds|`` (δ/(2√2) for small flip angles; Bhattacharyya et al.'s
-"signal ∝ surface area", Zheng et al. 2024 L104, L135).
+"signal ∝ surface area", Zheng et al. 2024).
 
 Why by hand: no NMR library models RF penetration into a voxelized conductor; the distance
 transform is scipy's.
@@ -102,7 +102,7 @@ def skin_depth_of(metal_name, nucleus_name, field=None, *, spectrometer=None, fr
 def foil_attenuation(thickness, metal_name, frequency) -> float:
     """Fraction of the RF amplitude lost crossing a foil: ``1 - exp(-t/δ)``.
 
-    ``thickness`` in m (>= 0), ``frequency`` in Hz. Zheng et al. 2024 (L274): 10 µm of Al at
+    ``thickness`` in m (>= 0), ``frequency`` in Hz. Zheng et al. 2024: 10 µm of Al at
     77 MHz attenuates "by up to 70 %" — this gives 66 %. The exponential neglects reflection at
     the foil's faces (a closed metal box would shield far more); it is the transmission of a
     foil that the RF can also reach around.

@@ -1,6 +1,5 @@
 """⁶Li → ⁷Li tracer exchange between Li-metal electrodes and a garnet electrolyte, and the
-growth-mechanism test of a dendrite from its ⁶Li abundance (Liu et al., Nat. Mater. 2025, Eq. 1–2,
-L43–L53).
+growth-mechanism test of a dendrite from its ⁶Li abundance (Liu et al., Nat. Mater. 2025, Eq. 1–2).
 
 One exchange round moves ``n`` mol of Li⁺ between the electrodes' pool (``m1`` mol, ⁶Li fraction
 ``x1``) and the electrolyte's pool (``m2``, ``x2``)::
@@ -15,9 +14,9 @@ The ⁶Li inventory ``m1 x1 + m2 x2`` is conserved and the difference shrinks ge
     x̄ = (m1 x1 + m2 x2) / (m1 + m2),   x1_k = x̄ + m2/(m1+m2) d0 r^k,   x2_k = x̄ - m1/(m1+m2) d0 r^k
 
 How many rounds a charge Q makes is not fixed by the paper ("the number of iterations equals the
-number of electrochemical cycles", L53); here ``rounds = Q / charge_per_round``, a parameter, and by
+number of electrochemical cycles"); here ``rounds = Q / charge_per_round``, a parameter, and by
 default each round exchanges the Li⁺ carried by that charge (``n = charge_per_round / F``).
-The paper's starting abundances (electrodes 95 % ⁶Li, LLZO 7.5 %, L45) are defaults only: the
+The paper's starting abundances (electrodes 95 % ⁶Li, LLZO 7.5 %) are defaults only: the
 public reference implementation of these equations starts from other values.
 
 Why by hand: two lines of algebra; the reference script is a loop without the closed form.
@@ -45,7 +44,7 @@ __all__ = [
     "lithium_amount",
 ]
 
-#: ⁶Li fraction of the enriched metal electrodes and of natural-abundance LLZO (Liu et al. 2025 L45).
+#: ⁶Li fraction of the enriched metal electrodes and of natural-abundance LLZO (Liu et al. 2025).
 ELECTRODE_6LI = 0.95
 ELECTROLYTE_6LI = 0.075
 
@@ -138,7 +137,7 @@ class TracerExchange:
 
 def charge_per_round(current_density: float, area: float, duration: float) -> float:
     """Charge (C) of one exchange round: current density (A/m²) × area (m²) × time per round (s),
-    e.g. one half-cycle of Liu et al. 2025 (0.1 mA cm⁻², direction reversed every 30 min, L197)."""
+    e.g. one half-cycle of Liu et al. 2025 (0.1 mA cm⁻², direction reversed every 30 min)."""
     j = check_positive("current_density", current_density, unit="A/m^2")
     a = check_positive("area", area, unit="m^2")
     t = check_positive("duration", duration, unit="s")
@@ -172,7 +171,7 @@ def abundance_history(model: TracerExchange, state) -> xr.Dataset:
 
 
 def classify_mechanism(dendrite_6li, electrode_6li, electrolyte_6li, tolerance: float = 0.0) -> np.ndarray:
-    """Growth mechanism from a dendrite's ⁶Li fraction (Liu et al. 2025, L45):
+    """Growth mechanism from a dendrite's ⁶Li fraction (Liu et al. 2025):
 
     1 — plating at the electrode–electrolyte interface (abundance between the electrolyte's and
     the electrodes'); 2 — Li⁺ reduction at grain boundaries (below the electrolyte's, whose grain

@@ -35,8 +35,8 @@ from .spin import resonances
 
 @dataclass(frozen=True)
 class ScanningNV:
-    """Single NV in a scanning tip. Default numbers: 50 nm standoff (seed 000 L139), a CW-ODMR
-    sensitivity near the ~1 µT Hz^-1/2 of seed 000 L139 from 500 kcounts/s, 15 % contrast, 5 MHz."""
+    """Single NV in a scanning tip. Default numbers: 50 nm standoff (Pollok et al., Nat. Commun. 2025), a CW-ODMR
+    sensitivity near the ~1 µT Hz^-1/2 of Pollok et al., Nat. Commun. 2025 from 500 kcounts/s, 15 % contrast, 5 MHz."""
 
     standoff: float = 50e-9  # m, NV–surface distance
     dwell_time: float = 1.0  # s per pixel
@@ -78,7 +78,8 @@ class ScanningNV:
 @dataclass(frozen=True)
 class WidefieldNV:
     """NV-ensemble layer imaged on a camera. ``contrast`` is per line of one of the four
-    orientations; ``count_rate`` is per camera pixel. Seed 000 L79: micrometre resolution."""
+    orientations; ``count_rate`` is per camera pixel. Pollok et al., Nat. Commun.
+    2025: micrometre resolution."""
 
     standoff: float = 0.0  # m, gap between sample surface and the top of the NV layer
     layer_thickness: float = 1e-6  # m

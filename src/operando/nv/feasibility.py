@@ -1,13 +1,14 @@
 """Feasibility planner: is a battery signal visible with a magnetometer, and how long to integrate?
 
-Signals scale as seed 000 describes them: the paramagnetic stray field linearly with the applied
-field (Fig. 4b, L139), the Ørsted field linearly with current density (L154), and every field decays
+Signals scale as Pollok et al., Nat. Commun. 2025 describes them: the paramagnetic stray field
+linearly with the applied field (Fig. 4b), the Ørsted field linearly with current density, and every field decays
 with the sensor–source distance (Fig. 4c). Integration time for a target SNR: t = (SNR η / S)².
 Units: T, A/m², m, s; sensitivities η in T Hz^-1/2.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ TECHNIQUES = (
         1e-6,
         50e-9,
         "room temperature (also cryogenic)",
-        "seed 000 L79, L139 (~10–50 nm standoff, ~1 µT Hz^-1/2)",
+        "Pollok et al., Nat. Commun. 2025 (~10–50 nm standoff, ~1 µT Hz^-1/2)",
         True,
     ),
     Technique(
@@ -61,7 +62,7 @@ TECHNIQUES = (
         50e-9,
         50e-9,
         "room temperature (also cryogenic)",
-        "seed 000 L139 (~50 nT at 1 s); Barry et al., RMP 92, 015004 (2020)",
+        "Pollok et al., Nat. Commun. 2025 (~50 nT at 1 s); Barry et al., RMP 92, 015004 (2020)",
         True,
     ),
     Technique(
@@ -70,7 +71,7 @@ TECHNIQUES = (
         1e-6,
         0.5e-6,
         "room temperature",
-        "seed 000 L79 (~1 µm resolution); Scholten et al., JAP 130, 150902 (2021)",
+        "Pollok et al., Nat. Commun. 2025 (~1 µm resolution); Scholten et al., JAP 130, 150902 (2021)",
         False,
     ),
     Technique(
@@ -95,12 +96,12 @@ TECHNIQUES = (
 
 
 def technique_table() -> pd.DataFrame:
-    """Comparison of magnetic imaging techniques (seed 000 Fig. 5b, L195), one row each."""
+    """Comparison of magnetic imaging techniques (Pollok et al., Nat. Commun. 2025, Fig. 5b), one row each."""
     return pd.DataFrame([t.__dict__ for t in TECHNIQUES]).set_index("name")
 
 
 def paramagnetic_signal(applied_field, signal_ref=LCO_SIGNAL, field_ref=LCO_FIELD):
-    """Stray field (T) of a paramagnet, linear in the applied field (T) (seed 000 Fig. 4b, L139)."""
+    """Stray field (T) of a paramagnet, linear in the applied field (T) (Pollok et al., Nat. Commun. 2025, Fig. 4b)."""
     b = as_float_array("applied_field", applied_field)
     return (
         check_positive("signal_ref", signal_ref)
@@ -110,15 +111,15 @@ def paramagnetic_signal(applied_field, signal_ref=LCO_SIGNAL, field_ref=LCO_FIEL
 
 
 def oersted_signal(current_density, signal_ref=OERSTED_SIGNAL_RANGE[1], j_ref=OERSTED_J_REF):
-    """Ørsted field (T) linear in the (local) current density (A/m²) (seed 000 L154); the default
-    reference is the 5 nT near the dendrite at 23.5 mA/cm² (L152)."""
+    """Ørsted field (T) linear in the (local) current density (A/m²) (Pollok et al., Nat. Commun. 2025); the default
+    reference is the 5 nT near the dendrite at 23.5 mA/cm²."""
     j = as_float_array("current_density", current_density)
     return check_positive("signal_ref", signal_ref) * np.abs(j) / check_positive("j_ref", j_ref)
 
 
 def standoff_decay(standoff, feature_size, standoff_ref=REFERENCE_STANDOFF):
     """Relative signal at ``standoff`` for a pattern of period ``feature_size`` (m): exactly
-    e^{-k (h - h_ref)} with k = 2π / feature_size above the sources (seed 000 Fig. 4c, L144–146)."""
+    e^{-k (h - h_ref)} with k = 2π / feature_size above the sources (Pollok et al., Nat. Commun. 2025, Fig. 4c)."""
     h = as_float_array("standoff", standoff)
     if np.any(h < 0):
         raise InputError(f"standoff: must be >= 0 m, got min {h.min()!r}")
@@ -147,14 +148,14 @@ def field_map_signal(field, axis="111") -> float:
 
 
 def seed_cases() -> dict[str, float]:
-    """The signals seed 000 discusses, in T (applied field 100 mT, standoff 50 nm)."""
+    """The signals Pollok et al., Nat. Commun. 2025 discusses, in T (applied field 100 mT, standoff 50 nm)."""
     cases = {
-        "LixCoO2, 100 mT (L139)": LCO_SIGNAL,
-        "Li metal, 100 mT (L164)": LI_METAL_SIGNAL,
-        "Ørsted, 23.5 mA/cm² nominal (L152)": OERSTED_SIGNAL_RANGE[1],
+        "LixCoO2, 100 mT": LCO_SIGNAL,  # seed 000 L139
+        "Li metal, 100 mT": LI_METAL_SIGNAL,  # seed 000 L164
+        "Ørsted, 23.5 mA/cm² nominal": OERSTED_SIGNAL_RANGE[1],  # seed 000 L152
     }
-    for j in (100, 1_000, 10_000):
-        cases[f"Ørsted, {j:,} mA/cm² local (L156)"] = float(oersted_signal(j * MA_PER_CM2))
+    for j in (100, 1_000, 10_000):  # seed 000 L156
+        cases[f"Ørsted, {j:,} mA/cm² local"] = float(oersted_signal(j * MA_PER_CM2))
     return cases
 
 
@@ -204,10 +205,24 @@ def plan(
     return pd.DataFrame(rows)
 
 
+#: what the plan prints for a signal a technique never sees (its field decays to nothing at the standoff)
+NOT_REACHABLE = "not reachable"
+
+#: fields below this (T) are no signal for any magnetometer (the best, atomic ones, reach ~1 fT/√Hz)
+NO_SIGNAL = 1e-21
+
+
+def signal_label(name: str) -> str:
+    """A signal's name as typed (``'10 uT'``) with the micro sign written out (``'10 µT'``)."""
+    return re.sub(r"(?<=[\d\s])u(?=(T|m|s|A|V|G)\b)", "µ", str(name))
+
+
 def format_time(seconds: float) -> str:
-    """Human-readable duration: µs … days."""
+    """Human-readable duration: µs … days; :data:`NOT_REACHABLE` for an infinite time."""
     s = float(seconds)
-    if not np.isfinite(s) or s > 100 * 3.156e7:
+    if not np.isfinite(s):
+        return NOT_REACHABLE
+    if s > 100 * 3.156e7:
         return "> 100 years"
     if s < 1e-6:
         return "< 1 µs"
@@ -215,6 +230,12 @@ def format_time(seconds: float) -> str:
         if s >= 0.9995 * size:  # so that 0.99996 s prints as "1 s"
             return f"{s / size:.3g} {unit}"
     return f"{s / 1e-6:.3g} µs"
+
+
+def _format_length(metres: float) -> str:
+    m = float(metres)
+    unit, size = next(((u, f) for u, f in (("m", 1.0), ("mm", 1e-3), ("µm", 1e-6)) if m >= f), ("nm", 1e-9))
+    return f"{m / size:.3g} {unit}"
 
 
 def format_field(tesla: float) -> str:
@@ -227,7 +248,7 @@ def format_field(tesla: float) -> str:
 
 def plan_report(signals=None, target_snr=1.0, n_pixels=100 * 100, feature_size=1e-6) -> str:
     """Plain-text tables: techniques, model sensitivities, and the plan for each signal."""
-    lines = ["Techniques (seed 000 Fig. 5b, L195; representative values):"]
+    lines = ["Techniques (Pollok et al., Nat. Commun. 2025, Fig. 5b; representative values):"]
     for t in TECHNIQUES:
         lines.append(
             f"  {t.name:28s} resolution {t.resolution * 1e6:>7.3g} µm  standoff "
@@ -242,9 +263,16 @@ def plan_report(signals=None, target_snr=1.0, n_pixels=100 * 100, feature_size=1
         f"Integration to SNR {target_snr:g}; signals at 50 nm, attenuated to each standoff for "
         f"features of {feature_size * 1e6:g} µm; image = {n_pixels} pixels for scanning probes:"
     )
+    standoffs = {t.name: max(t.standoff, REFERENCE_STANDOFF) for t in TECHNIQUES}
     for name, group in table.groupby("signal", sort=False):
-        lines.append(f"  {name}: {format_field(group.signal_T.iloc[0])}")
+        lines.append(f"  {signal_label(name)}: {format_field(group.signal_T.iloc[0])}")
         for _, r in group.iterrows():
+            if r.seen_T < NO_SIGNAL:  # the pattern's field decays as e^(-k h): nothing left at this standoff
+                decay = 2 * np.pi / feature_size * (standoffs[r.technique] - REFERENCE_STANDOFF)
+                lines.append(f"    {r.technique:28s} sees nothing: the field of {feature_size * 1e6:g} µm features "
+                             f"falls by e^-{decay:.3g} at its {_format_length(standoffs[r.technique])} standoff "
+                             f"({NOT_REACHABLE})")
+                continue
             lines.append(
                 f"    {r.technique:28s} sees {format_field(r.seen_T):>9s}"
                 f"  SNR(1 s) {r.snr_at_1s:9.3g}"

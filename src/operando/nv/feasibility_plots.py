@@ -10,6 +10,9 @@ from ..report.style import PAGE_WIDTH, styled
 from . import feasibility as fz
 from .sensitivity import field_noise, integration_time
 
+#: right end (s) of the time axis of the plan: longer (or never reached) times end there
+TIME_AXIS_END = 1e10
+
 #: a light box behind line labels so that curves crossing them do not hide them
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.4}
 
@@ -38,7 +41,7 @@ def _signal_lines(ax, signals):
     """Horizontal lines at the user's signals (T), named at the right."""
     for k, (name, s) in enumerate((signals or {}).items()):
         ax.axhline(abs(s), color=f"C{(k + 3) % 8}", lw=1.0, ls="-.")
-        ax.annotate(name, (0.98, abs(s)), xycoords=("axes fraction", "data"), ha="right", va="bottom",
+        ax.annotate(fz.signal_label(name), (0.98, abs(s)), xycoords=("axes fraction", "data"), ha="right", va="bottom",
                     fontsize=6.5, color=f"C{(k + 3) % 8}", bbox=LABEL_BOX)
 
 
@@ -93,7 +96,7 @@ def plot_signal_vs_standoff(standoff=None, feature_size=1e-6, *, signals=None, t
     h = np.linspace(10e-9, 1e-6, 100) if standoff is None else np.asarray(standoff, float)
     fig, ax = _figure()
     for name, s in (signals or {"LixCoO2, 100 mT": fz.LCO_SIGNAL}).items():
-        ax.plot(h * 1e9, abs(s) * fz.standoff_decay(h, feature_size), label=name)
+        ax.plot(h * 1e9, abs(s) * fz.standoff_decay(h, feature_size), label=fz.signal_label(name))
     _limits(ax, target_snr)
     ax.set(xlabel="standoff (nm)", ylabel="stray field (T)", yscale="log",
            title=f"features of period {feature_size * 1e6:g} µm")
@@ -113,17 +116,25 @@ def plot_plan(signals=None, target_snr=1.0, n_pixels=100 * 100, feature_size=1e-
     y = np.arange(len(names))
     for k, t in enumerate(techniques):
         rows = table[table.technique == t].set_index("signal").loc[names]
-        # times beyond 10^10 s (> 300 years, "> 100 years" in the printed plan) end at the axis
-        ax.barh(y + (k - (len(techniques) - 1) / 2) * height, np.clip(rows.t_image_s, 1e-7, 1e10), height,
-                label=t, color=f"C{k}")
+        yk = y + (k - (len(techniques) - 1) / 2) * height
+        t_image = rows.t_image_s.to_numpy()
+        reachable = t_image < TIME_AXIS_END
+        ax.barh(yk[reachable], np.clip(t_image[reachable], 1e-7, None), height, label=t, color=f"C{k}")
+        # longer or infinite times: a hatched bar to the axis end, an arrow and the words of the printed plan
+        ax.barh(yk[~reachable], TIME_AXIS_END, height, color="none", edgecolor=f"C{k}", hatch="///", lw=0.6)
+        for yy, tt in zip(yk[~reachable], t_image[~reachable], strict=True):
+            ax.annotate(f"{fz.format_time(tt)} →", (TIME_AXIS_END, yy), ha="right", va="center", fontsize=5.5,
+                        color=f"C{k}", bbox=LABEL_BOX, gid="unreachable")
     for sec, name in ((1.0, "1 s"), (3600.0, "1 h"), (86400.0, "1 day")):
         ax.axvline(sec, color="0.6", lw=0.6, ls=":")
         ax.annotate(name, (sec, 1.0), xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=6.5,
                     color="0.4")
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [fz.signal_label(n) for n in names])
     ax.invert_yaxis()
     ax.set(xscale="log", xlabel=f"time per image of {n_pixels} pixels (scanning) or per frame (s), SNR {target_snr:g}",
            title=f"features of period {feature_size * 1e6:g} µm, each technique at its own standoff")
+    shortest = table.t_image_s[table.t_image_s < TIME_AXIS_END]
+    ax.set_xlim(max(shortest.min() / 3, 1e-7) if len(shortest) else 1e-7, TIME_AXIS_END * 3)
     fig.legend(loc="outside right upper")
     return fig
 

@@ -3,8 +3,8 @@
 Rates in counts/s, times in s, frequencies and linewidths in Hz, contrast as a fraction in (0, 1).
 The formulas follow Dréau et al., Phys. Rev. B 84, 195204 (2011) (CW-ODMR) and Barry et al., Rev.
 Mod. Phys. 92, 015004 (2020) (Ramsey, Hahn echo / dynamical decoupling), with γ_e in Hz/T so that a
-field B shifts a line by γ_e B and a phase 2π γ_e B τ accumulates in a free precession time τ. Seed
-000 L139 quotes ~1 µT Hz^-1/2 (CW) and ~50 nT at 1 s (pulsed) for scanning NV magnetometry.
+field B shifts a line by γ_e B and a phase 2π γ_e B τ accumulates in a free precession time τ. Pollok et
+al., Nat. Commun. 2025 quote ~1 µT Hz^-1/2 (CW) and ~50 nT at 1 s (pulsed) for scanning NV magnetometry.
 """
 
 from __future__ import annotations

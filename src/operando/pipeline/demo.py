@@ -89,7 +89,7 @@ def _cached_ct(out: Path):
 
 
 def _roughness_claim(ct):
-    """Claim X4 of Huang et al. 2025 (Table 2, L201): the interface roughness Ra over a 0.1C protocol,
+    """Claim X4 of Huang et al. 2025 (Table 2): the interface roughness Ra over a 0.1C protocol,
     from the plating/stripping interface model as the simulated CT measures it."""
     from ..papers import HUANG2025
     from ..report import DIFFERS, REPRODUCED, Claim

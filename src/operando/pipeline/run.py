@@ -97,6 +97,17 @@ def _say(msg: str) -> None:
     log.info(msg)
 
 
+def _log_protocol_steps(step_name: str, ds: xr.Dataset) -> None:
+    """One INFO line per protocol step of a charge step that has several: what ran, when, how it ended."""
+    if ds.sizes.get("protocol_step", 0) < 2:
+        return
+    for k in range(ds.sizes["protocol_step"]):
+        s = ds.isel(protocol_step=k)
+        log.info("  %s, protocol step %d %r: %.4g s → %.4g s, ends at %.4g V (%s)", step_name, k + 1,
+                 str(s.protocol_description.values), float(s.protocol_start_time), float(s.protocol_end_time),
+                 float(s.protocol_end_voltage), str(s.protocol_end_reason.values))
+
+
 def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True,
                    lock_timeout: float | None = 0.0) -> RunResult:
     """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``
@@ -154,6 +165,7 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
             warnings.warn(f"charge step {step.name!r} restarts from t = 0: {why}", stacklevel=2)
             checkpoint.unlink(missing_ok=True)
         stage(name, key, lambda s=step, v=variant, c=checkpoint: charge_dataset(cells[v], s, c, show))
+        _log_protocol_steps(step.name, datasets[name])
         checkpoint.unlink(missing_ok=True)
 
     charges = {s.name: datasets[names[s.name]] for s in cfg.charge}

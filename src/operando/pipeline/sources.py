@@ -51,7 +51,7 @@ def source_volume(cell, thickness: float) -> SourceVolume:
     return SourceVolume(grid, present, np.zeros(nl, dtype=int))
 
 
-#: the magnetic sources of a cell, kept apart as seed 000 Fig. 4a plots them (plus the rest)
+#: the magnetic sources of a cell, kept apart as Pollok et al., Nat. Commun. 2025, Fig. 4a plots them (plus the rest)
 SOURCES = ("lco", "li", "other")
 
 

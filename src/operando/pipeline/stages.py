@@ -25,9 +25,10 @@ from .sources import (
 )
 
 #: depth (m) to which a 2-D cross-section is extruded for its magnetic field: the particles of the
-#: preset are ~3 µm across (seed 000 Fig. 4a), so a slab of that order carries their full moment.
+#: preset are ~3 µm across (Pollok et al., Nat. Commun. 2025, Fig. 4a), so a
+#: slab of that order carries their full moment.
 SOURCE_THICKNESS = 2e-6
-#: fields swept for the linearity of the paramagnetic signal (seed 000 Fig. 4b), T
+#: fields swept for the linearity of the paramagnetic signal (Pollok et al., Nat. Commun. 2025, Fig. 4b), T
 B_EXT_SWEEP = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
@@ -255,7 +256,7 @@ def total_current(state: xr.Dataset) -> np.ndarray:
 
 
 #: nominal current densities (A/m²) at which the Ørsted step is re-solved for the linearity of its
-#: field: the paper's 1C, 5C and 25C (Pollok et al. 2025 L137, L152)
+#: field: the paper's 1C, 5C and 25C (Pollok et al. 2025)
 OERSTED_SWEEP = (9.4, 47.0, 235.0)
 #: s of charge at each current of the sweep: the current distribution is set by conduction and
 #: kinetics within the first second, before the state of charge moves
@@ -329,6 +330,6 @@ def centre_current(u: np.ndarray, sigma: np.ndarray, spacing) -> np.ndarray:
 def feature_length(B: np.ndarray, dy: float, dx: float) -> np.ndarray:
     """Length ‖B‖ / ‖∇B‖ (m) of each map in B (..., ny, nx): the size of the finest features a map
     shows. Upward continuation damps each Fourier mode by e^{-kh}, the fine ones most, so this grows
-    with the standoff; it measures the blur of seed 000 Fig. 4c."""
+    with the standoff; it measures the blur of Pollok et al., Nat. Commun. 2025, Fig. 4c."""
     gy, gx = np.gradient(B, dy, dx, axis=(-2, -1))
     return np.sqrt(np.sum(B**2, axis=(-2, -1)) / np.sum(gy**2 + gx**2, axis=(-2, -1)))

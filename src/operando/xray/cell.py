@@ -1,11 +1,11 @@
 """The PEO-LiTFSI | NMC622 | Li coin cell of Huang et al., J. Phys. Energy 2025 as an X-ray scene.
 
 Layers along z (the detector looks down from +z), from the bottom up: casing, Al foil, NMC622
-composite cathode (19.3 mg cm⁻² at 2.97 g cm⁻³ → 65 µm, seed 002 L105), PEO-LiTFSI 30 µm (L99),
-Li metal 600 µm (L120), stainless-steel spacer and cap. Thicknesses not in the paper (casing,
+composite cathode (19.3 mg cm⁻² at 2.97 g cm⁻³ → 65 µm, Huang et al., J. Phys. Energy 2025), PEO-LiTFSI 30 µm,
+Li metal 600 µm, stainless-steel spacer and cap. Thicknesses not in the paper (casing,
 spacer, foil, electrode diameters) are CR2032 values, flagged in :data:`ASSUMPTIONS`. Partial
 voxels at layer boundaries get exact volume fractions, so thin layers survive coarse voxels.
-The three sheet-beam heights of the paper's region decomposition (L120) come with the scene.
+The three sheet-beam heights of the paper's region decomposition come with the scene.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ ASSUMPTIONS = (
 
 
 def cathode_thickness(areal_loading_kg_m2: float | None = None, density_kg_m3: float | None = None) -> float:
-    """Cathode coating thickness (m) = areal loading / density; defaults from the registry (seed 002 L105)."""
+    """Cathode coating thickness (m) = areal loading / density; defaults from the registry
+    (Huang et al., J. Phys. Energy 2025)."""
     comp = materials.get("NMC622_composite")
     load = areal_loading_kg_m2 if areal_loading_kg_m2 is not None else comp.value("areal_loading")
     rho = density_kg_m3 if density_kg_m3 is not None else comp.value("density")
@@ -79,8 +80,9 @@ class CellStack:
 
 
 def region_beam_centres(stack: CellStack, beam_height_m: float = 0.25e-3) -> tuple[float, float, float]:
-    """Sheet-beam centres (z, m) of regions 1–3 (seed 002 L120): the beam's lower edge at the cathode's
-    bottom (cathode + SPE + part of the anode), at the SPE's bottom (SPE + anode), and mid-anode."""
+    """Sheet-beam centres (z, m) of regions 1–3 (Huang et al., J. Phys. Energy 2025): the beam's lower
+    edge at the cathode's bottom (cathode + SPE + part of the anode), at the SPE's bottom (SPE + anode),
+    and mid-anode."""
     z = stack.interfaces()
     half = 0.5 * beam_height_m
     return z["cathode"] + half, z["spe"] + half, z["anode"] + 0.5 * stack.anode

@@ -1,15 +1,15 @@
 """Charging the PEO-LiTFSI | NMC622 | Li cell with operando's charge solver, for the X-ray twin.
 
 A 2-D section through the stack of Huang et al., J. Phys. Energy 2025 (current along x): a strip of Li
-metal, the 30 µm SPE (σ = 1.75×10⁻⁴ S cm⁻¹ at 50 °C, L151), and the 65 µm composite cathode drawn
+metal, the 30 µm SPE (σ = 1.75×10⁻⁴ S cm⁻¹ at 50 °C), and the 65 µm composite cathode drawn
 as NMC622 particles (``particle_um`` long, ``particle_um`` − 1 µm wide) separated by 1 µm PEO-LiTFSI
-channels, on an Al collector. Run at 60 °C (L105) with :func:`operando.electrochem.charge` and the
+channels, on an Al collector. Run at 60 °C with :func:`operando.electrochem.charge` and the
 NMC622 laws of :mod:`operando.materials.nmc622`. The result's Li content through the cathode
 thickness feeds :func:`operando.xray.cell.huang2025_scene`.
 
-The protocol is the paper's (L116): galvanostatic charge to 4.3 V, then discharge to 3.0 V, at one
+The protocol is the paper's: galvanostatic charge to 4.3 V, then discharge to 3.0 V, at one
 C-rate, as an :class:`~operando.electrochem.Experiment`. The charge is written as two steps at the same
-current, until 4.0 V and until 4.3 V, so that the imaged state "charging (4.0 V)" (L116, Fig. 5b) is a
+current, until 4.0 V and until 4.3 V, so that the imaged state "charging (4.0 V)" (Fig. 5b) is a
 step end of the run's step log, like the end of charge and the end of discharge.
 
 Limit of the solver that this section meets: its OCP (and the Newton Jacobian's dU/dx) is clamped at
@@ -90,7 +90,7 @@ def nmc_thickness() -> float:
 
 def huang2025_protocol(c_rate: float = 0.1, *, v_charging: float = 4.0, v_max: float = 4.3,
                        v_min: float = 3.0) -> Experiment:
-    """The paper's protocol at ``c_rate`` (L116): charge to ``v_max`` (V), passing ``v_charging``
+    """The paper's protocol at ``c_rate``: charge to ``v_max`` (V), passing ``v_charging``
     as a step boundary, then discharge to ``v_min``; snapshots every tenth of an hour at 1/``c_rate``
     and the whole run limited to 2.1 h/``c_rate``."""
     rate = check_positive("c_rate", c_rate)

@@ -1,6 +1,6 @@
 """Separating the cathode's and the electrolyte's Compton signal from three beam positions.
 
-Huang et al., J. Phys. Energy 2025, Eq. 2–3 (seed 002 L120–L128): region 1 holds cathode + SPE + part
+Huang et al., J. Phys. Energy 2025, Eq. 2–3: region 1 holds cathode + SPE + part
 of the anode, region 2 SPE + part of the anode, region 3 anode only. With α and β the anode volumes
 in regions 2 and 1 relative to region 3,
 

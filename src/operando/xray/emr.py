@@ -1,6 +1,6 @@
 """The energy-to-momentum ratio (EMR) of a Compton spectrum, with its Poisson uncertainty.
 
-Huang et al., J. Phys. Energy 2025 (seed 002 L170): EMR = counts with |p_z| < 1 a.u. over counts with
+Huang et al., J. Phys. Energy 2025 : EMR = counts with |p_z| < 1 a.u. over counts with
 1 < |p_z| < 5 a.u., p_z from the scattered energy by their Eq. 5 (:func:`~.kinematics.momentum_pz`).
 A bin belongs to a window when its centre's p_z does. Spectra carry energy on their last axis, so a
 whole 80 × 80 × 2048 detector cube is one call. Errors propagate from the bin variances
@@ -20,7 +20,7 @@ from .kinematics import momentum_pz
 
 __all__ = ["HIGH_WINDOW_AU", "LOW_WINDOW_AU", "EMRResult", "emr", "window_masks"]
 
-#: |p_z| windows of the EMR, atomic units (seed 002 L170).
+#: |p_z| windows of the EMR, atomic units (Huang et al., J. Phys. Energy 2025).
 LOW_WINDOW_AU = (0.0, 1.0)
 HIGH_WINDOW_AU = (1.0, 5.0)
 

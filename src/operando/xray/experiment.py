@@ -12,7 +12,7 @@ spectrum (Eq. 2–3), computes EMR ± σ, and reads x back through two calibrati
   free-atom Compton profiles change EMR ~20× less with x than that line says (reported, not hidden).
 
 Stages are cached in ``out_dir`` (NetCDF); figures are PNG; claims X1–X3 are rows with verdicts
-(reproduced / differs / by construction) in ``claims.json``. Of the paper's imaged states (L116),
+(reproduced / differs / by construction) in ``claims.json``. Of the paper's imaged states,
 "charging (3.7 V)" and "discharging (3.7 V)" of Table 1 are not simulated.
 """
 

@@ -1,6 +1,6 @@
 """Forward model of energy-resolved Compton imaging: sheet beam → cell → pinhole → pixel spectra.
 
-Set-up of Huang et al., J. Phys. Energy 2025 (seed 002 L109): a monochromatic sheet beam (25 × 0.25 mm²)
+Set-up of Huang et al., J. Phys. Energy 2025 : a monochromatic sheet beam (25 × 0.25 mm²)
 travels along +x through the cell at height ``beam_z``; photons scattered towards +z pass a pinhole
 (Ø 0.2 mm, in a W plate) that images the illuminated plane 1:1 onto an 80 × 80-pixel CdZnTe detector.
 
@@ -41,7 +41,7 @@ __all__ = ["ComptonScene", "Geometry", "expected_spectra", "frame_dataset", "sim
 
 @dataclass(frozen=True)
 class Geometry:
-    """Beam, pinhole camera and exposure (SI). Defaults: Huang et al., J. Phys. Energy 2025 L109.
+    """Beam, pinhole camera and exposure (SI). Defaults: Huang et al., J. Phys. Energy 2025.
 
     ``pinhole_distance_m`` (sample plane → pinhole = pinhole → detector at 1:1) and
     ``flux_per_m2`` (photons s⁻¹ m⁻² in the sheet) are not given in the paper: assumptions.

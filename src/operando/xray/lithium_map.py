@@ -1,7 +1,7 @@
 """Detector frames of the three beam regions → a map of the cathode's Li content with its 1σ.
 
 The measured-data entry point of the Compton analysis: three frames (n_pixels, n_pixels, n_bins) of
-counts, taken with the sheet beam in regions 1–3 (Huang et al., J. Phys. Energy 2025, L120), are
+counts, taken with the sheet beam in regions 1–3 (Huang et al., J. Phys. Energy 2025), are
 binned into super-pixels, separated (Eq. 2–3, :mod:`.decomposition`), turned into EMR ± σ
 (:mod:`.emr`) and read through a calibration (:mod:`.calibration`). Poisson variances propagate
 through every step.

@@ -171,7 +171,7 @@ def run_liu2025(out_dir, *, voxel: float = 50e-6, snapshots: int = 9, duration: 
                 efficiency: float = 0.01, seed: int = 0, figures: bool = True) -> Liu2025Run:
     """Run the Liu et al. 2025 experiment into ``out_dir`` (datasets as NetCDF, figures as PNG).
 
-    ``duration``: 7.6 days of polarisation (the cell of L35 shorted after 7.6 days), sampled by
+    ``duration``: 7.6 days of polarisation (the paper's cell shorted after 7.6 days), sampled by
     ``snapshots`` FLASH scans; ``efficiency``: fraction of the charge left as metal in the pellet
     (an assumption of :func:`operando.cell.plating.grow_deposits`)."""
     out = Path(out_dir)

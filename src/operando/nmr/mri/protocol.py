@@ -3,8 +3,8 @@ the chemical-shift displacement of an off-resonance species along the read direc
 
 A :class:`Protocol` holds what a paper's Methods print (field, FOV, matrix, TR, TE, flip angle,
 averages, gradient) in SI units; the arithmetic is computed, never copied. Liu et al. (Nat. Mater.
-2025, L203) print 26.4 h for their 3-D protocol, whose own numbers give 0.25 s × 100 × 32 × 128 =
-28.4 h; at L205 they print 394.7 MHz for ⁷Li at 21.1 T, which γ puts at 349.2 MHz.
+2025) print 26.4 h for their 3-D protocol, whose own numbers give 0.25 s × 100 × 32 × 128 =
+28.4 h; they also print 394.7 MHz for ⁷Li at 21.1 T, which γ puts at 349.2 MHz.
 
 Axes follow DESIGN.md: ``fov`` and ``matrix`` are (z, y, x); a 2-D protocol has ``matrix[0] == 1``
 and ``fov[0]`` its slice thickness (``None``: a projection through the whole object). The read
@@ -193,7 +193,7 @@ def check_covers(protocol: Protocol, extent) -> None:
 
 
 def liu2025_gre3d(**changes) -> Protocol:
-    """3-D ⁷Li imaging of Liu et al., Nat. Mater. 2025 (L203): 11.75 T, FOV 10 × 10 × 3.2 mm
+    """3-D ⁷Li imaging of Liu et al., Nat. Mater. 2025: 11.75 T, FOV 10 × 10 × 3.2 mm
     (z, y, x; the pellet axis x along the 3.2 mm axis), matrix 100 × 100 × 32, 90°, TE 1 ms, TR
     0.25 s, 128 averages. Assumed: a gradient echo (the paper names no sequence; ``sequence="se"``
     gives the spin echo), the read axis y and the Micro2.5 read gradient (1 T/m is its nominal
@@ -206,7 +206,7 @@ def liu2025_gre3d(**changes) -> Protocol:
 
 
 def liu2025_flash(**changes) -> Protocol:
-    """2-D ⁷Li FLASH of Liu et al., Nat. Mater. 2025 (L205): 21.1 T, FOV 17 × 11 mm (y, x; the
+    """2-D ⁷Li FLASH of Liu et al., Nat. Mater. 2025: 21.1 T, FOV 17 × 11 mm (y, x; the
     pellet axis x along the 11 mm axis), matrix 81 × 52, 30°, TE 0.918 ms, TR 0.3 s, 1024
     averages, 60 G/cm gradients. Assumed: a projection along z (no slice thickness printed), read
     along y at the full 60 G/cm."""

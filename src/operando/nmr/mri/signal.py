@@ -127,7 +127,7 @@ def species_maps(cell, metal, protocol: Protocol, *, garnet_phases=("llzo", "llz
 
     ``metal``: :class:`operando.cell.symmetric.MetalFraction` on the cell's grid (electrodes and
     deposits); garnet spins fill the rest of the ``garnet_phases`` voxels. ``direction``: B0 in
-    the cell frame (x, y, z; default z, in the pellet plane as in Liu et al. 2025 L203).
+    the cell frame (x, y, z; default z, in the pellet plane as in Liu et al. 2025).
     ``shifts``: isotropic shift overrides (ppm) by species.
     """
     g = cell.grid

@@ -18,7 +18,7 @@ from ...errors import InputError, UnknownMaterialError
 #: formula, density (kg/m³), source — coin-cell phases absent from operando.materials
 COIN_CELL = {
     "LixNMC622": ("LiNi0.6Mn0.2Co0.2O2", 2970.0,
-                  "composite electrode density 2.97 g/cm³ (Huang et al., J. Phys. Energy 2025, seed 002 L103), "
+                  "composite electrode density 2.97 g/cm³ (Huang et al., J. Phys. Energy 2025), "
                   "taken as NMC622 at that density (carbon, binder and PEO neglected: assumption)"),
     "PEO-LiTFSI": ("C40H80O20LiC2F6NO4S2", 1200.0,
                    "PEO:LiTFSI EO/Li = 20, density 1.2 g/cm³ (typical of PEO electrolytes: assumption)"),

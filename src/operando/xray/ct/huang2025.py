@@ -1,7 +1,7 @@
 """Numbers of Huang et al., J. Phys. Energy 2025 (operando X-ray Compton scattering + CT of a
 Li | PEO-LiTFSI | NMC622 coin cell) used by the CT chain, and the verdict of claim X4.
 
-Every number names its place in the paper (seed 002 lines); the verdict function compares a
+Every number names its place in the paper ; the verdict function compares a
 simulated roughness series with Table 2 and says "reproduced" only when the paper's statement,
 made numeric, holds for the simulation.
 """
@@ -12,24 +12,24 @@ from collections.abc import Mapping
 
 import numpy as np
 
-#: CT states, in order (seed 002 L116)
+#: CT states, in order (Huang et al., J. Phys. Energy 2025)
 STATES = ("pristine", "charging", "end_of_charge", "discharging", "end_of_discharge")
 RATES = ("0.1C", "1C")
 
-#: Table 2 (seed 002 L215–L219): Ra in µm of the anode/SPE and cathode/SPE interphases
+#: Table 2 (Huang et al., J. Phys. Energy 2025): Ra in µm of the anode/SPE and cathode/SPE interphases
 RA_TABLE2_UM = {
     "0.1C": {"anode": (5.07, 5.28, 5.38, 5.73, 6.10), "cathode": (2.12, 2.21, 2.25, 2.43, 2.49)},
     "1C": {"anode": (3.58, 3.87, 3.99, 4.01, 4.06), "cathode": (2.11, 2.15, 2.21, 2.26, 2.27)},
 }
-#: Table 1 (seed 002 L182–L186): x in LixNi0.6Mn0.2Co0.2O2 at the CT states
+#: Table 1 (Huang et al., J. Phys. Energy 2025): x in LixNi0.6Mn0.2Co0.2O2 at the CT states
 X_TABLE1 = {"0.1C": (1.01, 0.93, 0.26, 0.57, 0.91), "1C": (1.01, 0.93, 0.66, 0.78, 0.91)}
-#: the paper's statements (seed 002 L201, L223): anode Ra +6.1 % on plating, +13.4 % on
+#: the paper's statements (Huang et al., J. Phys. Energy 2025): anode Ra +6.1 % on plating, +13.4 % on
 #: stripping at 0.1C; anode Ra 1.7–2.5 × the cathode's in every state at both rates
 PLATING_CHANGE = 0.061
 STRIPPING_CHANGE = 0.134
 ANODE_TO_CATHODE = (1.7, 2.5)
 
-#: cell (seed 002 L103, L109, L140, L148)
+#: cell (Huang et al., J. Phys. Energy 2025)
 CATHODE_LOADING_KG_M2 = 19.3e-6 / 1e-4  # 19.3 mg/cm² electrode mass loading (L105)
 ACTIVE_FRACTION = 0.90  # NMC622 : carbon : PVDF = 90 : 5 : 5 wt% (L105)
 SPE_THICKNESS_M = 30e-6  # ~30 µm SPE membrane (L148)

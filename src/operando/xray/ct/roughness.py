@@ -4,7 +4,7 @@ Heights Z(y, x) are measured from a reference: the mean plane (``level="mean"``)
 squares plane (``level="plane"``, removing a tilt of the sample). Then
 
 - Ra = mean |Z| along each profile (rows along x), averaged over profiles — ISO 4287;
-  Huang et al., J. Phys. Energy 2025 (seed 002 Eq. 6, L142) write it over the area,
+  Huang et al., J. Phys. Energy 2025 (Huang et al., J. Phys. Energy 2025, Eq. 6) write it over the area,
   Ra = (1/A) ∬ |Z| dA, which is Sa of ISO 25178 and what :func:`roughness` reports as "Ra_area";
 - Rq = root mean square of Z per profile; Rz = mean over ``n_sampling`` sampling lengths of the
   highest peak plus the deepest valley (ISO 4287, five sampling lengths by default);

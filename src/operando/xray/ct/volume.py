@@ -17,7 +17,7 @@ from ..._checks import as_float_array, check_positive
 from ...errors import InputError
 from ._mu import linear_attenuation
 
-#: photon energy of the CT of Huang et al., J. Phys. Energy 2025 (seed 002 L109), eV
+#: photon energy of the CT of Huang et al., J. Phys. Energy 2025 , eV
 ENERGY_HUANG2025_EV = 115e3
 
 
@@ -103,7 +103,7 @@ def lixcoo2_mu(x, energy_eV: float) -> np.ndarray:
 
 
 def nmc622_mu(x, energy_eV: float, density_x1: float = 2970.0) -> np.ndarray:
-    """μ (1/m) of the LixNi0.6Mn0.2Co0.2O2 electrode (default density: Huang et al. 2025, L105)."""
+    """μ (1/m) of the LixNi0.6Mn0.2Co0.2O2 electrode (default density: Huang et al. 2025)."""
     host_mass = 0.6 * 58.693 + 0.2 * 54.938 + 0.2 * 58.933 + 2 * 15.999
     return lithium_content_mu(x, energy_eV, "Ni0.6Mn0.2Co0.2O2", host_mass, density_x1)
 
