@@ -5,6 +5,7 @@ finished tiles, and memory does not grow with the stack."""
 import tracemalloc
 import warnings
 
+import h5py
 import numpy as np
 import pytest
 import xarray as xr
@@ -41,15 +42,17 @@ def stack(tmp_path_factory):
     save_dataset(ds, d / "s.nc")
     save_dataset(ds, d / "s.zarr")
     np.save(d / "s.npy", ds["signal"].values)
+    with h5py.File(d / "s.h5", "w") as h5:
+        h5["signal"], h5["frequency"] = ds["signal"].values, F
     _, eager, _ = workflow.fit_file(d / "s.nc", d / "eager.nc")
     return d, eager
 
 
-@pytest.mark.parametrize("src, out", [("s.nc", "c.nc"), ("s.zarr", "c.zarr"), ("s.npy", "c.nc")])
+@pytest.mark.parametrize("src, out", [("s.nc", "c.nc"), ("s.zarr", "c.zarr"), ("s.npy", "c.nc"), ("s.h5", "c.zarr")])
 def test_tiles_written_as_they_come_equal_the_eager_fit(stack, src, out):
     d, eager = stack
     kw = {"frequency": F} if src.endswith(".npy") else {}
-    path, res, _ = workflow.fit_file(d / src, d / out, chunks=7, **kw)
+    _, res, _ = workflow.fit_file(d / src, d / out, chunks=7, **kw)
     res = res.load()
     assert set(res.data_vars) == set(eager.data_vars)
     for name in eager.data_vars:
@@ -80,7 +83,7 @@ def test_killed_fit_keeps_the_old_output_and_resumes(stack, monkeypatch):
     with pytest.raises(Killed):
         workflow.fit_file(d / "s.zarr", out, chunks=7)
     assert "old" in xr.open_zarr(out)  # the previous output is intact
-    assert len(list(d.glob(".resume.zarr.*.partial.zarr"))) == 1
+    assert len(list(d.glob(".resume.zarr.*.partial.zarr"))) == 1 == len(list(d.glob(".resume.zarr.*.partial.json")))
     calls.clear()
     resumed = True
     _, res, _ = workflow.fit_file(d / "s.zarr", out, chunks=7)

@@ -73,8 +73,7 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, wor
         ys[k] = 0.25 * y[max(k - 1, 0)] + 0.5 * y[k] + 0.25 * y[min(k + 1, m - 1)]
     work[:] = ys
     base = _kth_smallest(work, k90)
-    for k in range(m):
-        raw[k] = 1.0 - ys[k] / base
+    raw[:] = 1.0 - ys / base  # an array division: a zero baseline gives inf/NaN, not an exception
     if offsets.size > 0:  # matched filter: a multiplet becomes one dip at its centre
         depth = filtered
         depth[:] = 0.0

@@ -19,9 +19,11 @@ memory before anything is written, and a killed computation keeps nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,14 @@ from ..io import atomic_write_text, cf_attributes, writing
 from .dataset import SIGNAL
 
 PARTIAL = ".partial.zarr"
-DONE_FILE = "tiles_done.json"
+
+
+@contextlib.contextmanager
+def _quiet_zarr():
+    """Zarr 3 warns on every store that consolidated metadata is not in its specification yet."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata")
+        yield
 
 
 def _tiles(ny: int, nx: int, ty: int, tx: int):
@@ -101,15 +110,15 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
 
     out = Path(out)
     store = out.parent / f".{out.name}.{key}{PARTIAL}"
+    done_path = store.with_suffix(".json")  # the tiles the store holds, with their reports
     with writing(out):
         out.parent.mkdir(parents=True, exist_ok=True)
-        for stale in out.parent.glob(f".{out.name}.*{PARTIAL}"):
-            if stale != store:
-                shutil.rmtree(stale, ignore_errors=True)
+        for stale in out.parent.glob(f".{out.name}.*.partial.*"):
+            if stale not in (store, done_path):
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
     ny, nx = ds.sizes["y"] // binning, ds.sizes["x"] // binning
     ty, tx = tile
-    done_path = store / DONE_FILE
-    state = json.loads(done_path.read_text()) if done_path.exists() else None
+    state = json.loads(done_path.read_text()) if done_path.exists() and store.exists() else None
     done = set(state["tiles"]) if state else set()
     report, masks = (state["fit_report"], state["mask_report"]) if state else (None, None)
     first_attrs = state["attrs"] if state else None
@@ -120,7 +129,7 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
                       x=slice(xs.start * binning, xs.stop * binning)).compute()
         block = prepare(raw)
         result = finish(fit(block))
-        with writing(store):
+        with writing(store), _quiet_zarr():
             if first_attrs is None:
                 y = _binned_coord(ds, "y", binning, ny)
                 x = _binned_coord(ds, "x", binning, nx)
@@ -135,7 +144,7 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
             atomic_write_text(done_path, json.dumps(state, default=str))
     final = {**first_attrs, **attrs, "fit_report": report, "mask_report": masks,
              "out_of_core_tile": [ty, tx]}
-    with writing(store):
+    with writing(store), _quiet_zarr():
         group = zarr.open_group(str(store), mode="r+")
         group.attrs.update(_netcdf_safe(cf_attributes(xr.Dataset(attrs=final))).attrs)
         zarr.consolidate_metadata(str(store))
@@ -162,7 +171,7 @@ def _publish(store: Path, out: Path) -> Path:
             shutil.rmtree(old, ignore_errors=True)
             return out
     tmp = out.with_name(f".{out.name}.{store.name}.tmp")
-    with writing(out), xr.open_zarr(store) as lazy:
+    with writing(out), _quiet_zarr(), xr.open_zarr(store) as lazy:
         # not save_dataset: it serialises in memory whatever fits the machine's free memory
         encoding = {name: {"_FillValue": None} for name in lazy.coords if lazy[name].dtype.kind == "f"}
         try:
@@ -219,8 +228,9 @@ def whole_image_model(ds: xr.Dataset, *, model, n_dips: int, hyperfine, axes, b_
 def open_result(path) -> xr.Dataset:
     """The written result, opened lazily (maps are read when used), its reports as dictionaries."""
     path = Path(path)
-    ds = xr.open_zarr(path) if path.suffix.lower() == ".zarr" else xr.open_dataset(path, engine="h5netcdf",
-                                                                                  chunks={})
+    with _quiet_zarr():
+        ds = xr.open_zarr(path) if path.suffix.lower() == ".zarr" else xr.open_dataset(
+            path, engine="h5netcdf", chunks={})
     for name in ("fit_report", "mask_report"):
         if isinstance(ds.attrs.get(name), str):
             ds.attrs[name] = json.loads(ds.attrs[name])

@@ -139,7 +139,8 @@ def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitud
 
     tile = check_chunks(chunks)
     binning, normalisation, model = config["binning"], config["normalisation"], config["model"]
-    ds = load_odmr(data, chunks={} if Path(data).suffix.lower() in (".zarr", ".nc") else None, **load_options)
+    lazy_formats = (".zarr", ".nc", ".h5", ".hdf5", ".hdf")  # .npy is memory-mapped
+    ds = load_odmr(data, chunks={} if Path(data).suffix.lower() in lazy_formats else None, **load_options)
     if roi is not None:
         ds = select_roi(ds, *roi)
     axes = nv_orientations(cut)
