@@ -33,6 +33,9 @@ from ..io import atomic_write_text, cf_attributes, writing
 from .dataset import SIGNAL
 
 PARTIAL = ".partial.zarr"
+#: stored chunks are read one at a time: threads would hold several decompressed chunks at once,
+#: and the fit, not the reading, is what takes the time (it runs on every core)
+READ_SCHEDULER = "synchronous"
 
 
 @contextlib.contextmanager
@@ -126,7 +129,7 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
         if k in done:
             continue
         raw = ds.isel(y=slice(ys.start * binning, ys.stop * binning),
-                      x=slice(xs.start * binning, xs.stop * binning)).compute()
+                      x=slice(xs.start * binning, xs.stop * binning)).compute(scheduler=READ_SCHEDULER)
         block = prepare(raw)
         result = finish(fit(block))
         with writing(store), _quiet_zarr():
@@ -194,7 +197,8 @@ def sample_block(ds: xr.Dataset, binning: int, prepare) -> xr.Dataset:
 
     iy, ix = grid(ds.sizes["y"] // binning), grid(ds.sizes["x"] // binning)
     cols = (ix[:, None] * binning + np.arange(binning)).ravel()
-    rows = [prepare(ds.isel(y=slice(j * binning, (j + 1) * binning), x=cols).compute()) for j in iy]
+    rows = [prepare(ds.isel(y=slice(j * binning, (j + 1) * binning), x=cols).compute(scheduler=READ_SCHEDULER))
+            for j in iy]
     return xr.concat(rows, "y", data_vars="all", coords="minimal", compat="override")
 
 
