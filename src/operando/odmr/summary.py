@@ -43,10 +43,21 @@ def fit_summary(result: xr.Dataset) -> dict:
 
 
 def _converged_values(result, name: str, conv) -> np.ndarray:
-    """The finite values of map ``name`` at converged pixels: one copy of the map is held (maps of an
-    out-of-core fit are read from disk here)."""
-    v = np.asarray(result[name].values, dtype=np.float64)
-    return v[conv & np.isfinite(v)]
+    """The finite values of map ``name`` at converged pixels. A map on disk (an out-of-core fit's
+    result, dask-backed) is read one band of chunks at a time into that array: the map is never
+    held whole as well."""
+    var = result[name]
+    if var.chunks is None:
+        v = np.asarray(var.values, dtype=np.float64)
+        return v[conv & np.isfinite(v)]
+    out, n, y0 = np.empty(int(conv.sum())), 0, 0
+    for rows in var.chunksizes["y"]:
+        v = np.asarray(var.isel(y=slice(y0, y0 + rows)).values, dtype=np.float64)
+        keep = conv[y0 : y0 + rows] & np.isfinite(v)
+        k = int(keep.sum())
+        out[n : n + k] = v[keep]
+        n, y0 = n + k, y0 + rows
+    return out[:n]
 
 
 def _percentiles(v, q=PERCENTILES):
