@@ -47,6 +47,7 @@ from operando.odmr.synthetic import (
     simulate_stack,
     two_dip_params,
     two_sided_hyperfine_stack,
+    write_zarr_stack,
 )
 
 NOISE = 2e-3
@@ -250,31 +251,15 @@ def hyperfine(args):
 
 
 def big(args):
-    import dask.array as da
-    import xarray as xr
-
     from operando.io import save_dataset
     from operando.odmr import load_odmr
 
     n, nf, c = args.big_size, 200, min(256, args.big_size)
-    model = DipModel(2)
     f = np.linspace(2.80e9, 2.94e9, nf)
     tmp = Path(tempfile.mkdtemp(prefix="odmr-big-"))
     print(f"writing {n} x {n} x {nf} float32 ({n * n * nf * 4 / 1e9:.1f} GB) to {tmp}")
-
-    def block(block_info=None):
-        (y0, y1), (x0, x1), _ = block_info[None]["array-location"]
-        p = two_dip_params(y1 - y0, x1 - x0, seed=y0 * n + x0)
-        return simulate_stack(model, f, p, noise=NOISE, rng=y0 * n + x0, dtype=np.float32)[
-            "signal"
-        ].values
-
-    stack = da.map_blocks(block, chunks=((c,) * (n // c), (c,) * (n // c), (nf,)), dtype=np.float32)
-    ds = xr.Dataset(
-        {"signal": (("y", "x", "frequency"), stack, {"units": "1"})}, coords={"frequency": f}
-    )
     t0 = time.perf_counter()
-    save_dataset(ds, tmp / "stack.zarr")
+    write_zarr_stack(tmp / "stack.zarr", n, n, f, chunk=c, noise=NOISE)
     print(
         f"  written in {time.perf_counter() - t0:.0f} s; "
         f"chunk {c} x {c} x {nf} = {c * c * nf * 4 / 1e6:.1f} MB"

@@ -236,7 +236,8 @@ def fit(
                                  "unit stored in the file, else Hz).")
     ] = None,
     chunks: Annotated[
-        int | None, typer.Option(help="Fit chunk by chunk (pixels per side, >= 1).")
+        int | None, typer.Option(help="Fit out of core, tile by tile (pixels per side, >= 1): each tile's "
+                                 "results are written as it finishes, a killed fit resumes from them.")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="dask.distributed scheduler address.")

@@ -91,3 +91,20 @@ def test_compiled_satellite_test_matches_numpy(monkeypatch):
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert a[0][::3].all() and not a[0][1::3].any()
+
+
+def test_fit_computes_the_satellite_test_of_its_result():
+    # the compiled fit evaluates rule 6's shifted χ² while each spectrum is in cache: it must be
+    # what the stand-alone test computes on the fitted parameters
+    from operando.odmr import lm_compiled
+
+    model = DipModel(2, hyperfine="14N")
+    truth = two_dip_params(8, 8, seed=2, width=1.5e6).reshape(-1, 7)
+    y = model.simulate(F, truth) + np.random.default_rng(1).normal(0, 2e-3, (64, F.size))
+    lo, hi = model.bounds(F)
+    res = lm_compiled.levenberg_marquardt_dips(model, F, y, model.guess(F, y), lo, hi)
+    shifts = lm_compiled.satellite_shifts(model)
+    expected = lm_compiled.shifted_chi2(model, F, y, res.params, None, shifts)
+    np.testing.assert_allclose(res.shifted_chi2, expected, rtol=1e-12)
+    assert lm_compiled.levenberg_marquardt_dips(DipModel(2), F, y, DipModel(2).guess(F, y), *DipModel(2).bounds(F)
+                                                ).shifted_chi2 is None

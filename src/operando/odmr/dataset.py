@@ -142,7 +142,10 @@ def make_odmr_dataset(
         attrs=dict(attrs or {}),
     )
     if isinstance(signal, np.ndarray):
-        finite_any = np.isfinite(signal).any(axis=-1)
+        # by slices of rows: a memory-mapped stack (.npy) is never read into memory whole
+        step = max(1, (1 << 26) // max(signal[:1].nbytes, 1))
+        finite_any = np.concatenate([np.isfinite(signal[r : r + step]).any(axis=-1) for r in range(0, ny, step)]
+                                    or [np.zeros((0, nx), bool)])
         n_dead = int(finite_any.size - np.count_nonzero(finite_any))
         ds[VALID] = (
             ("y", "x"),

@@ -82,15 +82,16 @@ def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
     if getattr(model, "hyperfine", None) is not None:
         # rule 6 of .quality: a line locked onto a hyperfine satellite; refit those rows from the
         # better start, keep the refit where it lowers χ², and flag what still fails the test
-        flagged, start = satellite_shift(model, f, yb, res.params, res.chi2, weights)
+        flagged, start = satellite_shift(model, f, yb, res.params, res.chi2, weights, res.shifted_chi2)
         if flagged.any():
             rows = np.flatnonzero(flagged)
             w_sub = None if weights is None else weights[rows]
             again = _least_squares(model, f, yb[rows], start[rows], lo, hi, w_sub, compiled, max_iter)
             better = np.isfinite(again.chi2) & (again.chi2 < res.chi2[rows])
-            for name in ("params", "stderr", "chi2", "reduced_chi2", "n_iter", "converged"):
-                getattr(res, name)[rows[better]] = getattr(again, name)[better]
-            wrong, _ = satellite_shift(model, f, yb, res.params, res.chi2, weights)
+            for name in ("params", "stderr", "chi2", "reduced_chi2", "n_iter", "converged", "shifted_chi2"):
+                if getattr(res, name) is not None:
+                    getattr(res, name)[rows[better]] = getattr(again, name)[better]
+            wrong, _ = satellite_shift(model, f, yb, res.params, res.chi2, weights, res.shifted_chi2)
     reason = judge_fits(model, f, res.params, res.stderr, res.chi2, res.converged, min_snr=min_snr)
     reason[wrong & (reason == 0)] = CODES["wrong_line"]
     return res.params, res.stderr, reason, res.reduced_chi2, res.n_iter

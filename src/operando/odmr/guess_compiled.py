@@ -31,16 +31,52 @@ def _crossing(depth, i_out, i_in, level, fallback):
 
 
 @_jit
-def _row(f, y, offsets, n_dips, k90, f0, width, contrast):
-    """Starts of one spectrum; returns the baseline level."""
+def _kth_smallest(a, k):
+    """The ``k``-th smallest value of ``a`` (reordered in place): Hoare's selection with a
+    median-of-three pivot; the value ``np.partition`` gives, ten times faster in numba on 10²
+    samples."""
+    lo, hi = 0, a.size - 1
+    while hi > lo:
+        mid = (lo + hi) // 2
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return a[k]
+    return a[k]
+
+
+@_jit
+def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, work):
+    """Starts of one spectrum; returns the baseline level. ``ys``, ``raw``, ``filtered``,
+    ``work`` (m,): scratch."""
     m = y.size
-    ys = np.empty(m)
     for k in range(m):  # light smoothing [1/4, 1/2, 1/4], edges repeated ("nearest")
         ys[k] = 0.25 * y[max(k - 1, 0)] + 0.5 * y[k] + 0.25 * y[min(k + 1, m - 1)]
-    base = np.partition(ys.copy(), k90)[k90]
-    raw = 1.0 - ys / base
+    work[:] = ys
+    base = _kth_smallest(work, k90)
+    raw[:] = 1.0 - ys / base  # an array division: a zero baseline gives inf/NaN, not an exception
     if offsets.size > 0:  # matched filter: a multiplet becomes one dip at its centre
-        depth = np.zeros(m)
+        depth = filtered
+        depth[:] = 0.0
         for s in offsets:
             for k in range(m):
                 pos = min(max(k + s, 0.0), m - 1.0)
@@ -50,7 +86,7 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast):
         depth /= offsets.size
     else:
         depth = raw
-    work = depth.copy()
+    work[:] = depth
     df = (f[m - 1] - f[0]) / max(m - 1, 1)
     for j in range(n_dips):
         i0 = int(np.argmax(work))
@@ -88,10 +124,17 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast):
     return base
 
 
+#: spectra per block of the parallel loop: one set of scratch arrays each
+BLOCK = 64
+
+
 @_jit_parallel
 def _rows(f, y, offsets, n_dips, k90, f0, width, contrast, base):
-    for i in _numba.prange(y.shape[0]):
-        base[i] = _row(f, y[i], offsets, n_dips, k90, f0[i], width[i], contrast[i])
+    n, m = y.shape
+    for b in _numba.prange((n + BLOCK - 1) // BLOCK):
+        ys, raw, filtered, work = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            base[i] = _row(f, y[i], offsets, n_dips, k90, f0[i], width[i], contrast[i], ys, raw, filtered, work)
 
 
 def dip_starts(f, y, offsets_in_samples, n_dips):

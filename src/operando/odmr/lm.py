@@ -26,6 +26,9 @@ class LMResult:
     reduced_chi2: np.ndarray  # (n,) chi2 / (points - p)
     n_iter: np.ndarray  # (n,) iterations used
     converged: np.ndarray  # (n,) bool
+    #: (n, lines · 2) χ² with each line moved by ∓ one hyperfine spacing, where the engine
+    #: computed it (the compiled one, hyperfine models): the satellite test of .quality
+    shifted_chi2: np.ndarray | None = None
 
 
 def _normal_equations(jac, res):

@@ -18,8 +18,8 @@ import threading
 import numpy as np
 
 from .. import _numba
-from ..nv.lineshape import HYPERFINE_OFFSETS
-from .lm import LMResult, covariance
+from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
+from .lm import LMResult
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
 # 'nnan'/'ninf') because a diverging trial step must still be seen as one
@@ -45,47 +45,55 @@ def supports(model) -> bool:
 def _evaluate(f, p, nd, shared, offsets, gaussian, val, jac, with_jac=True):
     """Model ``base·(1 − Σ_i Σ_j (c_i/k)·shape(f − f0_i − o_j))`` and its Jacobian (p, m); the k
     sub-lines at ``offsets`` share each line's centre, width and contrast. ``with_jac`` False:
-    values only (``jac`` untouched)."""
+    values only (``jac`` untouched). The loop over samples is innermost, over contiguous rows,
+    so it runs in SIMD lanes."""
     nw = 1 if shared else nd
     k_sub = offsets.size
+    m = f.size
     base = p[nd + nw + nd]
+    val[:] = 1.0  # Σ shape terms subtracted here, scaled by the baseline at the end
     if with_jac:
         jac[:, :] = 0.0
-    for k in range(f.size):
-        s = 1.0
-        for i in range(nd):
-            iw = nd if shared else nd + i
-            c = p[nd + nw + i] / k_sub
-            w = p[iw]
-            for j in range(k_sub):
-                det = f[k] - p[i] - offsets[j]
-                if gaussian:
-                    inv_w2 = 1.0 / (w * w)
+    for i in range(nd):
+        iw = nd if shared else nd + i
+        c = p[nd + nw + i] / k_sub
+        w = p[iw]
+        d_f0, d_w, d_c = jac[i], jac[iw], jac[nd + nw + i]
+        for j in range(k_sub):
+            centre = p[i] + offsets[j]
+            if gaussian:
+                inv_w2 = 1.0 / (w * w)
+                for k in range(m):
+                    det = f[k] - centre
                     shape = np.exp(-_FOUR_LN2 * det * det * inv_w2)
-                    d_f0 = -c * shape * 2.0 * _FOUR_LN2 * det * inv_w2
-                    d_w = -c * shape * 2.0 * _FOUR_LN2 * det * det * inv_w2 / w
-                else:
-                    half = 0.5 * w
-                    h2 = half * half
+                    val[k] -= c * shape
+                    if with_jac:
+                        d_f0[k] -= base * c * shape * 2.0 * _FOUR_LN2 * det * inv_w2
+                        d_w[k] -= base * c * shape * 2.0 * _FOUR_LN2 * det * det * inv_w2 / w
+                        d_c[k] -= base * shape / k_sub
+            else:
+                half = 0.5 * w
+                h2 = half * half
+                for k in range(m):
+                    det = f[k] - centre
                     inv = 1.0 / (det * det + h2)  # one division per sample and line
                     shape = h2 * inv
-                    inv2 = inv * inv
-                    d_f0 = -c * 2.0 * det * h2 * inv2
-                    d_w = -c * half * det * det * inv2
-                s -= c * shape
-                if with_jac:
-                    jac[i, k] += base * d_f0
-                    jac[iw, k] += base * d_w
-                    jac[nd + nw + i, k] -= base * shape / k_sub
-        if with_jac:
-            jac[nd + nw + nd, k] = s
-        val[k] = base * s
+                    val[k] -= c * shape
+                    if with_jac:
+                        inv2 = inv * inv
+                        d_f0[k] -= base * c * 2.0 * det * h2 * inv2
+                        d_w[k] -= base * c * half * det * det * inv2
+                        d_c[k] -= base * shape / k_sub
+    if with_jac:
+        jac[nd + nw + nd, :] = val
+    for k in range(m):
+        val[k] *= base
 
 
 @_jit
-def _cholesky_solve(a, b, out):
-    """Solve a·x = b for symmetric positive definite ``a`` (destroyed); False when not SPD."""
-    n = b.size
+def _cholesky(a):
+    """Factor symmetric positive definite ``a`` in place (lower triangle ← L); False when not SPD."""
+    n = a.shape[0]
     for j in range(n):
         s = a[j, j]
         for q in range(j):
@@ -98,6 +106,13 @@ def _cholesky_solve(a, b, out):
             for q in range(j):
                 t -= a[i, q] * a[j, q]
             a[i, j] = t / a[j, j]
+    return True
+
+
+@_jit
+def _cho_solve(a, b, out):
+    """Solve L·Lᵀ·x = b with the factor of :func:`_cholesky`."""
+    n = b.size
     for i in range(n):
         t = b[i]
         for q in range(i):
@@ -108,18 +123,71 @@ def _cholesky_solve(a, b, out):
         for q in range(i + 1, n):
             t -= a[q, i] * out[q]
         out[i] = t / a[i, i]
+
+
+@_jit
+def _cholesky_solve(a, b, out):
+    """Solve a·x = b for symmetric positive definite ``a`` (destroyed); False when not SPD."""
+    if not _cholesky(a):
+        return False
+    _cho_solve(a, b, out)
     return True
 
 
 @_jit
-def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj_out):
+def _variances(jtj, scaled, unit, col, out):
+    """diag((JᵀJ)⁻¹) into ``out``, as :func:`operando.odmr.lm.covariance`: inverted at unit
+    diagonal, NaN when rank deficient (not positive definite, or a variance inflation ≥ 1e12)."""
+    n = out.size
+    for a in range(n):
+        out[a] = np.sqrt(jtj[a, a]) if jtj[a, a] > 0 else 1.0
+    for a in range(n):
+        for b in range(n):
+            scaled[a, b] = jtj[a, b] / (out[a] * out[b])
+    if not _cholesky(scaled):
+        out[:] = np.nan
+        return
+    bad = False
+    for a in range(n):
+        unit[:] = 0.0
+        unit[a] = 1.0
+        _cho_solve(scaled, unit, col)
+        inflation = col[a]
+        bad = bad or not (np.isfinite(inflation) and 0.0 < inflation < 1e12)
+        out[a] = inflation / (out[a] * out[a])
+    if bad:
+        out[:] = np.nan
+
+
+@_jit
+def _shifted_row(f, y, w, p, nd, shared, offsets, gaussian, shifts, out, val, q, no_jac):
+    """χ² (nd · len(shifts),) of ``p`` with one line at a time moved by each of ``shifts`` (Hz),
+    line-major; ``w`` (m,) weights, or empty for none; ``val`` (m,), ``q`` (p,): scratch."""
+    for line in range(nd):
+        for s in range(shifts.size):
+            q[:] = p
+            q[line] += shifts[s]
+            _evaluate(f, q, nd, shared, offsets, gaussian, val, no_jac, False)
+            c2 = 0.0
+            for k in range(f.size):
+                r = (y[k] - val[k]) * (w[k] if w.size else 1.0)
+                c2 += r * r
+            out[line * shifts.size + s] = c2
+
+
+@_jit
+def _workspace(m, npar):
+    """Scratch arrays of :func:`_fit_one`, allocated once per block of spectra, not per spectrum."""
+    return (np.empty(m), np.empty(m), np.empty((npar, m)), np.empty((npar, m)), np.empty((npar, npar)),
+            np.empty(npar), np.empty(npar), np.empty(npar), np.empty(npar), np.empty(npar))
+
+
+@_jit
+def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj_out, ws):
     """Fit one spectrum in place; returns (iterations, converged, χ²); JᵀJ of the last iterate
-    goes to ``jtj_out``."""
+    goes to ``jtj_out``; ``ws``: :func:`_workspace`."""
     m, npar = f.size, p.size
-    val, val_t = np.empty(m), np.empty(m)
-    jac, jac_t = np.empty((npar, m)), np.empty((npar, m))
-    scaled, grad, d, p_try = np.empty((npar, npar)), np.empty(npar), np.empty(npar), np.empty(npar)
-    rhs, step = np.empty(npar), np.empty(npar)
+    val, val_t, jac, jac_t, scaled, grad, d, p_try, rhs, step = ws
     _evaluate(f, p, nd, shared, offsets, gaussian, val, jac)
     chi2 = 0.0
     for k in range(m):
@@ -164,8 +232,8 @@ def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol,
         if np.isfinite(chi2_t) and chi2_t <= chi2:
             drop = chi2 - chi2_t
             p[:] = p_try
-            val[:] = val_t
-            jac[:, :] = jac_t
+            val, val_t = val_t, val  # adopt the trial point's arrays without copying
+            jac, jac_t = jac_t, jac
             chi2 = chi2_t
             lam = max(lam * 0.3, 1e-9)
             if drop <= ftol * chi2:
@@ -178,19 +246,42 @@ def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol,
 
 
 @_jit
-def _fit_rows(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj, n_iter,
-              converged, chi2):
-    for i in range(y.shape[0]):
-        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets,
-                                                    gaussian, max_iter, step_tol, ftol, jtj[i])
+def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts,
+               var, trials, n_iter, converged, chi2):
+    """Fit rows ``start:stop``, then, while each spectrum is in cache, the variances of its
+    parameters and the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)."""
+    m, npar = f.size, p.shape[1]
+    ws = _workspace(m, npar)
+    jtj, scaled, unit, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar),
+                                         np.empty(npar), np.empty(npar), np.empty((1, 1)))
+    for i in range(start, stop):
+        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
+                                                    max_iter, step_tol, ftol, jtj, ws)
+        _variances(jtj, scaled, unit, col, var[i])
+        if shifts.size:
+            _shifted_row(f, y[i], f[:0], p[i], nd, shared, offsets, gaussian, shifts, trials[i], ws[0], q, no_jac)
+
+
+#: spectra per block of the parallel loop: one workspace each
+BLOCK = 64
 
 
 @_jit_parallel
-def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, jtj,
-                       n_iter, converged, chi2):
-    for i in _prange(y.shape[0]):
-        n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets,
-                                                    gaussian, max_iter, step_tol, ftol, jtj[i])
+def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts, var,
+                       trials, n_iter, converged, chi2):
+    n = y.shape[0]
+    for b in _prange((n + BLOCK - 1) // BLOCK):
+        _fit_range(b * BLOCK, min(n, (b + 1) * BLOCK), f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter,
+                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
+
+
+def _fit_rows(f, y, *args):
+    _fit_range(0, y.shape[0], f, y, *args)
+
+
+def _offsets(model) -> np.ndarray:
+    return np.zeros(1) if model.hyperfine is None else np.ascontiguousarray(HYPERFINE_OFFSETS[model.hyperfine],
+                                                                             dtype=np.float64)
 
 
 def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 50,
@@ -198,42 +289,41 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p); as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
     from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
-    parallel already."""
+    parallel already. For hyperfine models the result also holds the satellite test's χ² of
+    every line moved by ± one hyperfine spacing (``shifted_chi2``, see :func:`shifted_chi2`),
+    computed while each spectrum is still in cache."""
     y = np.ascontiguousarray(y, dtype=np.float64)
     p = np.array(p0, dtype=np.float64, copy=True)
     n, npar = p.shape
     lo = np.ascontiguousarray(np.broadcast_to(lower, p.shape), dtype=np.float64)
     hi = np.ascontiguousarray(np.broadcast_to(np.minimum(upper, np.finfo(float).max), p.shape), dtype=np.float64)
-    jtj = np.empty((n, npar, npar))
+    shifts = satellite_shifts(model)
+    var, trials = np.empty((n, npar)), np.empty((n, model.n_dips * shifts.size))
     n_iter, converged, chi2 = np.zeros(n, np.int32), np.zeros(n, np.bool_), np.zeros(n)
     main = threading.current_thread() is threading.main_thread()
     kernel = _fit_rows_parallel if main else _fit_rows
-    offsets = np.zeros(1) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine]
-    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width,
-           np.ascontiguousarray(offsets, dtype=np.float64), model.shape == "gaussian", max_iter, step_tol,
-           ftol, jtj, n_iter, converged, chi2)
+    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model),
+           model.shape == "gaussian", max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
     dof = np.maximum(y.shape[1] - npar, 1)
     red = chi2 / dof
-    cov = covariance(jtj=jtj)
-    stderr = np.sqrt(np.maximum(np.einsum("npp->np", cov), 0) * red[:, None])
-    return LMResult(p, stderr, chi2, red, n_iter, converged)
+    stderr = np.sqrt(np.maximum(var, 0) * red[:, None])
+    return LMResult(p, stderr, chi2, red, n_iter, converged, trials if shifts.size else None)
+
+
+def satellite_shifts(model) -> np.ndarray:
+    """The line shifts (Hz) of the satellite test: ± one hyperfine spacing, none without hyperfine lines."""
+    if getattr(model, "hyperfine", None) is None:
+        return np.zeros(0)
+    spacing = HYPERFINE_SPACING[model.hyperfine]
+    return np.array([-spacing, spacing])
 
 
 @_jit_parallel
 def _shifted_chi2(f, y, w, p, nd, shared, offsets, gaussian, shifts, out):
     m, npar = f.size, p.shape[1]
     for i in _prange(y.shape[0]):
-        val, jac, q = np.empty(m), np.empty((1, 1)), np.empty(npar)
-        for line in range(nd):
-            for s in range(shifts.size):
-                q[:] = p[i]
-                q[line] += shifts[s]
-                _evaluate(f, q, nd, shared, offsets, gaussian, val, jac, False)
-                c2 = 0.0
-                for k in range(m):
-                    r = (y[i, k] - val[k]) * w[i, k]
-                    c2 += r * r
-                out[i, line * shifts.size + s] = c2
+        _shifted_row(f, y[i], w[i], p[i], nd, shared, offsets, gaussian, shifts, out[i], np.empty(m),
+                     np.empty(npar), np.empty((1, 1)))
 
 
 def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
@@ -241,10 +331,9 @@ def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
     of ``shifts`` (Hz): line-major, as the NumPy loop of :func:`.quality.satellite_shift`."""
     n = y.shape[0]
     out = np.empty((n, model.n_dips * len(shifts)))
-    offsets = np.zeros(1) if model.hyperfine is None else HYPERFINE_OFFSETS[model.hyperfine]
     w = np.ones_like(y) if weights is None else weights
     _shifted_chi2(np.asarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
                   np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(params, dtype=np.float64),
-                  model.n_dips, model.shared_width, np.ascontiguousarray(offsets, dtype=np.float64),
-                  model.shape == "gaussian", np.asarray(shifts, dtype=np.float64), out)
+                  model.n_dips, model.shared_width, _offsets(model), model.shape == "gaussian",
+                  np.asarray(shifts, dtype=np.float64), out)
     return out

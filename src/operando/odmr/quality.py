@@ -97,9 +97,10 @@ def judge_fits(model, f, params, stderr, chi2, lm_converged, *, min_snr: float =
     return code
 
 
-def satellite_shift(model, f, y, params, chi2, weights=None) -> tuple[np.ndarray, np.ndarray]:
+def satellite_shift(model, f, y, params, chi2, weights=None, trials=None) -> tuple[np.ndarray, np.ndarray]:
     """Rows (n,) whose fit improves when one line moves by one hyperfine spacing, and the best
     shifted parameters (n, p) (rule 6); ``weights`` (n, m) as in the fit (0 = missing sample).
+    ``trials``: the shifted χ² where the fit computed them already (``LMResult.shifted_chi2``).
     Models without hyperfine multiplets never flag."""
     n = params.shape[0]
     hyperfine = getattr(model, "hyperfine", None)
@@ -110,9 +111,9 @@ def satellite_shift(model, f, y, params, chi2, weights=None) -> tuple[np.ndarray
     if i_f0.size == 0:  # lines not parametrised by their centres (the NV-Hamiltonian model)
         return np.zeros(n, bool), params
     shifts = (-spacing, spacing)
-    if lm_compiled.available() and lm_compiled.supports(model):
+    if trials is None and lm_compiled.available() and lm_compiled.supports(model):
         trials = lm_compiled.shifted_chi2(model, f, y, params, weights, shifts)
-    else:
+    elif trials is None:
         trials = np.empty((n, i_f0.size * len(shifts)))
         with np.errstate(over="ignore", invalid="ignore"):
             for a, i in enumerate(i_f0):  # a few lines and two shifts: each call covers all rows

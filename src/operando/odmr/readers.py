@@ -8,6 +8,7 @@ underlying library in a :class:`DataFileError` naming the file, and validates th
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,7 +75,7 @@ def load_odmr(
         frequency_unit = frequency_unit_factor(frequency_unit, "frequency_unit")[0]
     if isinstance(frequency, str | Path):
         frequency = _read_text_column(Path(frequency))
-    lazy_reader = reader is _read_xarray
+    lazy_reader = reader in (_read_xarray, read_hdf5)
     if chunks is not None and lazy_reader:
         options["chunks"] = chunks
     try:
@@ -173,17 +174,28 @@ def _h5_attrs(obj) -> dict:
 
 
 @register_reader((".h5", ".hdf5", ".hdf"))
-def read_hdf5(path: Path, frequency=None, signal_key: str | None = None):
-    """Datasets ``signal`` (ny, nx, n_f) and ``frequency`` (Hz); file attrs become metadata."""
+def read_hdf5(path: Path, frequency=None, signal_key: str | None = None, chunks=None):
+    """Datasets ``signal`` (ny, nx, n_f) and ``frequency`` (Hz); file attrs become metadata.
+    ``chunks``: the signal stays on disk, read through dask in blocks of rows (the file stays open
+    while the dataset is used)."""
     import h5py
 
-    with h5py.File(path, "r") as h5:
+    h5 = h5py.File(path, "r")
+    with contextlib.ExitStack() as closing:
+        closing.callback(h5.close)
         keys = list(h5.keys())
         skey = signal_key or _pick(keys, SIGNAL_KEYS)
         fkey = _pick(keys, FREQUENCY_KEYS)
         if skey is None or skey not in keys or (fkey is None and frequency is None):
             raise _missing(path, keys, [signal_key or "signal", "frequency"])
-        sig = h5[skey][...]
+        if chunks is not None and h5[skey].ndim == 3:
+            import dask.array as da
+
+            rows = max(1, (1 << 26) // max(h5[skey][:1].nbytes, 1))
+            sig = da.from_array(h5[skey], chunks=(rows, -1, -1))
+            closing.pop_all()  # dask reads from the open file
+        else:
+            sig = h5[skey][...]
         units = h5[skey].attrs.get("units", "counts")
         freq = h5[fkey][...] if fkey is not None else None
         attrs = {"format": "hdf5", **_h5_attrs(h5)}

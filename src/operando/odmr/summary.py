@@ -32,26 +32,37 @@ def fit_summary(result: xr.Dataset) -> dict:
     }
     name = field_variable(result)
     if name is not None:
-        b = np.asarray(result[name].values, dtype=np.float64)[conv]
         out["field"] = name
-        out["field_percentiles_T"] = _percentiles(b)
+        out["field_percentiles_T"] = _percentiles(_converged_values(result, name, conv))
         if f"{name}_err" in result:
-            out["field_err_median_T"] = _median(np.asarray(result[f"{name}_err"].values)[conv])
-    chi2 = np.asarray(result["reduced_chi2"].values, dtype=np.float64)[conv]
-    out["reduced_chi2_percentiles"] = _percentiles(chi2)
+            out["field_err_median_T"] = _percentiles(_converged_values(result, f"{name}_err", conv), (50,))[0]
+    out["reduced_chi2_percentiles"] = _percentiles(_converged_values(result, "reduced_chi2", conv))
     if "D" in result:
-        out["D_median_Hz"] = _median(np.asarray(result["D"].values)[conv])
+        out["D_median_Hz"] = _percentiles(_converged_values(result, "D", conv), (50,))[0]
     return out
 
 
-def _percentiles(v):
-    v = v[np.isfinite(v)]
-    return [float(x) for x in np.percentile(v, PERCENTILES)] if v.size else [float("nan")] * 3
+def _converged_values(result, name: str, conv) -> np.ndarray:
+    """The finite values of map ``name`` at converged pixels. A map on disk (an out-of-core fit's
+    result, dask-backed) is read one band of chunks at a time into that array: the map is never
+    held whole as well."""
+    var = result[name]
+    if var.chunks is None:
+        v = np.asarray(var.values, dtype=np.float64)
+        return v[conv & np.isfinite(v)]
+    out, n, y0 = np.empty(int(conv.sum())), 0, 0
+    for rows in var.chunksizes["y"]:
+        v = np.asarray(var.isel(y=slice(y0, y0 + rows)).values, dtype=np.float64)
+        keep = conv[y0 : y0 + rows] & np.isfinite(v)
+        k = int(keep.sum())
+        out[n : n + k] = v[keep]
+        n, y0 = n + k, y0 + rows
+    return out[:n]
 
 
-def _median(v):
-    v = v[np.isfinite(v)]
-    return float(np.median(v)) if v.size else float("nan")
+def _percentiles(v, q=PERCENTILES):
+    """Percentiles ``q`` of ``v`` (partitioned in place: no second copy)."""
+    return [float(x) for x in np.percentile(v, q, overwrite_input=True)] if v.size else [float("nan")] * len(q)
 
 
 def _model_label(attrs) -> str:

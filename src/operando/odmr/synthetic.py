@@ -114,3 +114,28 @@ def two_sided_hyperfine_stack(
         out.append((counts * (clean + rng.normal(0.0, noise, clean.shape)), f))
     (low, f_low), (high, f_high) = out
     return low, high, f_low, f_high, b_true, d_true
+
+
+def write_zarr_stack(path, ny: int, nx: int, frequency, *, chunk: int = 256, noise: float = 2e-3,
+                     dtype=np.float32):
+    """Write a two-dip (y, x, frequency) stack to a Zarr store ``path`` tile by tile (never whole in
+    memory), each ``chunk`` × ``chunk`` tile simulated with its own seed; the stack for
+    out-of-core benchmarks. Returns the path."""
+    import dask.array as da
+    import xarray as xr
+
+    from ..io import save_dataset
+
+    f = np.asarray(frequency, dtype=np.float64)
+    model = DipModel(2)
+
+    def block(block_info=None):
+        (y0, y1), (x0, x1), _ = block_info[None]["array-location"]
+        p = two_dip_params(y1 - y0, x1 - x0, seed=y0 * nx + x0)
+        return simulate_stack(model, f, p, noise=noise, rng=y0 * nx + x0, dtype=dtype)["signal"].values
+
+    tiles = tuple(tuple(min(chunk, n - s) for s in range(0, n, chunk)) for n in (ny, nx))
+    stack = da.map_blocks(block, chunks=(*tiles, (f.size,)), dtype=dtype)
+    ds = xr.Dataset({"signal": (("y", "x", "frequency"), stack, {"units": "1"})},
+                    coords={"frequency": ("frequency", f, {"units": "Hz"})})
+    return save_dataset(ds, path)

@@ -68,7 +68,9 @@ def fit_file(
     **load_options,
 ):
     """Fit every spectrum of the stack in ``data`` and write parameters and field maps to ``out``
-    (.nc or .zarr). A chunked (lazy) fit streams chunk by chunk to a Zarr output. ``b_guess`` (3,)
+    (.nc or .zarr). With ``chunks`` (and no ``scheduler``) the stack is read, fitted and written
+    one ``chunks`` × ``chunks`` tile at a time (:mod:`.stream`: memory set by the tile, not the
+    stack; a killed fit resumes from its finished tiles). ``b_guess`` (3,)
     T: approximate bias field selecting the branch of an "nv" fit. ``roi`` (y slice, x slice)
     crops before binning. A scalar ``b_guess`` is the field's magnitude: the "nv" fit then finds
     the field's direction from the mean spectrum and a warning says when the fitted magnitude
@@ -77,6 +79,11 @@ def fit_file(
     magnitude = None
     if b_guess is not None and np.ndim(b_guess) == 0:
         magnitude, b_guess = float(b_guess), None
+    config = {"model": model, "n_dips": n_dips, "hyperfine": hyperfine, "binning": binning,
+              "normalisation": normalisation, "side": side, "min_snr": min_snr}
+    if chunks is not None and scheduler is None:
+        return _fit_file_streamed(data, out, chunks=chunks, config=config, cut=cut, b_guess=b_guess, roi=roi,
+                                  magnitude=magnitude, **load_options)
     lazy = chunks is not None or scheduler is not None
     ds = load_odmr(
         data,
@@ -119,19 +126,53 @@ def fit_file(
     if magnitude is not None:
         result.attrs["bias_magnitude_T"] = magnitude
         _check_magnitude(result, magnitude)
-    result.attrs.update(
-        provenance(
-            config={
-                "model": model,
-                "n_dips": n_dips,
-                "hyperfine": hyperfine,
-                "binning": binning,
-                "normalisation": normalisation,
-                "side": side,
-                "min_snr": min_snr,
-            },
-            source=str(data),
-        )
-    )
+    result.attrs.update(provenance(config=config, source=str(data)))
     result.attrs["frequency_range_hz"] = [float(np.min(ds.frequency)), float(np.max(ds.frequency))]
     return save_dataset(result, out), result, ds
+
+
+def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitude, **load_options):
+    """:func:`fit_file` with ``chunks`` (and no scheduler): tile by tile, results written as they
+    come (:mod:`.stream`), the same preprocessing, fit and field maps as the eager path on each tile."""
+    from .fit import check_chunks
+    from .stream import fit_streamed, input_key, open_result, sample_block, sample_signal, whole_image_model
+
+    tile = check_chunks(chunks)
+    binning, normalisation, model = config["binning"], config["normalisation"], config["model"]
+    lazy_formats = (".zarr", ".nc", ".h5", ".hdf5", ".hdf")  # .npy is memory-mapped
+    ds = load_odmr(data, chunks={} if Path(data).suffix.lower() in lazy_formats else None, **load_options)
+    if roi is not None:
+        ds = select_roi(ds, *roi)
+    axes = nv_orientations(cut)
+    fit_axes = axes if model == "nv" else None
+
+    def prepare(block):
+        block = bin_pixels(mask_pixels(block), binning)
+        return block if normalisation is None else normalise(block, method=normalisation)
+
+    prepare_lazy = bin_pixels(sample_signal(ds), binning)  # the whole stack, lazily
+    if normalisation is not None:
+        prepare_lazy = normalise(prepare_lazy, method=normalisation)
+    chooser = prepare_lazy if model == "nv" else sample_block(ds, binning, prepare)
+    mdl, why = whole_image_model(chooser, model=model, n_dips=config["n_dips"], hyperfine=config["hyperfine"],
+                                 axes=fit_axes, b_guess=b_guess, side=config["side"])
+    attrs = {**provenance(config=config, source=str(data)),
+             "frequency_range_hz": [float(np.min(ds.frequency)), float(np.max(ds.frequency))]}
+    if why is not None:
+        attrs["model_choice"] = why
+    if magnitude is not None:
+        attrs["bias_magnitude_T"] = magnitude
+    key = input_key(data, {**config, "cut": cut, "b_guess": b_guess, "roi": str(roi), "chunks": tile,
+                           "load": {k: str(v) for k, v in load_options.items()}})
+    path = fit_streamed(
+        ds, out, tile=tile, binning=binning, key=key, prepare=prepare,
+        fit=lambda block: fit_odmr(block, mdl, n_dips=config["n_dips"], hyperfine=config["hyperfine"],
+                                   axes=fit_axes, b_guess=b_guess, side=config["side"], min_snr=config["min_snr"]),
+        finish=lambda res: field_maps(res, axes=axes if config["n_dips"] == 8 and model != "nv" else None,
+                                      b_guess=b_guess),
+        attrs=attrs,
+    )
+    result = open_result(path)
+    if magnitude is not None:
+        _check_magnitude(result, magnitude)
+    return path, result, prepare_lazy

@@ -143,10 +143,11 @@ def liu2025_claims(run_numbers: dict) -> list[Claim]:
     return rows
 
 
-def _numbers(cell, final_metal, csi, hist, tx, q_final):
+def _numbers(csi_spectrum, tx, q_final):
+    """The run's numbers behind the claims; ``csi_spectrum``: |CSI| summed over the volume (ppm)."""
     p3, p2 = liu2025_gre3d(), liu2025_flash()
-    total = np.abs(csi.sum(("z", "y", "x"))).values
-    ppm = csi.ppm.values
+    total = csi_spectrum.values
+    ppm = csi_spectrum.ppm.values
     hi, lo = ppm > 150, ppm < 100
     strip = bms.strip_shifts(np.deg2rad([0.0, 30.0, 45.0, 90.0])) + METAL_PPM
     x1, x2 = tx.abundances(q_final)
@@ -167,55 +168,85 @@ def _numbers(cell, final_metal, csi, hist, tx, q_final):
     }
 
 
+def _twin(voxel, snapshots, duration, efficiency, seed):
+    """The symmetric cell, its electrodes, the polarisation history and the deposits grown over it
+    (as (interface, grain-boundary) pairs): cheap, rebuilt on every run."""
+    cell = liu2025_symmetric(voxel, copper=True)
+    electrodes = metal_of_cell(cell)
+    area = np.pi * (cell.attrs["electrode_diameter"] / 2) ** 2
+    hist = polarisation_history(1.0, 1800.0, duration, idle=300.0, area=area, n_times=snapshots)
+    pairs = grow_deposits(cell, hist, efficiency=efficiency, seed=seed, by_mechanism=True)
+    return cell, electrodes, area, hist, pairs
+
+
+def _flash_stage(cell, electrodes, deposits, q, edges, seed) -> xr.Dataset:
+    """2-D FLASH at 21.1 T at every snapshot, the metal selected by its displacement: image and
+    metal magnitudes and the per-layer metal volumes seen (``volume``, ``error``)."""
+    p2 = liu2025_flash()
+    mask = analysis.support(cell.labels != 0, cell.grid, p2, fov_centre(cell.grid))
+    calib = analysis.calibration(p2)
+    # Hann apodisation: Gibbs ringing of sub-pixel deposits would inflate summed magnitudes
+    sigma = image_noise(p2) * np.sqrt((k_filter(p2) ** 2).mean())
+    images = [_image(cell, electrodes + dep, p2, seed + 100 + i, filter="hann") for i, dep in enumerate(deposits)]
+    metal_maps = [analysis.select_shift(img, p2, METAL_PPM, mask) for img in images]
+    layers = [analysis.layer_volumes(mm, mm.x.values, edges, calib, sigma, reference=metal_maps[0])
+              for mm in metal_maps]
+    ds = analysis.growth(layers, q)
+    ds["magnitude"] = np.abs(xr.concat(images, dim="charge_passed")).assign_coords(charge_passed=q)
+    ds["metal"] = np.abs(metal_maps[-1])
+    return ds
+
+
+def _csi_stage(cell, final, seed) -> xr.Dataset:
+    """CSI at 11.75 T of the final state: the metal window map and the spectrum summed over the volume."""
+    pc = Protocol("CSI 11.75 T", "csi", 11.75, (10e-3, 10e-3, 3.2e-3), (10, 10, 16), tr=0.25, te=1e-4,
+                  flip_angle=np.pi / 6, averages=128, receiver_ppm=130.0, dwell=4e-6, spectral_points=512,
+                  source="assumed CSI on the Liu et al. 2025 3-D FOV")
+    maps_c = species_maps(cell, final, pc)
+    csi = reconstruct_csi(add_noise(csi_kspace(maps_c, cell.grid, pc), pc, seed=seed + 9), pc,
+                          fov_centre(cell.grid), line_broadening=200.0)
+    return xr.Dataset({"metal": analysis.window_map(csi, 230, 300),
+                       "spectrum": np.abs(csi.sum(("z", "y", "x"))).assign_attrs(units="1H-equivalent spins")})
+
+
 def run_liu2025(out_dir, *, voxel: float = 50e-6, snapshots: int = 9, duration: float = 7.6 * 86400.0,
                 efficiency: float = 0.01, seed: int = 0, figures: bool = True) -> Liu2025Run:
     """Run the Liu et al. 2025 experiment into ``out_dir`` (datasets as NetCDF, figures as PNG).
 
     ``duration``: 7.6 days of polarisation (the paper's cell shorted after 7.6 days), sampled by
     ``snapshots`` FLASH scans; ``efficiency``: fraction of the charge left as metal in the pellet
-    (an assumption of :func:`operando.cell.plating.grow_deposits`)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    cell = liu2025_symmetric(voxel, copper=True)
-    electrodes = metal_of_cell(cell)
-    area = np.pi * (cell.attrs["electrode_diameter"] / 2) ** 2
-    hist = polarisation_history(1.0, 1800.0, duration, idle=300.0, area=area, n_times=snapshots)
-    pairs = grow_deposits(cell, hist, efficiency=efficiency, seed=seed, by_mechanism=True)
-    deposits = [a + b for a, b in pairs]
+    (an assumption of :func:`operando.cell.plating.grow_deposits`). The imaging stages (FLASH series,
+    3-D image and CSI) are cached in ``out_dir`` by a key of these settings
+    (:class:`operando.pipeline.cache.StageCache`): a rerun loads them, a changed setting recomputes them."""
+    from ...pipeline.lock import FolderLock
 
-    # 2-D FLASH at 21.1 T at every snapshot; metal selected by its displacement
-    p2 = liu2025_flash()
-    centre = fov_centre(cell.grid)
-    occupied = cell.labels != 0
-    mask = analysis.support(occupied, cell.grid, p2, centre)
+    settings = {"voxel": voxel, "snapshots": snapshots, "duration": duration, "efficiency": efficiency,
+                "seed": seed}
+    with FolderLock(out_dir):
+        return _run(Path(out_dir), settings, figures)
+
+
+def _run(out: Path, settings: dict, figures: bool) -> Liu2025Run:
+    from ...pipeline.cache import StageCache, stage_key
+
+    seed = settings["seed"]
+    cell, electrodes, area, hist, pairs = _twin(**settings)
+    deposits = [a + b for a, b in pairs]
+    final = electrodes + deposits[-1]
     lo, hi = cell.attrs["pellet_x"]
     edges = np.linspace(lo, hi, 5)
-    calib = analysis.calibration(p2)
-    # Hann apodisation: Gibbs ringing of sub-pixel deposits would inflate summed magnitudes
-    sigma = image_noise(p2) * np.sqrt((k_filter(p2) ** 2).mean())
-    images, metal_maps, layers, truth = [], [], [], []
-    for i, dep in enumerate(deposits):
-        img = _image(cell, electrodes + dep, p2, seed + 100 + i, filter="hann")
-        images.append(img)
-        metal_maps.append(analysis.select_shift(img, p2, METAL_PPM, mask))
-        truth.append(_layer_truth(dep, cell.grid.x, edges, img.x.values))
-    for mm in metal_maps:
-        layers.append(analysis.layer_volumes(mm, mm.x.values, edges, calib, sigma, reference=metal_maps[0]))
     q = hist.charge_passed.values
-    grown = analysis.growth(layers, q)
-    grown["truth"] = (("charge_passed", "layer"), np.array(truth), {"units": "m^3"})
-
+    p2 = liu2025_flash()
+    cache = StageCache(out, config=settings, seed=seed)
+    flash = cache.get("flash", stage_key("liu2025 flash", settings),
+                      lambda: _flash_stage(cell, electrodes, deposits, q, edges, seed))
     # 3-D gradient echo and CSI at 11.75 T of the final state
-    p3 = liu2025_gre3d()
-    final = electrodes + deposits[-1]
-    img3 = _image(cell, final, p3, seed + 7)
-    pc = Protocol("CSI 11.75 T", "csi", 11.75, (10e-3, 10e-3, 3.2e-3), (10, 10, 16), tr=0.25, te=1e-4,
-                  flip_angle=np.pi / 6, averages=128, receiver_ppm=130.0, dwell=4e-6, spectral_points=512,
-                  source="assumed CSI on the Liu et al. 2025 3-D FOV")
-    maps_c = species_maps(cell, final, pc)
-    csi = reconstruct_csi(add_noise(csi_kspace(maps_c, cell.grid, pc), pc, seed=seed + 9), pc, centre,
-                          line_broadening=200.0)
-    csi_metal = analysis.window_map(csi, 230, 300)
+    gre3d = cache.get("gre3d", stage_key("liu2025 gre3d", settings),
+                      lambda: xr.Dataset({"magnitude": np.abs(_image(cell, final, liu2025_gre3d(), seed + 7))}))
+    csi = cache.get("csi_metal", stage_key("liu2025 csi", settings), lambda: _csi_stage(cell, final, seed))
+    truth = [_layer_truth(dep, cell.grid.x, edges, flash.x.values) for dep in deposits]
+    grown = flash[["volume", "error"]].drop_attrs(deep=False)  # not the stage's key and checksum
+    grown["truth"] = (("charge_passed", "layer"), np.array(truth), {"units": "m^3"})
 
     # tracer exchange on this cell's pools: electrodes (6Li-enriched) and the pellet
     m1 = tracer.lithium_amount(electrodes.total_volume, "Li")
@@ -233,23 +264,21 @@ def run_liu2025(out_dir, *, voxel: float = 50e-6, snapshots: int = 9, duration: 
     grown["deposit_6li"] = (("charge_passed", "layer"), x_dep, {"units": "atomic fraction"})
     grown["mechanism"] = (("charge_passed", "layer"), mech.astype(np.int8), {"units": "1"})
 
-    nums = _numbers(cell, final, csi, hist, tx, q[-1])
+    nums = _numbers(csi.spectrum, tx, q[-1])
     claims = liu2025_claims(nums)
     mas_ds = mas_spectra()
     run = Liu2025Run(claims=claims)
     run.datasets = {
         "history": hist, "layers": grown, "tracer": tracer_ds, "mas": mas_ds,
-        "flash": xr.Dataset({"magnitude": np.abs(xr.concat(images, dim="charge_passed")).assign_coords(
-            charge_passed=q)}),
-        "gre3d": xr.Dataset({"magnitude": np.abs(img3)}),
-        "csi_metal": xr.Dataset({"metal": csi_metal}),
     }
     for name, ds in run.datasets.items():
         save_dataset(ds, out / f"{name}.nc")
+    run.datasets.update(flash=flash, gre3d=gre3d, csi_metal=csi)  # the cached stages, already on disk
     if figures:
         from .figures import liu2025_figures
 
-        run.figures = liu2025_figures(out, cell, deposits[-1], mas_ds, images[-1], metal_maps[-1], img3, grown, p2,
+        run.figures = liu2025_figures(out, cell, deposits[-1], mas_ds, flash.magnitude.isel(charge_passed=-1),
+                                      flash.metal, gre3d.magnitude, grown, p2,
                                       nucleus("7Li").name)
     m_last = grown.volume.isel(charge_passed=-1).values
     t_last = grown.truth.isel(charge_passed=-1).values
