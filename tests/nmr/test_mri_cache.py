@@ -44,3 +44,14 @@ def test_changed_setting_recomputes(first, monkeypatch):
     assert stored.attrs["stage_key"] == other.datasets["flash"].attrs["stage_key"] != run.datasets["flash"].attrs[
         "stage_key"]
     stored.close()
+
+
+def test_every_file_of_the_run_cites_its_papers(first):
+    import xarray as xr
+
+    from operando.papers import LIU2025
+
+    out, _ = first
+    for path in sorted(out.glob("*.nc")):
+        with xr.open_dataset(path) as ds:
+            assert LIU2025.citation in ds.attrs["references"], path.name

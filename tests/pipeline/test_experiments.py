@@ -2,6 +2,7 @@
 claims N1–N6 of Liu et al., Nat. Mater. 2025 and its figures, and the report opens in a browser."""
 
 import pytest
+import xarray as xr
 
 from operando.pipeline.demo import run_instrument_experiment
 from operando.report.browser import browser_available, check_page
@@ -37,3 +38,8 @@ def test_huang2025_report_has_x1_to_x4(tmp_path):
     assert by_id["X3"].verdict == "by construction"
     assert by_id["X2"].verdict == "differs" and "dEMR/dx" in by_id["X2"].ours  # free-atom vs calibration
     assert "Huang et al., J. Phys. Energy 2025" in path.read_text()
+    from operando.papers import HUANG2025
+
+    for nc in sorted(path.parent.glob("*.nc")):  # every file cites the paper it reproduces
+        with xr.open_dataset(nc) as ds:
+            assert ds.attrs.get("references") == HUANG2025.citation, nc.name

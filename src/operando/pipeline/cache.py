@@ -66,8 +66,12 @@ def content_digest(path) -> str | None:
 class StageCache:
     """Load-or-compute for the datasets of one run folder (hold its :class:`~.lock.FolderLock`)."""
 
-    def __init__(self, folder, *, config: dict | None = None, seed: int | None = None):
+    def __init__(self, folder, *, config: dict | None = None, seed: int | None = None,
+                 references: str | None = None):
+        """references : the paper the run reproduces (CF ``references`` of every stage file; default
+        :func:`operando.io.cf_attributes`'s)."""
         self.folder = Path(folder)
+        self._references = references
         self.folder.mkdir(parents=True, exist_ok=True)
         self._config = config
         self._seed = seed
@@ -101,6 +105,8 @@ class StageCache:
         ds = compute()
         ds.attrs.update(provenance(config=self._config, seed=self._seed, stage=name))
         ds.attrs["stage_key"] = key
+        if self._references:
+            ds.attrs["references"] = self._references
         save_dataset(ds, self.path(name), checksum=True)
         self.computed.append(name)
         return ds

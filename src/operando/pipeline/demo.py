@@ -79,12 +79,13 @@ CT_SCAN = {"rate": "0.1C", "nz": 160, "photons": 1e7, "n_angles": 240}
 
 def _cached_ct(out: Path):
     """The CT of the interface model over the protocol (:data:`CT_SCAN`), a cached stage of the run."""
+    from ..papers import HUANG2025
     from ..xray.ct.figures import ct_of_protocol
     from .cache import StageCache, stage_key
     from .lock import FolderLock
 
     with FolderLock(out):
-        cache = StageCache(out)
+        cache = StageCache(out, references=HUANG2025.citation)
         return cache.get("ct_protocol", stage_key("ct_protocol", CT_SCAN), lambda: ct_of_protocol(**CT_SCAN))
 
 

@@ -60,6 +60,7 @@ def _cached(path: Path, make):
     if path.exists():
         return load_dataset(path)
     ds = make()
+    ds.attrs["references"] = HUANG2025.citation
     save_dataset(ds, path)
     return ds
 
@@ -284,6 +285,7 @@ def _save_results(out: Path, results, spectra_rows, claims, model_cal) -> None:
                     coords={"state": keys, "signal": ["R1", "R2", "R3", "cathode"], "energy": CENTRES})
     ds["energy"].attrs["units"] = "eV"
     ds.attrs["source"] = "operando.xray.experiment.run_huang2025 (Huang et al., J. Phys. Energy 2025 set-up)"
+    ds.attrs["references"] = HUANG2025.citation
     save_dataset(ds, out / "spectra.nc")
     atomic_write_text(out / "results.json", json.dumps(results, indent=1))
     atomic_write_text(out / "claims.json", json.dumps(claims, indent=1))

@@ -237,7 +237,7 @@ def _run(out: Path, settings: dict, figures: bool) -> Liu2025Run:
     edges = np.linspace(lo, hi, 5)
     q = hist.charge_passed.values
     p2 = liu2025_flash()
-    cache = StageCache(out, config=settings, seed=seed)
+    cache = StageCache(out, config=settings, seed=seed, references=f"{LIU2025.citation}; {ZHENG2024.citation}")
     flash = cache.get("flash", stage_key("liu2025 flash", settings),
                       lambda: _flash_stage(cell, electrodes, deposits, q, edges, seed))
     # 3-D gradient echo and CSI at 11.75 T of the final state
@@ -272,6 +272,7 @@ def _run(out: Path, settings: dict, figures: bool) -> Liu2025Run:
         "history": hist, "layers": grown, "tracer": tracer_ds, "mas": mas_ds,
     }
     for name, ds in run.datasets.items():
+        ds.attrs["references"] = f"{LIU2025.citation}; {ZHENG2024.citation}"
         save_dataset(ds, out / f"{name}.nc")
     run.datasets.update(flash=flash, gre3d=gre3d, csi_metal=csi)  # the cached stages, already on disk
     if figures:
