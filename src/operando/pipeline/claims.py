@@ -86,12 +86,12 @@ class _Run:
         for label in steps:
             if self.step_at(PAPER_CURRENTS[label], dendrite=label == "25C") is None:
                 out.append(f"no step at {PAPER_CURRENTS[label] / MA_CM2:.3g} mA/cm² ({label})")
-        if sus_step is not None:
+        if sus_step is not None and self.imaged("susceptometry"):  # else no step to read: the claim is n/a
             s = step_named(self.cfg, im.susceptometry_step)
             if not (_close(s.nominal_current_density, PAPER_CURRENTS[sus_step])
                     and (sus_step != "5C" or _close(s.duration, PAPER_5C_DURATION))):
                 out.append(f"the imaged state is {s.name!r}, not the paper's {sus_step} after 4 min")
-        if oe_step is not None:
+        if oe_step is not None and self.imaged("oersted"):
             s = step_named(self.cfg, im.oersted_step)
             at_paper = _close(s.nominal_current_density, PAPER_CURRENTS[oe_step])
             if not (at_paper and s.dendrite and self.cfg.cell.dendrite):
@@ -233,8 +233,8 @@ def _buried(run: _Run) -> Claim:
     from .sources import magnetization, source_volume, susceptibility_maps
 
     cfg, fields, im = run.cfg, run.datasets["fields"], run.cfg.imaging
-    step = step_named(cfg, im.susceptometry_step)
-    cell = cell_for_step(cfg, run.cells, step)
+    step = step_named(cfg, im.susceptometry_step) if run.imaged("susceptometry") else None
+    cell = cell_for_step(cfg, run.cells, step) if step is not None else run.cells["dendrite"]
     ids = sorted(cell.attrs.get("buried_particles", []))
 
     def measure():
@@ -384,8 +384,8 @@ def _focusing(run: _Run) -> Claim:
 
     return _judge(run, "M7", "the dendrite focuses most of the current; electronic hot spots at particle contacts",
                   "most current through the dendrite; hot spots", _where("L152"),
-                  run.unmet(oe_step="25C"), None if cfg.cell.dendrite else "the run has no dendrite (cell.dendrite)",
-                  measure)
+                  run.unmet(oe_step="25C"), "Ørsted field not imaged (imaging.modes)" if not run.imaged("oersted")
+                  else None if cfg.cell.dendrite else "the run has no dendrite (cell.dendrite)", measure)
 
 
 def _integration(run: _Run) -> Claim:

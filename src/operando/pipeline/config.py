@@ -308,9 +308,9 @@ class RunConfig(_Strict):
         names = [s.name for s in self.charge]
         if len(set(names)) != len(names):
             raise ValueError(f"charge step names must be unique, got {names}")
-        for key in ("oersted_step", "susceptometry_step"):
+        for key, mode in (("oersted_step", "oersted"), ("susceptometry_step", "susceptometry")):
             step = getattr(self.imaging, key)
-            if step not in names:
+            if mode in self.imaging.modes and step not in names:  # a mode not imaged needs no step
                 raise ValueError(f"imaging.{key} = {step!r} names no charge step; choose one of {names}")
         return self
 

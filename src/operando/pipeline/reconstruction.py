@@ -93,7 +93,8 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     # exact round trip (voxel inversion): a divergence-free current shaped like the cathode, one
     # uniform layer on the map's lattice, must come back to round-off
     g1 = Grid((1, *shape), (T, dy, dx))
-    lco_top = cells["pristine"].mask("lco")[-1].astype(float)
+    pristine = cells.get("pristine", cells["dendrite"])  # only dendrite steps: no pristine cell was built
+    lco_top = pristine.mask("lco")[-1].astype(float)
     psi = ndimage.gaussian_filter(lco_top, 1.5) * 1e-2
     psi[:2], psi[-2:], psi[:, :2], psi[:, -2:] = 0, 0, 0, 0
     J_top = current_from_stream_function(psi, dy, dx)
@@ -104,7 +105,6 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     attrs["J_roundtrip_error"] = relative_l2_error(np.stack([rt["Jx"].values, rt["Jy"].values]), J_top,
                                                    margin=margin)
     # magnetization round trip, noiseless and exact in the voxel engine
-    pristine = cells["pristine"]
     chi_top = susceptibility_maps(pristine, np.full(pristine.grid.shape, pristine.x_init))["lco"][-1]
     M_layer = np.zeros((3, 1, *shape))
     M_layer[2, 0] = chi_top * im.B_ext / (4e-7 * np.pi)

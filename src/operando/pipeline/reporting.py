@@ -71,9 +71,8 @@ def _li_metal_codes(cell) -> tuple[np.ndarray, dict[str, str]]:
 
 def fig4a(cfg, cells, charges, fields) -> list:
     im = cfg.imaging
-    sus = step_named(cfg, im.susceptometry_step)
-    cell = cell_for_step(cfg, cells, sus)
     dcell = cells["dendrite"]
+    cell = dcell
     orientations = [str(o) for o in fields["orientation"].values]
     deep = dcell.grid.nz > 1
     through = ", through the depth" if deep else ""
@@ -81,6 +80,8 @@ def fig4a(cfg, cells, charges, fields) -> list:
     # the sensor sees every layer of a 3-D cell: the Li metal as its footprint, the current as a
     # depth average; the Li content is that of the top layer
     if "susceptometry" in im.modes:
+        sus = step_named(cfg, im.susceptometry_step)
+        cell = cell_for_step(cfg, cells, sus)
         t_end = float(charges[sus.name]["t"].values[-1])
         rows.append({"name": "state of charge", "label": "$B_\\mathrm{NV}$", "unit": "µT", "scale": 1e6,
                      "source": {"data": final_state(charges[sus.name])["x_li"].values[-1], "kind": "positive",
@@ -261,7 +262,7 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
     size = " × ".join(f"{n * d * 1e6:.3g}" for n, d in zip(g.shape[::-1], g.spacing[::-1], strict=True))
     rows = [{"item": "cell", "value": f"{cfg.cell.preset or cfg.cell.file}: {size} µm (x × y × z), voxels "
              f"{g.dx * 1e9:.0f} nm, grid {' × '.join(map(str, g.shape))} (z, y, x); 1C of this loading "
-             f"{metrics.c_rate_current_density(cells['pristine']) / 10:.3g} mA/cm² (paper: 0.94)"}]
+             f"{metrics.c_rate_current_density(cells.get('pristine', cell)) / 10:.3g} mA/cm² (paper: 0.94)"}]
     fractions = metrics.phase_fractions(cell)
     rows.append({"item": "phases (volume fraction)", "value": ", ".join(
         f"{p} {f:.1%}" for p, f in fractions.items() if f > 0)})
@@ -288,8 +289,9 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
                      f"{float(ds['cell_voltage'][-1]):.3f} V" + (", with the dendrite" if s.dendrite else "")})
     im, se = cfg.imaging, cfg.sensor
     rows.append({"item": "imaging", "value": f"modes {', '.join(im.modes)}; B_ext {im.B_ext * 1e3:.4g} mT along each "
-                 f"NV axis ({', '.join(im.nv_orientations)}); standoff {im.standoff * 1e9:.4g} nm; state imaged in "
-                 f"B_ext: {im.susceptometry_step}; currents imaged: {im.oersted_step}"})
+                 f"NV axis ({', '.join(im.nv_orientations)}); standoff {im.standoff * 1e9:.4g} nm"
+                 + (f"; state imaged in B_ext: {im.susceptometry_step}" if "susceptometry" in im.modes else "")
+                 + (f"; currents imaged: {im.oersted_step}" if "oersted" in im.modes else "")})
     meas = datasets.get("measurement")
     noise = f"; simulated CW noise {meas.attrs['noise_cw'] * 1e6:.3g} µT per pixel" if meas is not None else ""
     rows.append({"item": "sensor", "value": f"{se.kind} NV, CW {se.cw_sensitivity * 1e6:.3g} µT/√Hz, pulsed "

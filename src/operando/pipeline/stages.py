@@ -186,9 +186,12 @@ def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
     im = cfg.imaging
     h = im.standoff
     modes = set(im.modes)
-    sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
-    x_li = final_state(charges[im.susceptometry_step])["x_li"].values
     li_cell = cells["dendrite"]
+    if "susceptometry" in modes:
+        sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
+        x_li = final_state(charges[im.susceptometry_step])["x_li"].values
+    else:  # no susceptometry step to read (imaging.susceptometry_step may name none)
+        sus_cell, x_li = li_cell, None
     x_pristine = np.full(li_cell.grid.shape, sus_cell.x_init)
     g = sus_cell.grid
     out, coords = {}, {"y": ("y", g.y, {"units": "m"}), "x": ("x", g.x, {"units": "m"}),
