@@ -459,7 +459,9 @@ def _unique(run: _Run) -> Claim:
     rec = run.datasets["reconstruction"]
     eJ, eM = rec.attrs["J_roundtrip_error"], rec.attrs["M_roundtrip_error"]
     ours = f"voxel-exact round trip (relative L2): divergence-free J {eJ:.1e}, χ-map M {eM:.1e}"
-    if "J_relative_error" in rec.attrs:  # the Ørsted field was imaged
+    if "J_unavailable" in rec.attrs:  # imaged, but below the noise
+        ours += f". Realistic: {rec.attrs['J_unavailable']}"
+    elif "J_relative_error" in rec.attrs:  # the Ørsted field was imaged
         ours += (f". Realistic: J from the noisy map {rec.attrs['J_relative_error']:.0%} error "
                  f"({rec.attrs['J_method']}), from the noiseless map {rec.attrs['J_model_error']:.0%} (a 3-D "
                  "current read as one layer)")

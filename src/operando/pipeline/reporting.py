@@ -165,7 +165,7 @@ def fig_reconstruction(cells, rec) -> list:
     if any(o.mask.shape != (rec.sizes["y"], rec.sizes["x"]) for o in outlines):
         outlines = []
     out = []
-    if "J_true" in rec:
+    if "J_true" in rec and "J_unavailable" not in rec.attrs:
         e, e0 = rec.attrs["J_relative_error"], rec.attrs["J_model_error"]
         usable = "usable" if e < 0.5 else "not usable as a map"
         out.append((f"Current density Jx from the simulated measured Ørsted map ({rec.attrs['J_method']}) beside "
@@ -324,6 +324,8 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path, elapsed: f
             fig4b(cfg, fields, datasets.get("oersted_sweep")) + fig4c(fields))
     noise = f"Simulated measurement: CW noise {meas.attrs['noise_cw'] * 1e9:.0f} nT per pixel after fitting the " \
         "ODMR spectra. " if "noise_cw" in meas.attrs else ""
+    if "J_unavailable" in rec.attrs:
+        noise += f"Current density: {rec.attrs['J_unavailable']}. "
     section("Reconstruction", f"Noiseless round trips (the same kernel both ways, exact by construction): J "
             f"{rec.attrs['J_roundtrip_error']:.1e}, M {rec.attrs['M_roundtrip_error']:.1e} (relative L2). {noise}"
             "The maps invert the simulated measurement pixel by pixel as one uniform layer; the table fits one "

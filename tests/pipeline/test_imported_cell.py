@@ -1,0 +1,61 @@
+"""What a run of an imported labelled volume reports: a current reconstruction that the noise makes
+impossible is a result, the cell is named by its labels file and built once, its LixCoO2 voxels
+without an electronic path are counted, and the paper's claims are summed up in one line."""
+
+import numpy as np
+import pytest
+
+import operando
+from operando.pipeline.reconstruction import reconstruction_dataset
+
+LABEL_MAP = {0: "void", 1: "Li", 2: "LLZO_cubic", 3: "LiCoO2"}
+
+
+def volume_with_isolated_particles(ny: int = 12, nx: int = 20) -> np.ndarray:
+    """(1, ny, nx) labels: Li metal on the x = 0 face, garnet, one LiCoO2 bar reaching the x = Lx
+    face (the positive terminal) and single-voxel LiCoO2 particles in the garnet, touching nothing
+    that conducts electrons: 10 of the 20 LiCoO2 voxels are isolated."""
+    lab = np.full((1, ny, nx), 2, dtype=np.uint8)
+    lab[..., :2] = 1
+    lab[:, 0, 10:] = 3
+    lab[0, 3:ny:3, 8:nx - 2:3] = 3
+    return lab
+
+
+def config(tmp_path, **top) -> dict:
+    labels = tmp_path / "isolated.npy"
+    np.save(labels, volume_with_isolated_particles())
+    return {"out": str(tmp_path / "run"), **top,
+            "cell": {"labels": str(labels), "label_map": LABEL_MAP, "voxel": "500 nm"},
+            "charge": [{"name": "1C", "c_rate": "1C", "duration": "5 s"}],
+            "imaging": {"nv_orientations": ["perpendicular"], "standoff_sweep": ["50 nm"],
+                        "oersted_step": "1C", "susceptometry_step": "1C"},
+            "sensor": {"simulate_spectra": False}}
+
+
+@pytest.fixture(scope="module")
+def below_noise(tmp_path_factory):
+    """1C through the one connected bar: an Ørsted field of ~0.01 nT under the default 50 nT pulsed
+    noise; with seed 1 the noisy map's norm is below the discrepancy target."""
+    return operando.run(config(tmp_path_factory.mktemp("isolated"), seed=1))
+
+
+def test_current_below_the_noise_is_recorded_and_the_report_completes(below_noise):
+    rec = below_noise.datasets["reconstruction"]
+    assert below_noise.report_path.is_file()
+    why = rec.attrs["J_unavailable"]
+    assert "below the noise" in why and "no current reconstruction" in why
+    assert np.isnan(rec["J_reconstructed"].values).all() and np.isnan(rec.attrs["J_relative_error"])
+    assert np.isfinite(rec["J_true"].values).all()  # the truth is kept beside it
+    assert why in below_noise.report_path.read_text()
+    m12 = next(c for c in below_noise.claims if c.id == "M12")
+    assert "below the noise" in m12.ours
+
+
+def test_an_empty_orsted_map_gives_nan_currents_not_an_error(below_noise):
+    r = below_noise
+    meas = r.datasets["measurement"].copy()
+    meas["B_oersted_measured"] = meas["B_oersted_measured"] * 0.0  # nothing but a map of zeros
+    rec = reconstruction_dataset(r.config, r.cells(), r.charges(), r.datasets["fields"], meas)
+    assert np.isnan(rec["J_reconstructed"].values).all() and "below the noise" in rec.attrs["J_unavailable"]
+    assert np.isfinite(rec["J_noiseless"].values).all()  # the noiseless map is still inverted
