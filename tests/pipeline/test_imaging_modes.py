@@ -23,6 +23,9 @@ def test_run_without_a_mode_reports(tmp_path, small_run, modes, steps, absent):
     assert (tmp_path / "run" / "figures" / "fig4b_signal_vs_field_and_current.png").is_file()
     html = result.report.read_text()
     assert "not imaged" in html
+    # a 2-D section of the preset: the report gives the depth its fields were computed for
+    assert "preset pollok2025" in html
+    assert f"extruded {result.datasets['fields'].attrs['source_thickness'] * 1e6:.3g} µm in depth" in html
     # the claims that need the absent mode say so
     needs = {"oersted": ("M6", "M7", "M11"), "susceptometry": ("M3", "M5", "M9")}[absent]
     for c in result.claims:

@@ -59,3 +59,36 @@ def test_an_empty_orsted_map_gives_nan_currents_not_an_error(below_noise):
     rec = reconstruction_dataset(r.config, r.cells(), r.charges(), r.datasets["fields"], meas)
     assert np.isnan(rec["J_reconstructed"].values).all() and "below the noise" in rec.attrs["J_unavailable"]
     assert np.isfinite(rec["J_noiseless"].values).all()  # the noiseless map is still inverted
+
+
+def test_the_validated_config_describes_the_volume_not_the_preset(tmp_path):
+    cfg = operando.pipeline.config.RunConfig.from_mapping(config(tmp_path))
+    assert cfg.cell.preset is None and cfg.cell.nz == 1 and cfg.cell.dendrite is False
+    lab = volume_with_isolated_particles()
+    lab = np.concatenate([lab, lab])  # two layers, one label mapped to the dendrite phase
+    lab[1, 5, 3:6] = 4
+    np.save(tmp_path / "deep.npy", lab)
+    data = config(tmp_path)
+    data["cell"].update(labels=str(tmp_path / "deep.npy"), label_map={**LABEL_MAP, 4: "dendrite"})
+    cfg = operando.pipeline.config.RunConfig.from_mapping(data)
+    assert cfg.cell.preset is None and cfg.cell.nz == 2 and cfg.cell.dendrite is True
+
+
+def test_one_cell_stage_and_the_report_names_the_labels_file(below_noise):
+    r = below_noise
+    assert "cell_pristine" in r.datasets and "cell_dendrite" not in r.datasets
+    assert "cell_dendrite" not in r.result.computed + r.result.reused
+    assert r.cells()["dendrite"] is r.cells()["pristine"] or np.array_equal(
+        r.cells()["dendrite"].labels, r.cells()["pristine"].labels)
+    html = r.report_path.read_text()
+    assert "isolated.npy" in html and "pollok2025:" not in html
+    # a one-layer cell: the report gives the depth its fields were computed for
+    depth = r.datasets["fields"].attrs["source_thickness"]
+    assert f"extruded {depth * 1e6:.3g} µm in depth" in html
+
+
+def test_memory_estimate_reads_the_volume_shape(tmp_path):
+    from operando.pipeline.resources import run_grid_shape
+
+    cfg = operando.pipeline.config.RunConfig.from_mapping(config(tmp_path))
+    assert run_grid_shape(cfg) == volume_with_isolated_particles().shape  # not the preset's grid

@@ -260,9 +260,16 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
     cell = cells["dendrite"]
     g = cell.grid
     size = " × ".join(f"{n * d * 1e6:.3g}" for n, d in zip(g.shape[::-1], g.spacing[::-1], strict=True))
-    rows = [{"item": "cell", "value": f"{cfg.cell.preset or cfg.cell.file}: {size} µm (x × y × z), voxels "
+    c = cfg.cell
+    name = f"imported labels {c.labels}" if c.imported else f"cell file {c.file}" if c.file else f"preset {c.preset}"
+    fields = datasets.get("fields")
+    depth = (f"; one layer (a 2-D section): its fields are those of the section extruded "
+             f"{fields.attrs['source_thickness'] * 1e6:.3g} µm in depth (source_thickness)"
+             if g.nz == 1 and fields is not None else "")
+    rows = [{"item": "cell", "value": f"{name}: {size} µm (x × y × z), voxels "
              f"{g.dx * 1e9:.0f} nm, grid {' × '.join(map(str, g.shape))} (z, y, x); 1C of this loading "
-             f"{metrics.c_rate_current_density(cells.get('pristine', cell)) / 10:.3g} mA/cm² (paper: 0.94)"}]
+             f"{metrics.c_rate_current_density(cells.get('pristine', cell)) / 10:.3g} mA/cm² (paper: 0.94)"
+             + depth}]
     fractions = metrics.phase_fractions(cell)
     rows.append({"item": "phases (volume fraction)", "value": ", ".join(
         f"{p} {f:.1%}" for p, f in fractions.items() if f > 0)})
@@ -314,9 +321,11 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path, elapsed: f
                 for k, (cap, fig) in enumerate(figs)]
         sections.append(Section(title, text, pngs, table))
 
-    section("The cell", f"The Li | LLZO | LixCoO2 cell of {POLLOK2025.short}, Fig. 4a, as voxels (top layer of a 3-D "
+    section("The cell", f"The imported labelled volume {cfg.cell.labels.name}, as voxels (top layer of a 3-D "
+            "volume), charged as it is drawn." if cfg.cell.imported else
+            f"The Li | LLZO | LixCoO2 cell of {POLLOK2025.short}, Fig. 4a, as voxels (top layer of a 3-D "
             "cell). Its phases and materials are the paper's; its sizes are assumptions (see 'What was simulated').",
-            fig_cell(cells))
+            fig_cell({"imported": cells["pristine"]} if cfg.cell.imported else cells))
     section("Multimodal magnetic images", "Electrochemistry → magnetic sources → fields on the NV plane.",
             fig4a(cfg, cells, charges, fields))
     section("Signal strength", "Paramagnetic signals against the applied field; the Ørsted signal against the "

@@ -135,13 +135,18 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
         datasets[name] = ds
         return ds
 
-    # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content)
+    # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content);
+    #    an imported volume is one cell, its dendrite (if any) drawn in it, for both
     cells, cell_keys = {}, {}
     variants = sorted({"dendrite" if s.dendrite else "pristine" for s in cfg.charge} | {"dendrite"})
+    if cfg.cell.imported:
+        variants = ["pristine"]
     for variant in variants:
         key = cell_stage_key(cfg, variant)
         ds = stage(f"cell_{variant}", key, lambda v=variant: build_cell_dataset(cfg, v))
         cells[variant], cell_keys[variant] = cell_from_dataset(ds), key
+    if cfg.cell.imported:
+        cells["dendrite"], cell_keys["dendrite"] = cells["pristine"], cell_keys["pristine"]
 
     # 2. electrochemistry, one dataset per charge step
     charge_keys, names = charge_stage_keys(cfg, cell_keys), charge_stage_names(cfg)
