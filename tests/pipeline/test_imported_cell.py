@@ -14,7 +14,7 @@ LABEL_MAP = {0: "void", 1: "Li", 2: "LLZO_cubic", 3: "LiCoO2"}
 def volume_with_isolated_particles(ny: int = 12, nx: int = 20) -> np.ndarray:
     """(1, ny, nx) labels: Li metal on the x = 0 face, garnet, one LiCoO2 bar reaching the x = Lx
     face (the positive terminal) and single-voxel LiCoO2 particles in the garnet, touching nothing
-    that conducts electrons: 10 of the 20 LiCoO2 voxels are isolated."""
+    that conducts electrons: 12 of the 22 LiCoO2 voxels are isolated."""
     lab = np.full((1, ny, nx), 2, dtype=np.uint8)
     lab[..., :2] = 1
     lab[:, 0, 10:] = 3
@@ -92,3 +92,30 @@ def test_memory_estimate_reads_the_volume_shape(tmp_path):
 
     cfg = operando.pipeline.config.RunConfig.from_mapping(config(tmp_path))
     assert run_grid_shape(cfg) == volume_with_isolated_particles().shape  # not the preset's grid
+
+
+def test_isolated_lixcoo2_is_counted_warned_and_reported(below_noise):
+    from operando.pipeline.stages import cathode_wiring, isolated_cathode_warnings
+
+    cell = below_noise.cells()["pristine"]
+    lab = volume_with_isolated_particles()
+    assert cathode_wiring(cell) == (10, int((lab == 3).sum()))  # the bar alone reaches the x = Lx face
+    notes = isolated_cathode_warnings(below_noise.cells())
+    assert len(notes) == 1 and "12 of 22 LixCoO2 voxels" in notes[0]
+    assert notes[0] in below_noise.result.warnings
+    with pytest.warns(UserWarning, match="12 of 22 LixCoO2 voxels"):
+        operando.run(below_noise.config, report=False)  # cached: warned again
+    assert "10 of 22 voxels (45%); the other 12 have no electronic path" in below_noise.report_path.read_text()
+    # the isolated particles never charge: their x stays where it started
+    x = below_noise.charges()["1C"]["x_li"].isel(t=-1).values
+    isolated = (lab == 3) & (np.arange(lab.shape[2]) < 18) & (np.arange(lab.shape[1])[:, None] > 0)
+    np.testing.assert_allclose(x[isolated], cell.x_init, rtol=0, atol=1e-9)
+
+
+def test_the_preset_section_has_its_lixcoo2_wired():
+    from operando.cell import presets
+    from operando.pipeline.stages import cathode_wiring, isolated_cathode_warnings
+
+    cell = presets.pollok2025(voxel=5e-7, nz=1, seed=0)
+    wired, total = cathode_wiring(cell)
+    assert wired == total > 0 and isolated_cathode_warnings({"pristine": cell}) == []

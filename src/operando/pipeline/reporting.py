@@ -16,7 +16,7 @@ from ..report import Section, figure_png, write_report
 from ..report import figures as F
 from ..report.maps import Outline
 from ..report.style import DPI, PAGE_WIDTH
-from .stages import cell_for_step, final_state, step_named
+from .stages import cathode_wiring, cell_for_step, final_state, step_named
 
 #: a state-of-charge map is usable when its median error on the surface particles is below this
 USABLE_X_ERROR = 0.05
@@ -270,6 +270,11 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
              f"{g.dx * 1e9:.0f} nm, grid {' × '.join(map(str, g.shape))} (z, y, x); 1C of this loading "
              f"{metrics.c_rate_current_density(cells.get('pristine', cell)) / 10:.3g} mA/cm² (paper: 0.94)"
              + depth}]
+    wired, total = cathode_wiring(cells.get("pristine", cell))
+    rows.append({"item": "LixCoO2 wired to the positive terminal", "value": f"{wired} of {total} voxels "
+                 f"({wired / max(total, 1):.0%})" + (f"; the other {total - wired} have no electronic path to it "
+                                                     "and never charge (the 1C above counts them)"
+                                                     if wired < total else "")})
     fractions = metrics.phase_fractions(cell)
     rows.append({"item": "phases (volume fraction)", "value": ", ".join(
         f"{p} {f:.1%}" for p, f in fractions.items() if f > 0)})

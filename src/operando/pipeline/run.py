@@ -33,6 +33,7 @@ from .stages import (
     cell_from_dataset,
     charge_dataset,
     fields_dataset,
+    isolated_cathode_warnings,
     oersted_sweep_dataset,
     step_named,
 )
@@ -184,7 +185,8 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
 
     # 6. claims, figures and the report (cheap: always redone)
     t0 = time.perf_counter()
-    notes = grid_warnings(cells) + [ds.attrs["warning"] for ds in charges.values() if "warning" in ds.attrs]
+    notes = grid_warnings(cells) + isolated_cathode_warnings(cells) + [
+        ds.attrs["warning"] for ds in charges.values() if "warning" in ds.attrs]
     for note in notes:
         warnings.warn(note, stacklevel=2)
     claims = evaluate_claims(cfg, cells, charges, datasets)

@@ -63,6 +63,30 @@ def imported_cell(c) -> Cell:
     return cell
 
 
+def cathode_wiring(cell: Cell) -> tuple[int, int]:
+    """(LixCoO2 voxels with an electronic path to the positive terminal, all LixCoO2 voxels) of the
+    cell as the charge model sees it (:meth:`~operando.electrochem.model.ChargeModel.cathode_wiring`)."""
+    from ..electrochem.model import ChargeModel
+
+    return ChargeModel.from_cell(cell).cathode_wiring()
+
+
+def isolated_cathode_warnings(cells: dict) -> list[str]:
+    """A warning per cell whose LixCoO2 is in part electronically isolated from the positive terminal:
+    those voxels never charge, yet the cell's 1C counts them."""
+    counts: dict[tuple[int, int], list[str]] = {}  # the variants of one cell count alike: one warning
+    wiring = {id(c): cathode_wiring(c) for c in cells.values()}  # an imported cell serves both variants
+    for name, cell in cells.items():
+        counts.setdefault(wiring[id(cell)], []).append(repr(name))
+    out = []
+    for (wired, total), names in counts.items():
+        if wired < total:
+            out.append(f"cell {' and '.join(names)}: {total - wired} of {total} LixCoO2 voxels "
+                       f"({100 * (total - wired) / total:.2g} %) have no electronic path to the positive terminal "
+                       "(collector or x = Lx face) and never charge; the cell's 1C counts them")
+    return out
+
+
 def cell_from_dataset(ds: xr.Dataset) -> Cell:
     return Cell.from_dataset(ds)
 
