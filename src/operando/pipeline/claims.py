@@ -398,7 +398,7 @@ def _integration(run: _Run) -> Claim:
     def measure():
         lco = float(np.abs(fields["B_lco"]).max())
         t_cw = integration_time(lco, eta_cw, target_snr=1.0)
-        j_nom = fields.attrs["oersted_nominal_current_density"]
+        j_nom = abs(fields.attrs["oersted_nominal_current_density"])  # signed at the imaged state
         b_per_j = float(np.abs(fields["B_oersted"].sel(component="z")).max()) / j_nom
         t_lo = integration_time(b_per_j * LOCAL_J_RANGE[1], eta_p, target_snr=1.0)
         t_hi = integration_time(b_per_j * LOCAL_J_RANGE[0], eta_p, target_snr=1.0)
@@ -421,6 +421,8 @@ def _integration(run: _Run) -> Claim:
     unmet += run.unmet(field=True, standoff=True, oe_step="25C")
     missing = None if run.imaged("oersted") and run.imaged("susceptometry") else \
         "needs susceptometry and oersted in imaging.modes"
+    if missing is None and fields.attrs.get("oersted_nominal_current_density", 0.0) == 0:
+        missing = "the Ørsted step is imaged at rest (no current to scale)"
     return _judge(run, "M10", "CW ~1 µT/√Hz and pulsed ~50 nT at 1 s; nT Ørsted signals need sub-second to tens of "
                   "minutes per pixel for 100–10,000 mA/cm² local current", "sub-second … tens of minutes",
                   _where("L139, L156"), unmet, missing, measure)

@@ -16,7 +16,7 @@ from ..report import Section, figure_png, write_report
 from ..report import figures as F
 from ..report.maps import Outline
 from ..report.style import DPI, PAGE_WIDTH
-from .stages import cathode_wiring, cell_for_step, final_state, step_named
+from .stages import cathode_wiring, cell_for_step, final_state, imaged_state, step_named
 
 #: a state-of-charge map is usable when its median error on the surface particles is below this
 USABLE_X_ERROR = 0.05
@@ -97,11 +97,11 @@ def fig4a(cfg, cells, charges, fields) -> list:
     if "oersted" in im.modes:
         oe = final_state(charges[im.oersted_step])
         J = np.linalg.norm(oe["J_ion"].values + oe["J_e"].values, axis=0).mean(axis=0)
-        j_nom = float(charges[im.oersted_step].attrs["nominal_current_density"])
+        j_img, _ = imaged_state(step_named(cfg, im.oersted_step), charges[im.oersted_step])  # signed
         B = fields["B_oersted"].values
         rows.append({"name": "current", "label": "$B_\\mathrm{NV}$", "unit": "nT", "scale": 1e9,
                      "source": {"data": J * 0.1, "kind": "positive", "cmap": "inferno", "label": "|J|",
-                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, {j_nom * 0.1:.3g} mA/cm²"
+                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, at {j_img * 0.1:.3g} mA/cm²"
                                 + (", depth average" if deep else "")},
                      "fields": [np.tensordot(nv_axis(o), B, axes=1) for o in orientations]})
     if not rows:
@@ -198,11 +198,11 @@ def feasibility_table(cfg, fields) -> list[dict]:
         signals[f"LixCoO2 in {b} (ours)"] = float(np.abs(fields["B_lco"]).max())
     if "B_li" in fields:
         signals[f"Li metal in {b} (ours)"] = float(np.abs(fields["B_li"]).max())
-    if "B_oersted" in fields:
-        j_nom = fields.attrs["oersted_nominal_current_density"]
-        b_per_j = float(np.abs(fields["B_oersted"].sel(component="z")).max()) / j_nom
-        signals[f"Ørsted at {j_nom / 10:.3g} mA/cm² nominal (ours)"] = b_per_j * j_nom
-        signals["Ørsted, 10,000 mA/cm² local (ours, scaled)"] = b_per_j * 1e5
+    j_img = fields.attrs.get("oersted_nominal_current_density", 0.0)  # signed, at the imaged state
+    if "B_oersted" in fields and j_img != 0:  # imaged at rest: nothing to scale to other currents
+        b = float(np.abs(fields["B_oersted"].sel(component="z")).max())
+        signals[f"Ørsted at {j_img / 10:.3g} mA/cm² nominal (ours)"] = b
+        signals["Ørsted, 10,000 mA/cm² local (ours, scaled)"] = b / abs(j_img) * 1e5
     df = plan(signals, target_snr=3.0, n_pixels=int(fields.sizes["y"] * fields.sizes["x"]))
     return [{"signal": r.signal, "technique": r.technique, "signal at 50 nm": format_field(r.signal_T),
              "seen": format_field(r.seen_T), "t per pixel (SNR 3)": format_time(r.t_pixel_s),
@@ -300,10 +300,15 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
         rows.append({"item": f"step {s.name}", "value": f"{what} ({ds.attrs.get('termination', '')}), ends at "
                      f"{float(ds['cell_voltage'][-1]):.3f} V" + (", with the dendrite" if s.dendrite else "")})
     im, se = cfg.imaging, cfg.sensor
+    imaged = []  # which state of each imaged step (its last snapshot), with the current there
+    for what, name, mode in (("state imaged in B_ext", im.susceptometry_step, "susceptometry"),
+                             ("currents imaged", im.oersted_step, "oersted")):
+        if mode in im.modes:
+            j, state = imaged_state(step_named(cfg, name), charges[name])
+            imaged.append(f"; {what}: {name}, {state}" + (f", at {j / 10:+.3g} mA/cm²" if mode == "oersted" else ""))
     rows.append({"item": "imaging", "value": f"modes {', '.join(im.modes)}; B_ext {im.B_ext * 1e3:.4g} mT along each "
                  f"NV axis ({', '.join(im.nv_orientations)}); standoff {im.standoff * 1e9:.4g} nm"
-                 + (f"; state imaged in B_ext: {im.susceptometry_step}" if "susceptometry" in im.modes else "")
-                 + (f"; currents imaged: {im.oersted_step}" if "oersted" in im.modes else "")})
+                 + "".join(imaged)})
     meas = datasets.get("measurement")
     noise = f"; simulated CW noise {meas.attrs['noise_cw'] * 1e6:.3g} µT per pixel" if meas is not None else ""
     rows.append({"item": "sensor", "value": f"{se.kind} NV, CW {se.cw_sensitivity * 1e6:.3g} µT/√Hz, pulsed "

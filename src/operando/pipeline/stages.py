@@ -173,6 +173,19 @@ def final_state(ds: xr.Dataset) -> xr.Dataset:
     return ds.isel(t=-1)
 
 
+def imaged_state(step, ds: xr.Dataset) -> tuple[float, str]:
+    """The state a charge step is imaged at — its last snapshot: the signed current density there
+    (A/m² over the nominal area, + = charge, − = discharge, 0 at rest) and which state it is, in words."""
+    st = final_state(ds)
+    where = f"t = {float(st['t']):.4g} s"
+    if step.steps is not None and ds.sizes.get("protocol_step", 0):
+        cycle = f" of cycle {int(ds['protocol_cycle'].values[-1]) + 1}" if step.cycles > 1 else ""
+        where = f"end of the protocol, {where}, after step '{ds['protocol_description'].values[-1]}'{cycle}"
+    else:
+        where = f"end of the step, {where}"
+    return float(st["current_density"]), where
+
+
 # --- fields -----------------------------------------------------------------------------------
 def _plane(B: np.ndarray) -> np.ndarray:
     """(3, 1, ny, nx) → (3, ny, nx)."""
@@ -270,7 +283,9 @@ def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
         oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
         B_oe = oersted_field(oe_cell, total_current(final_state(charges[im.oersted_step])), [h])
         out["B_oersted"] = (("component", "y", "x"), _plane(B_oe), {"units": "T"})
-        ds_attrs["oersted_nominal_current_density"] = float(charges[im.oersted_step].attrs["nominal_current_density"])
+        # the current at the imaged state, signed (a protocol may end discharging, or at rest)
+        ds_attrs["oersted_nominal_current_density"], ds_attrs["oersted_imaged_state"] = imaged_state(
+            step_named(cfg, im.oersted_step), charges[im.oersted_step])
     ds = xr.Dataset(out, coords=coords)
     ds.attrs.update(ds_attrs)
     return ds
