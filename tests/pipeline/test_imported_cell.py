@@ -119,3 +119,25 @@ def test_the_preset_section_has_its_lixcoo2_wired():
     cell = presets.pollok2025(voxel=5e-7, nz=1, seed=0)
     wired, total = cathode_wiring(cell)
     assert wired == total > 0 and isolated_cathode_warnings({"pristine": cell}) == []
+
+
+def test_command_line_sums_up_the_claims_of_an_imported_cell_in_one_line(below_noise, tmp_path):
+    from typer.testing import CliRunner
+
+    from operando.cli import app
+
+    c = below_noise.config
+    lines = ["seed = 1", f'out = "{below_noise.folder}"', "[cell]", f'labels = "{c.cell.labels}"', 'voxel = "500 nm"',
+             "label_map = {" + ", ".join(f'{k} = "{v}"' for k, v in LABEL_MAP.items()) + "}",
+             "[[charge]]", 'name = "1C"', 'c_rate = "1C"', 'duration = "5 s"',
+             "[imaging]", 'nv_orientations = ["perpendicular"]', 'standoff_sweep = ["50 nm"]',
+             'oersted_step = "1C"', 'susceptometry_step = "1C"', "[sensor]", "simulate_spectra = false"]
+    path = tmp_path / "imported.toml"
+    path.write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(app, ["run", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "stages computed: none (all cached)" in res.output  # the fixture's run, read back
+    assert ("claims of Pollok et al., Nat. Commun. 2025 are not applicable to an imported cell: its geometry is "
+            "not the paper's") in res.output
+    assert not any(f" M{k} " in res.output for k in range(1, 13))  # no table rows
+    assert "M1" in below_noise.report_path.read_text()  # the report keeps the table
