@@ -56,14 +56,18 @@ def _root(
     configure_logging(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
-def _report(result) -> None:
-    """Print the warnings, the claim table and where the results are."""
+def _report(result, imported: bool = False) -> None:
+    """Print the warnings, the claim table (one line for an imported cell, where none applies) and
+    where the results are."""
     from .papers import POLLOK2025
     from .report import verdict_summary
 
-    if result.claims:
+    if imported and result.claims:  # the report keeps the table, each claim with its reason
+        typer.echo(f"claims of {POLLOK2025.short} are not applicable to an imported cell: its geometry is not "
+                   "the paper's")
+    elif result.claims:
         typer.echo(f"Claims of {POLLOK2025.short}:")
-    for c in result.claims:
+    for c in result.claims if not imported else ():
         typer.echo(f"  {c.id:>4} {c.verdict:<15} {c.ours}")
     total = sum(result.timings.values())
     summary = verdict_summary(result.claims) if result.claims else "no claims judged"
@@ -137,7 +141,7 @@ def _run_and_report(cfg) -> None:
     except MemoryError as exc:
         raise ResourceError(f"cell: the run ran out of memory ({exc}); choose a coarser cell.voxel or fewer "
                             "cell.nz layers (finished stages are kept: a rerun resumes)") from exc
-    _report(result)
+    _report(result, imported=cfg.cell.imported)
 
 
 @app.command("config")

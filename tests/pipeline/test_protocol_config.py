@@ -103,3 +103,35 @@ def test_the_report_describes_a_protocol_step_by_its_steps(protocol_run):
     row = rows["step 5C"]
     assert "protocol " + "; ".join(STEPS) + " (× 2)" in row
     assert "over 10 steps" in row and "inf" not in row
+
+
+@pytest.fixture(scope="module")
+def discharged(tmp_path_factory, small_run):
+    """A run whose Ørsted and susceptometry step is the protocol, ending in a 2C discharge."""
+    config = small_run(tmp_path_factory.mktemp("discharged") / "out",
+                       five_c={"current_density": None, "duration": None, "steps": STEPS})
+    config["charge"] = config["charge"][:1]
+    config["imaging"].update(oersted_step="5C", susceptometry_step="5C")
+    return operando.run(config, progress=False)
+
+
+def test_the_imaged_state_of_a_protocol_is_named_with_its_signed_current(discharged):
+    from html import unescape
+
+    from operando.pipeline.reporting import fig4a
+
+    run = discharged
+    ds = run.charges()["5C"]
+    j_end = float(final_state(ds)["current_density"])
+    assert j_end == pytest.approx(-2 * 9.4, rel=1e-3)  # "Discharge at 2C": 1C = 0.94 mA/cm² (Pollok 2025 L137)
+    fields = run.datasets["fields"]
+    assert fields.attrs["oersted_nominal_current_density"] == pytest.approx(j_end)  # signed
+    t_end = float(ds["t"].values[-1])
+    state = f"end of the protocol, t = {t_end:.4g} s, after step '{STEPS[-1]}'"
+    assert fields.attrs["oersted_imaged_state"] == state
+    html = unescape(run.report_path.read_text())
+    assert f"currents imaged: 5C, {state}, at {j_end / 10:+.3g} mA/cm²" in html
+    assert f"state imaged in B_ext: 5C, {state}" in html
+    fig = fig4a(run.config, run.cells(), run.charges(), fields)[0][1]
+    titles = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")]
+    assert f"|J|, 5C, at {j_end / 10:.3g} mA/cm²" in titles  # −1.88, not the first step's +4.7

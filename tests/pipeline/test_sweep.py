@@ -230,3 +230,17 @@ def test_command_line_sweep_resumes_from_the_cached_points(local, tmp_path):
     assert_same(again, ds)
     bad = CliRunner().invoke(app, ["sweep", str(path), "--over", "imaging.standoff=[30 mT]"])
     assert bad.exit_code != 0 and "expected a quantity in m" in str(bad.exception)
+
+
+def test_key_of_a_section_the_base_leaves_at_its_defaults(tmp_path):
+    cfg = cheap(tmp_path, tmp_path / "out")
+    del cfg["sensor"]  # no [sensor] table: its keys are still valid (the section has defaults)
+    _, points, _ = plan_sweep(cfg, {"sensor.integration_time": ["1 s", "10 s"]})
+    times = [operando.pipeline.config.RunConfig.from_mapping(p.mapping).sensor.integration_time for p in points]
+    assert times == pytest.approx([1.0, 10.0])
+    del cfg["charge"]  # the default steps: one is named in the key
+    cfg["imaging"].update(oersted_step="25C", susceptometry_step="5C")
+    _, points, _ = plan_sweep(cfg, {"charge.5C.duration": ["1 min", "2 min"]})
+    steps = [operando.pipeline.config.RunConfig.from_mapping(p.mapping).charge for p in points]
+    assert [s[2].duration for s in steps] == pytest.approx([60.0, 120.0])
+    assert [s.name for s in steps[0]] == ["C/10", "1C", "5C", "25C"]

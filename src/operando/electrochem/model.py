@@ -199,6 +199,15 @@ class ChargeModel:
             terminal[:, :, -1] = (last > 0) & ~np.isin(last, neg_ids)
         return labels, neg_ids, terminal
 
+    def cathode_wiring(self) -> tuple[int, int]:
+        """(LixCoO2 voxels electronically connected to the positive terminal, all LixCoO2 voxels).
+
+        Particles with no electronic path to the terminal (through LixCoO2 or the collector) never
+        charge: no electron can leave them."""
+        labels, _, terminal = self.electronic_clusters()
+        wired = np.isin(labels, np.unique(labels[terminal])) & self.cathode
+        return int(wired.sum()), int(self.cathode.sum())
+
     def _check_ionic_path(self) -> None:
         """The positive terminal must reach an electrode that an electrolyte cluster links to the
         grounded negative electrode."""

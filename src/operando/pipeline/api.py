@@ -47,8 +47,11 @@ class Run:
 
     def cells(self) -> dict:
         """The cells of the run by variant ("pristine", "dendrite"), as :class:`operando.cell.Cell`."""
-        return {k.removeprefix("cell_"): cell_from_dataset(ds) for k, ds in self.datasets.items()
-                if k.startswith("cell_")}
+        cells = {k.removeprefix("cell_"): cell_from_dataset(ds) for k, ds in self.datasets.items()
+                 if k.startswith("cell_")}
+        if self.config.cell.imported:  # one cell serves both variants
+            cells["dendrite"] = cells["pristine"]
+        return cells
 
     def charges(self) -> dict[str, xr.Dataset]:
         """The charge datasets by step name."""

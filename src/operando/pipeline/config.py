@@ -102,6 +102,8 @@ class CellConfig(_Strict):
         if self.labels is None:
             if self.label_map is not None:
                 raise ValueError("cell.label_map applies to an imported volume only; give cell.labels too")
+            if self.file is not None:  # a saved cell is built from its file, not the preset
+                object.__setattr__(self, "preset", None)
             return self
         if self.file is not None:
             raise ValueError("give either cell.file or cell.labels, not both")
@@ -116,7 +118,11 @@ class CellConfig(_Strict):
                              "{0 = \"void\", 1 = \"Li\", 2 = \"LLZO\", 3 = \"LiCoO2\"}")
         from ..cell.importer import check_labels
 
-        check_labels(self.labels, self.label_map, what="cell.labels")  # readable, every label mapped
+        nz = check_labels(self.labels, self.label_map, what="cell.labels")[0]  # readable, every label mapped
+        # the stored configuration describes the volume, not the preset's defaults
+        phases = {v if isinstance(v, str) else v[0] for v in self.label_map.values()}
+        for key, value in (("preset", None), ("nz", nz), ("dendrite", "dendrite" in phases)):
+            object.__setattr__(self, key, value)
         return self
 
     @field_validator("voxel")
@@ -308,9 +314,9 @@ class RunConfig(_Strict):
         names = [s.name for s in self.charge]
         if len(set(names)) != len(names):
             raise ValueError(f"charge step names must be unique, got {names}")
-        for key in ("oersted_step", "susceptometry_step"):
+        for key, mode in (("oersted_step", "oersted"), ("susceptometry_step", "susceptometry")):
             step = getattr(self.imaging, key)
-            if step not in names:
+            if mode in self.imaging.modes and step not in names:  # a mode not imaged needs no step
                 raise ValueError(f"imaging.{key} = {step!r} names no charge step; choose one of {names}")
         return self
 

@@ -52,6 +52,19 @@ def current_from_map(Bz: np.ndarray, dy: float, dx: float, *, standoff: float, t
     return r.sources()[0], f"Tikhonov, weight by {rcfg.regularisation}"
 
 
+def _current_or_reason(Bz: np.ndarray, dy: float, dx: float, **kw) -> tuple[np.ndarray, str, str]:
+    """:func:`current_from_map`, or NaN currents and why not where the map holds nothing but noise
+    (the discrepancy principle finds no weight): at this noise, that is the result."""
+    from ..errors import InputError
+
+    try:
+        return (*current_from_map(Bz, dy, dx, **kw), "")
+    except InputError as exc:
+        if "below the noise level" not in str(exc):
+            raise
+        return np.full((2, *Bz.shape), np.nan), "none: the map is below the noise", str(exc)
+
+
 def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, meas: xr.Dataset) -> xr.Dataset:
     """Current density from the measured (noisy) Ørsted map and the state-of-charge map from the
     measured LixCoO2 map, each beside its ground truth, the same current inversion of the noiseless
@@ -77,23 +90,27 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
         oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
         J_true = _depth_mean_current(oe_cell, total_current(final_state(charges[im.oersted_step])), T)
         sigma = float(meas.attrs["noise_pulsed"])
-        J_rec, method = current_from_map(meas["B_oersted_measured"].values, dy, dx, standoff=h, thickness=T,
-                                         rcfg=rcfg, noise_sigma=sigma)
         Bz = fields["B_oersted"].sel(component="z").values
-        J_model, _ = current_from_map(Bz, dy, dx, standoff=h, thickness=T, rcfg=rcfg,
-                                      noise_sigma=max(1e-3 * float(np.sqrt(np.mean(Bz**2))), 1e-18))
+        J_rec, method, why = _current_or_reason(meas["B_oersted_measured"].values, dy, dx, standoff=h,
+                                                thickness=T, rcfg=rcfg, noise_sigma=sigma)
+        if why:
+            attrs["J_unavailable"] = (f"the Ørsted map is below the noise (peak |Bz| {np.abs(Bz).max() * 1e9:.3g} "
+                                      f"nT, noise {sigma * 1e9:.3g} nT per pixel): no current reconstruction")
+        J_model, _, _ = _current_or_reason(Bz, dy, dx, standoff=h, thickness=T, rcfg=rcfg,
+                                           noise_sigma=max(1e-3 * float(np.sqrt(np.mean(Bz**2))), 1e-18))
         data.update(J_true=(("component", "y", "x"), J_true,
                             {"units": "A/m^2", "long_name": "in-plane current density, slab depth mean (truth)"}),
                     J_reconstructed=(("component", "y", "x"), J_rec,
                                      {"units": "A/m^2", "long_name": "in-plane current density from the measured map"}),
                     J_noiseless=(("component", "y", "x"), J_model,
                                  {"units": "A/m^2", "long_name": "the same inversion of the noiseless map"}))
-        attrs.update(J_relative_error=relative_l2_error(J_rec, J_true, margin=margin),
-                     J_model_error=relative_l2_error(J_model, J_true, margin=margin), J_method=method)
+        attrs.update({k: relative_l2_error(J, J_true, margin=margin) if np.isfinite(J).any() else float("nan")
+                      for k, J in (("J_relative_error", J_rec), ("J_model_error", J_model))}, J_method=method)
     # exact round trip (voxel inversion): a divergence-free current shaped like the cathode, one
     # uniform layer on the map's lattice, must come back to round-off
     g1 = Grid((1, *shape), (T, dy, dx))
-    lco_top = cells["pristine"].mask("lco")[-1].astype(float)
+    pristine = cells.get("pristine", cells["dendrite"])  # only dendrite steps: no pristine cell was built
+    lco_top = pristine.mask("lco")[-1].astype(float)
     psi = ndimage.gaussian_filter(lco_top, 1.5) * 1e-2
     psi[:2], psi[-2:], psi[:, :2], psi[:, -2:] = 0, 0, 0, 0
     J_top = current_from_stream_function(psi, dy, dx)
@@ -104,7 +121,6 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     attrs["J_roundtrip_error"] = relative_l2_error(np.stack([rt["Jx"].values, rt["Jy"].values]), J_top,
                                                    margin=margin)
     # magnetization round trip, noiseless and exact in the voxel engine
-    pristine = cells["pristine"]
     chi_top = susceptibility_maps(pristine, np.full(pristine.grid.shape, pristine.x_init))["lco"][-1]
     M_layer = np.zeros((3, 1, *shape))
     M_layer[2, 0] = chi_top * im.B_ext / (4e-7 * np.pi)

@@ -16,7 +16,7 @@ from ..report import Section, figure_png, write_report
 from ..report import figures as F
 from ..report.maps import Outline
 from ..report.style import DPI, PAGE_WIDTH
-from .stages import cell_for_step, final_state, step_named
+from .stages import cathode_wiring, cell_for_step, final_state, imaged_state, step_named
 
 #: a state-of-charge map is usable when its median error on the surface particles is below this
 USABLE_X_ERROR = 0.05
@@ -71,9 +71,8 @@ def _li_metal_codes(cell) -> tuple[np.ndarray, dict[str, str]]:
 
 def fig4a(cfg, cells, charges, fields) -> list:
     im = cfg.imaging
-    sus = step_named(cfg, im.susceptometry_step)
-    cell = cell_for_step(cfg, cells, sus)
     dcell = cells["dendrite"]
+    cell = dcell
     orientations = [str(o) for o in fields["orientation"].values]
     deep = dcell.grid.nz > 1
     through = ", through the depth" if deep else ""
@@ -81,6 +80,8 @@ def fig4a(cfg, cells, charges, fields) -> list:
     # the sensor sees every layer of a 3-D cell: the Li metal as its footprint, the current as a
     # depth average; the Li content is that of the top layer
     if "susceptometry" in im.modes:
+        sus = step_named(cfg, im.susceptometry_step)
+        cell = cell_for_step(cfg, cells, sus)
         t_end = float(charges[sus.name]["t"].values[-1])
         rows.append({"name": "state of charge", "label": "$B_\\mathrm{NV}$", "unit": "µT", "scale": 1e6,
                      "source": {"data": final_state(charges[sus.name])["x_li"].values[-1], "kind": "positive",
@@ -96,11 +97,11 @@ def fig4a(cfg, cells, charges, fields) -> list:
     if "oersted" in im.modes:
         oe = final_state(charges[im.oersted_step])
         J = np.linalg.norm(oe["J_ion"].values + oe["J_e"].values, axis=0).mean(axis=0)
-        j_nom = float(charges[im.oersted_step].attrs["nominal_current_density"])
+        j_img, _ = imaged_state(step_named(cfg, im.oersted_step), charges[im.oersted_step])  # signed
         B = fields["B_oersted"].values
         rows.append({"name": "current", "label": "$B_\\mathrm{NV}$", "unit": "nT", "scale": 1e9,
                      "source": {"data": J * 0.1, "kind": "positive", "cmap": "inferno", "label": "|J|",
-                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, {j_nom * 0.1:.3g} mA/cm²"
+                                "unit": "mA/cm²", "title": f"|J|, {im.oersted_step}, at {j_img * 0.1:.3g} mA/cm²"
                                 + (", depth average" if deep else "")},
                      "fields": [np.tensordot(nv_axis(o), B, axes=1) for o in orientations]})
     if not rows:
@@ -164,7 +165,7 @@ def fig_reconstruction(cells, rec) -> list:
     if any(o.mask.shape != (rec.sizes["y"], rec.sizes["x"]) for o in outlines):
         outlines = []
     out = []
-    if "J_true" in rec:
+    if "J_true" in rec and "J_unavailable" not in rec.attrs:
         e, e0 = rec.attrs["J_relative_error"], rec.attrs["J_model_error"]
         usable = "usable" if e < 0.5 else "not usable as a map"
         out.append((f"Current density Jx from the simulated measured Ørsted map ({rec.attrs['J_method']}) beside "
@@ -197,11 +198,11 @@ def feasibility_table(cfg, fields) -> list[dict]:
         signals[f"LixCoO2 in {b} (ours)"] = float(np.abs(fields["B_lco"]).max())
     if "B_li" in fields:
         signals[f"Li metal in {b} (ours)"] = float(np.abs(fields["B_li"]).max())
-    if "B_oersted" in fields:
-        j_nom = fields.attrs["oersted_nominal_current_density"]
-        b_per_j = float(np.abs(fields["B_oersted"].sel(component="z")).max()) / j_nom
-        signals[f"Ørsted at {j_nom / 10:.3g} mA/cm² nominal (ours)"] = b_per_j * j_nom
-        signals["Ørsted, 10,000 mA/cm² local (ours, scaled)"] = b_per_j * 1e5
+    j_img = fields.attrs.get("oersted_nominal_current_density", 0.0)  # signed, at the imaged state
+    if "B_oersted" in fields and j_img != 0:  # imaged at rest: nothing to scale to other currents
+        b = float(np.abs(fields["B_oersted"].sel(component="z")).max())
+        signals[f"Ørsted at {j_img / 10:.3g} mA/cm² nominal (ours)"] = b
+        signals["Ørsted, 10,000 mA/cm² local (ours, scaled)"] = b / abs(j_img) * 1e5
     df = plan(signals, target_snr=3.0, n_pixels=int(fields.sizes["y"] * fields.sizes["x"]))
     return [{"signal": r.signal, "technique": r.technique, "signal at 50 nm": format_field(r.signal_T),
              "seen": format_field(r.seen_T), "t per pixel (SNR 3)": format_time(r.t_pixel_s),
@@ -259,9 +260,21 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
     cell = cells["dendrite"]
     g = cell.grid
     size = " × ".join(f"{n * d * 1e6:.3g}" for n, d in zip(g.shape[::-1], g.spacing[::-1], strict=True))
-    rows = [{"item": "cell", "value": f"{cfg.cell.preset or cfg.cell.file}: {size} µm (x × y × z), voxels "
+    c = cfg.cell
+    name = f"imported labels {c.labels}" if c.imported else f"cell file {c.file}" if c.file else f"preset {c.preset}"
+    fields = datasets.get("fields")
+    depth = (f"; one layer (a 2-D section): its fields are those of the section extruded "
+             f"{fields.attrs['source_thickness'] * 1e6:.3g} µm in depth (source_thickness)"
+             if g.nz == 1 and fields is not None else "")
+    rows = [{"item": "cell", "value": f"{name}: {size} µm (x × y × z), voxels "
              f"{g.dx * 1e9:.0f} nm, grid {' × '.join(map(str, g.shape))} (z, y, x); 1C of this loading "
-             f"{metrics.c_rate_current_density(cells['pristine']) / 10:.3g} mA/cm² (paper: 0.94)"}]
+             f"{metrics.c_rate_current_density(cells.get('pristine', cell)) / 10:.3g} mA/cm² (paper: 0.94)"
+             + depth}]
+    wired, total = cathode_wiring(cells.get("pristine", cell))
+    rows.append({"item": "LixCoO2 wired to the positive terminal", "value": f"{wired} of {total} voxels "
+                 f"({wired / max(total, 1):.0%})" + (f"; the other {total - wired} have no electronic path to it "
+                                                     "and never charge (the 1C above counts them)"
+                                                     if wired < total else "")})
     fractions = metrics.phase_fractions(cell)
     rows.append({"item": "phases (volume fraction)", "value": ", ".join(
         f"{p} {f:.1%}" for p, f in fractions.items() if f > 0)})
@@ -287,9 +300,15 @@ def simulated_table(cfg, cells, charges, datasets, elapsed: float | None) -> lis
         rows.append({"item": f"step {s.name}", "value": f"{what} ({ds.attrs.get('termination', '')}), ends at "
                      f"{float(ds['cell_voltage'][-1]):.3f} V" + (", with the dendrite" if s.dendrite else "")})
     im, se = cfg.imaging, cfg.sensor
+    imaged = []  # which state of each imaged step (its last snapshot), with the current there
+    for what, name, mode in (("state imaged in B_ext", im.susceptometry_step, "susceptometry"),
+                             ("currents imaged", im.oersted_step, "oersted")):
+        if mode in im.modes:
+            j, state = imaged_state(step_named(cfg, name), charges[name])
+            imaged.append(f"; {what}: {name}, {state}" + (f", at {j / 10:+.3g} mA/cm²" if mode == "oersted" else ""))
     rows.append({"item": "imaging", "value": f"modes {', '.join(im.modes)}; B_ext {im.B_ext * 1e3:.4g} mT along each "
-                 f"NV axis ({', '.join(im.nv_orientations)}); standoff {im.standoff * 1e9:.4g} nm; state imaged in "
-                 f"B_ext: {im.susceptometry_step}; currents imaged: {im.oersted_step}"})
+                 f"NV axis ({', '.join(im.nv_orientations)}); standoff {im.standoff * 1e9:.4g} nm"
+                 + "".join(imaged)})
     meas = datasets.get("measurement")
     noise = f"; simulated CW noise {meas.attrs['noise_cw'] * 1e6:.3g} µT per pixel" if meas is not None else ""
     rows.append({"item": "sensor", "value": f"{se.kind} NV, CW {se.cw_sensitivity * 1e6:.3g} µT/√Hz, pulsed "
@@ -312,9 +331,11 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path, elapsed: f
                 for k, (cap, fig) in enumerate(figs)]
         sections.append(Section(title, text, pngs, table))
 
-    section("The cell", f"The Li | LLZO | LixCoO2 cell of {POLLOK2025.short}, Fig. 4a, as voxels (top layer of a 3-D "
+    section("The cell", f"The imported labelled volume {cfg.cell.labels.name}, as voxels (top layer of a 3-D "
+            "volume), charged as it is drawn." if cfg.cell.imported else
+            f"The Li | LLZO | LixCoO2 cell of {POLLOK2025.short}, Fig. 4a, as voxels (top layer of a 3-D "
             "cell). Its phases and materials are the paper's; its sizes are assumptions (see 'What was simulated').",
-            fig_cell(cells))
+            fig_cell({"imported": cells["pristine"]} if cfg.cell.imported else cells))
     section("Multimodal magnetic images", "Electrochemistry → magnetic sources → fields on the NV plane.",
             fig4a(cfg, cells, charges, fields))
     section("Signal strength", "Paramagnetic signals against the applied field; the Ørsted signal against the "
@@ -322,6 +343,8 @@ def build_report(cfg, cells, charges, datasets, claims, folder: Path, elapsed: f
             fig4b(cfg, fields, datasets.get("oersted_sweep")) + fig4c(fields))
     noise = f"Simulated measurement: CW noise {meas.attrs['noise_cw'] * 1e9:.0f} nT per pixel after fitting the " \
         "ODMR spectra. " if "noise_cw" in meas.attrs else ""
+    if "J_unavailable" in rec.attrs:
+        noise += f"Current density: {rec.attrs['J_unavailable']}. "
     section("Reconstruction", f"Noiseless round trips (the same kernel both ways, exact by construction): J "
             f"{rec.attrs['J_roundtrip_error']:.1e}, M {rec.attrs['M_roundtrip_error']:.1e} (relative L2). {noise}"
             "The maps invert the simulated measurement pixel by pixel as one uniform layer; the table fits one "

@@ -23,10 +23,15 @@ BASE_BYTES = 300 * 2**20
 
 
 def run_grid_shape(cfg) -> tuple[int, int, int]:
-    """(nz, ny, nx) of the cell a run builds (the preset at ``cell.voxel``), or of ``cell.file``."""
+    """(nz, ny, nx) of the cell a run builds (the preset at ``cell.voxel``), of ``cell.file`` or of
+    ``cell.labels``."""
     c = cfg.cell
     if c.file is not None:
         return _file_grid_shape(c.file)
+    if c.imported:  # the volume's own shape, not the preset's
+        from ..cell.importer import check_labels
+
+        return tuple(check_labels(c.labels, c.label_map, what="cell.labels"))
     spec = presets.pollok2025_spec(voxel=c.voxel, nz=c.nz)
     length = spec.li_thickness + spec.electrolyte_thickness + spec.cathode_thickness + spec.collector_thickness
     ny, nx = (max(1, round(s / c.voxel)) for s in (spec.width, length))
@@ -65,7 +70,7 @@ def check_run_memory(cfg, *, available: float | None = None) -> None:
     c = cfg.cell
     what = (f"cell: a grid of {shape[0]} × {shape[1]} × {shape[2]} voxels (cell.voxel = {c.voxel * 1e9:.4g} nm, "
             f"cell.nz = {c.nz}; about {format_bytes(_per_voxel(shape))} per voxel)")
-    if c.file is not None:
+    if c.file is not None or c.imported:
         hint = "save the cell on a coarser grid or use a machine with more memory"
     else:
         # the lateral voxel count scales as voxel⁻² (cell.nz counts layers)

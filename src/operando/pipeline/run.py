@@ -33,6 +33,7 @@ from .stages import (
     cell_from_dataset,
     charge_dataset,
     fields_dataset,
+    isolated_cathode_warnings,
     oersted_sweep_dataset,
     step_named,
 )
@@ -146,13 +147,18 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
         datasets[name] = ds
         return ds
 
-    # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content)
+    # 1. cells: the pristine cross-section and the one with a dendrite (a cell file by its content);
+    #    an imported volume is one cell, its dendrite (if any) drawn in it, for both
     cells, cell_keys = {}, {}
     variants = sorted({"dendrite" if s.dendrite else "pristine" for s in cfg.charge} | {"dendrite"})
+    if cfg.cell.imported:
+        variants = ["pristine"]
     for variant in variants:
         key = cell_stage_key(cfg, variant)
         ds = stage(f"cell_{variant}", key, lambda v=variant: build_cell_dataset(cfg, v))
         cells[variant], cell_keys[variant] = cell_from_dataset(ds), key
+    if cfg.cell.imported:
+        cells["dendrite"], cell_keys["dendrite"] = cells["pristine"], cell_keys["pristine"]
 
     # 2. electrochemistry, one dataset per charge step
     charge_keys, names = charge_stage_keys(cfg, cell_keys), charge_stage_names(cfg)
@@ -191,7 +197,8 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
 
     # 6. claims, figures and the report (cheap: always redone)
     t0 = time.perf_counter()
-    notes = grid_warnings(cells) + [ds.attrs["warning"] for ds in charges.values() if "warning" in ds.attrs]
+    notes = grid_warnings(cells) + isolated_cathode_warnings(cells) + [
+        ds.attrs["warning"] for ds in charges.values() if "warning" in ds.attrs]
     for note in notes:
         warnings.warn(note, stacklevel=2)
     claims = evaluate_claims(cfg, cells, charges, datasets)

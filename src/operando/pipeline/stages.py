@@ -64,6 +64,30 @@ def imported_cell(c) -> Cell:
     return cell
 
 
+def cathode_wiring(cell: Cell) -> tuple[int, int]:
+    """(LixCoO2 voxels with an electronic path to the positive terminal, all LixCoO2 voxels) of the
+    cell as the charge model sees it (:meth:`~operando.electrochem.model.ChargeModel.cathode_wiring`)."""
+    from ..electrochem.model import ChargeModel
+
+    return ChargeModel.from_cell(cell).cathode_wiring()
+
+
+def isolated_cathode_warnings(cells: dict) -> list[str]:
+    """A warning per cell whose LixCoO2 is in part electronically isolated from the positive terminal:
+    those voxels never charge, yet the cell's 1C counts them."""
+    counts: dict[tuple[int, int], list[str]] = {}  # the variants of one cell count alike: one warning
+    wiring = {id(c): cathode_wiring(c) for c in cells.values()}  # an imported cell serves both variants
+    for name, cell in cells.items():
+        counts.setdefault(wiring[id(cell)], []).append(repr(name))
+    out = []
+    for (wired, total), names in counts.items():
+        if wired < total:
+            out.append(f"cell {' and '.join(names)}: {total - wired} of {total} LixCoO2 voxels "
+                       f"({100 * (total - wired) / total:.2g} %) have no electronic path to the positive terminal "
+                       "(collector or x = Lx face) and never charge; the cell's 1C counts them")
+    return out
+
+
 def cell_from_dataset(ds: xr.Dataset) -> Cell:
     return Cell.from_dataset(ds)
 
@@ -150,6 +174,19 @@ def final_state(ds: xr.Dataset) -> xr.Dataset:
     return ds.isel(t=-1)
 
 
+def imaged_state(step, ds: xr.Dataset) -> tuple[float, str]:
+    """The state a charge step is imaged at — its last snapshot: the signed current density there
+    (A/m² over the nominal area, + = charge, − = discharge, 0 at rest) and which state it is, in words."""
+    st = final_state(ds)
+    where = f"t = {float(st['t']):.4g} s"
+    if step.steps is not None and ds.sizes.get("protocol_step", 0):
+        cycle = f" of cycle {int(ds['protocol_cycle'].values[-1]) + 1}" if step.cycles > 1 else ""
+        where = f"end of the protocol, {where}, after step '{ds['protocol_description'].values[-1]}'{cycle}"
+    else:
+        where = f"end of the step, {where}"
+    return float(st["current_density"]), where
+
+
 # --- fields -----------------------------------------------------------------------------------
 def _plane(B: np.ndarray) -> np.ndarray:
     """(3, 1, ny, nx) → (3, ny, nx)."""
@@ -187,9 +224,12 @@ def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
     im = cfg.imaging
     h = im.standoff
     modes = set(im.modes)
-    sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
-    x_li = final_state(charges[im.susceptometry_step])["x_li"].values
     li_cell = cells["dendrite"]
+    if "susceptometry" in modes:
+        sus_cell = cell_for_step(cfg, cells, step_named(cfg, im.susceptometry_step))
+        x_li = final_state(charges[im.susceptometry_step])["x_li"].values
+    else:  # no susceptometry step to read (imaging.susceptometry_step may name none)
+        sus_cell, x_li = li_cell, None
     x_pristine = np.full(li_cell.grid.shape, sus_cell.x_init)
     g = sus_cell.grid
     out, coords = {}, {"y": ("y", g.y, {"units": "m"}), "x": ("x", g.x, {"units": "m"}),
@@ -244,7 +284,9 @@ def fields_dataset(cfg, cells: dict, charges: dict) -> xr.Dataset:
         oe_cell = cell_for_step(cfg, cells, step_named(cfg, im.oersted_step))
         B_oe = oersted_field(oe_cell, total_current(final_state(charges[im.oersted_step])), [h])
         out["B_oersted"] = (("component", "y", "x"), _plane(B_oe), {"units": "T"})
-        ds_attrs["oersted_nominal_current_density"] = float(charges[im.oersted_step].attrs["nominal_current_density"])
+        # the current at the imaged state, signed (a protocol may end discharging, or at rest)
+        ds_attrs["oersted_nominal_current_density"], ds_attrs["oersted_imaged_state"] = imaged_state(
+            step_named(cfg, im.oersted_step), charges[im.oersted_step])
     ds = xr.Dataset(out, coords=coords)
     ds.attrs.update(ds_attrs)
     return ds

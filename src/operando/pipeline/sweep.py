@@ -139,15 +139,16 @@ def config_mapping(cfg: RunConfig) -> dict:
     def convert(model) -> dict:
         out = {}
         for name, info in type(model).model_fields.items():
-            if name not in model.model_fields_set:
-                continue  # a default: it comes back on validation (and preset-only keys stay unset)
             value = getattr(model, name)
+            steps = isinstance(value, list) and value and isinstance(value[0], BaseModel)
+            if name not in model.model_fields_set and not steps:  # default steps are written: a key may name one
+                continue  # a default: it comes back on validation (and preset-only keys stay unset)
             unit = _unit_of(info.annotation, info.metadata)
             if value is None:
                 continue
             if isinstance(value, BaseModel):
                 value = convert(value)
-            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            elif steps:
                 value = [convert(v) for v in value]
             elif unit is not None:
                 value = [f"{v!r} {unit}" for v in value] if isinstance(value, list) else f"{value!r} {unit}"
@@ -168,8 +169,8 @@ def _set(mapping: dict, key: str, value) -> None:
         if isinstance(node, list):
             names = [s["name"] for s in node]
             node = node[int(part)] if part.isdigit() and int(part) < len(node) else node[names.index(part)]
-        else:
-            node = node[part]
+        else:  # a section left at its defaults is absent from the mapping: create it
+            node = node.setdefault(part, {})
     node[parts[-1]] = value
     if parts[0] == "charge" and parts[-1] in ("current_density", "c_rate"):  # a step has one or the other
         node.pop("c_rate" if parts[-1] == "current_density" else "current_density", None)

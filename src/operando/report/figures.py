@@ -71,13 +71,19 @@ def signal_vs_drive(
     limits: dict[str, float],
 ) -> Figure:
     """Pollok et al. 2025 Fig. 4b: signal (T) vs applied field (T) and vs nominal current density
-    (A/m²), with horizontal detection limits (T)."""
+    (A/m²), with horizontal detection limits (T). A panel without signals (its mode not imaged) is
+    marked so, with no axes: a log axis has nothing to scale."""
     fig, (a, b) = subplots(1, 2, figsize=(PAGE_WIDTH, 2.8))
     for name, s in signals_b.items():
         a.loglog(np.asarray(b_ext) * 1e3, np.asarray(s) * 1e6, "o-", label=name)
     for k, (name, s) in enumerate(signals_j.items()):
         b.loglog(np.asarray(j_nominal) * 0.1, np.asarray(s) * 1e9, "s-", color=f"C{k + 2}", label=name)
-    for ax, (unit, factor) in ((a, ("µT", 1e6)), (b, ("nT", 1e9))):
+    for ax, signals, (unit, factor) in ((a, signals_b, ("µT", 1e6)), (b, signals_j, ("nT", 1e9))):
+        if not signals:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, "not imaged\n(imaging.modes)", ha="center", va="center", transform=ax.transAxes,
+                    color="0.35")
+            continue
         for k, (name, lim) in enumerate(limits.items()):
             ax.axhline(lim * factor, ls=("--", ":", "-.")[k % 3], lw=0.9, color="0.35", label=name)
         ax.set_ylabel(f"peak |B| at the NV ({unit})")
