@@ -156,11 +156,9 @@ def _events(r: _Resolved, st: RunState, V, current, charge, x, min_x, fresh: boo
         g["until current"] = None if fresh else (r.i_lim - abs(current)) / r.i_lim
     if r.q_lim is not None:
         g["until charge"] = (abs(charge - st.q0) - r.q_lim) / r.q_lim
-    if x.size:  # the OCP range: a step that lithiates cannot end on min_x, nor one that delithiates on max_x
-        if not (r.mode == "cc" and r.target < 0):
-            g["min_x"] = min_x - float(x.min())
-        if not (r.mode == "cc" and r.target > 0):
-            g["max_x"] = float(x.max()) - 1.0
+    if x.size:
+        g["min_x"] = min_x - float(x.min())
+        g["max_x"] = float(x.max()) - 1.0
     return g
 
 
@@ -279,7 +277,9 @@ def _time_step(system, r, st, experiment, linear, x_full, scale_current, min_x, 
         u_new, dx = None, np.inf
     if u_new is None or dx > 2.5 * experiment.max_dx:
         if step < _FAIL_MIN_STEP * r.scale:
-            raise ConvergenceError(_failure_message(r, st, model))
+            error = ConvergenceError(_failure_message(r, st, model))
+            error.time = st.t  # s: where the run stopped (0: the cell cannot take the first step)
+            raise error
         st.dt = 0.5 * step
         return
     i_now = system.terminal_current(u_new, V_new)

@@ -116,7 +116,7 @@ def charge_dataset(cell: Cell, step, checkpoint, progress: bool) -> xr.Dataset:
     try:
         ds = charge(cell, protocol, checkpoint=checkpoint, progress=progress)
     except ConvergenceError as exc:
-        if "at t = 0 s" not in str(exc):
+        if getattr(exc, "time", None) != 0.0:
             raise
         raise InputError(f"charge step {step.name!r}: {j / 10:.3g} mA/cm² cannot be carried by this cell: the "
                          f"solver finds no state at t = 0 ({exc}); {_limiting(cell, j)}") from None
