@@ -109,7 +109,7 @@ def charge(
         it also stops ("max_x") when one is lithiated past x = 1.
     Returns an xarray.Dataset (see ``output.to_dataset``).
     """
-    if method not in ("auto", "direct", "amg"):
+    if method not in ("auto", "direct", "amg", "krylov"):
         raise InputError(f"method: expected 'auto', 'direct' or 'amg', got {method!r}")
     if not isinstance(protocol, Galvanostatic):
         raise InputError(
