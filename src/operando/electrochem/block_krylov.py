@@ -83,7 +83,7 @@ def _vcycle(ml, rhs):
         x.append(xi)
         b.append(lvl.R @ (b[-1] - lvl.A @ xi))
     coarse = ml.coarse_solver(levels[-1].A, b[-1])
-    for lvl, xi, bi in zip(reversed(levels[:-1]), reversed(x), reversed(b[:-1])):
+    for lvl, xi, bi in zip(reversed(levels[:-1]), reversed(x), reversed(b[:-1]), strict=True):
         xi += lvl.P @ coarse
         lvl.postsmoother(lvl.A, xi, bi)
         coarse = xi
@@ -199,19 +199,33 @@ class BlockKrylov:
         self._pre = None
 
     def solve(self, system, A, b, c, d, R, RV):
+        """Newton update (du, dV) for the relative unknowns of ``system`` (see newton)."""
         phys, p_inv = physical_jacobian(A, system)
+        reused = self._pre is not None and self._pre[1].size == phys.shape[0]
+        try:
+            du, dV, it = self._solve(system, phys, p_inv, b, c, d, R, RV, reused)
+        except ConvergenceError:
+            if not reused:
+                raise
+            # the Jacobian drifted too far from the one the hierarchies were built for
+            du, dV, it = self._solve(system, phys, p_inv, b, c, d, R, RV, False)
+        self.iterations.append(it)
+        if it > REBUILD_ITERATIONS:
+            self._pre = None  # the next Jacobian gets fresh hierarchies
+        return du, dV
+
+    def _solve(self, system, phys, p_inv, b, c, d, R, RV, reuse):
         n = phys.shape[0]
-        if self._pre is None or self._pre[1].shape[0] != n:
-            scale = 1.0 / np.sqrt(np.abs(phys.diagonal()) + 1e-300)
-            pre = None
-        else:
+        if reuse:
             pre, scale = self._pre
+        else:
+            scale = 1.0 / np.sqrt(np.abs(phys.diagonal()) + 1e-300)
         scaled = sp.csr_matrix(sp.diags(scale) @ phys @ sp.diags(scale))
-        if pre is None:
+        if reuse:
+            pre.set_matrix(scaled)
+        else:
             pre = BlockPreconditioner(scaled, system.ne, system.ni, 1.0 / scale)
             self._pre = (pre, scale)
-        else:
-            pre.set_matrix(scaled)
         # the bordered row of V: b, c in the scaled unknowns (b in physical columns: A = A_phys P)
         b_hat, c_hat = scale * b, (p_inv.T @ c) * scale
         zb = pre(b_hat)
@@ -219,9 +233,10 @@ class BlockKrylov:
         v_scale = 1.0 / np.sqrt(abs(schur)) if schur != 0 else 1.0
         c_hat, b_hat, zb = v_scale * c_hat, v_scale * b_hat, v_scale * zb
         schur = schur * v_scale**2
+        d_hat = d * v_scale**2
 
         def bordered(v):
-            return np.append(scaled @ v[:n] + b_hat * v[n], c_hat @ v[:n] + d * v_scale**2 * v[n])
+            return np.append(scaled @ v[:n] + b_hat * v[n], c_hat @ v[:n] + d_hat * v[n])
 
         def precondition(r):
             zr = pre(r[:n])
@@ -230,10 +245,7 @@ class BlockKrylov:
 
         op = _Operator(n + 1, bordered)
         y, it = fgmres(op, np.append(scale * R, v_scale * RV), precondition)
-        self.iterations.append(it)
-        if it > REBUILD_ITERATIONS:
-            self._pre = None  # the next Jacobian gets fresh hierarchies
-        return p_inv @ (scale * y[:n]), v_scale * y[n]
+        return p_inv @ (scale * y[:n]), v_scale * y[n], it
 
 
 def _Operator(n, matvec):
