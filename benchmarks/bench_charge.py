@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/bench_charge.py            # 150 nm voxels (the preset default)
     .venv/bin/python benchmarks/bench_charge.py --quick    # 300 nm voxels
     .venv/bin/python benchmarks/bench_charge.py --3d       # 3-D solver: reused LU vs an LU per step
+    .venv/bin/python benchmarks/bench_charge.py --scaling  # 3-D cells of 10⁴..10⁶ voxels: the
+        # block-preconditioned FGMRES ("krylov") beside the reused sparse LU where it fits
+    .venv/bin/python benchmarks/bench_charge.py --scaling --sizes 100:20 --duration 600 --new-only
+        # the 100 nm cell (1.1·10⁶ voxels) at 0.94 mA/cm² for 10 min
 
 Prints the wall time, the number of time steps and Newton solves, the spread of particle-mean x,
 and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²). Target:
@@ -12,6 +16,11 @@ and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -27,7 +36,21 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="300 nm voxels instead of 150 nm")
     parser.add_argument("--3d", dest="three_d", action="store_true",
                         help="time the 3-D linear solves instead (10 x 38 x 52 voxels, 1C for 120 s)")
+    parser.add_argument("--scaling", action="store_true",
+                        help="time per step, Krylov iterations and peak memory against voxels")
+    parser.add_argument("--sizes", default=",".join(SIZES),
+                        help="voxel_nm:nz pairs of --scaling (default %(default)s)")
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="s of charge at 0.94 mA/cm² per --scaling size (default 60)")
+    parser.add_argument("--new-only", action="store_true", help="--scaling without the LU path")
+    parser.add_argument("--lu-limit", type=int, default=40_000,
+                        help="largest cell (voxels) the LU path of --scaling runs on")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # voxel_nm nz method duration
     args = parser.parse_args(argv)
+    if args.one:
+        return run_one(*args.one)
+    if args.scaling:
+        return scaling(args)
     if args.three_d:
         return compare_3d_solvers()
     voxel = 300e-9 if args.quick else 150e-9
@@ -72,6 +95,71 @@ def compare_3d_solvers() -> None:
     diff = float(np.nanmax(np.abs(runs["auto"].x_li - runs["direct"].x_li)))
     print(f"speed-up {runs['direct'].attrs['wall'] / runs['auto'].attrs['wall']:.2f}x; "
           f"max |Δx| between them {diff:.1e}")
+
+
+#: (voxel nm, nz) of the --scaling cells: 2·10⁴ .. 1.1·10⁶ voxels, 4 to 2 µm deep
+SIZES = ("500:8", "300:12", "200:16", "150:16", "100:20")
+#: 1 C of the preset (Pollok et al., Nat. Commun. 2025: 0.94 mA/cm²), A/m²
+ONE_C = 9.4
+
+
+def run_one(voxel_nm, nz, method, duration):
+    """Charge one cell in this process; print a JSON line (wall, steps, iterations, peak RSS)."""
+    from operando.electrochem import newton, solver
+
+    if method == "lu":  # the path before the Krylov solver: reused sparse LU at any size
+        newton.KRYLOV_LIMIT_3D = newton.KRYLOV_LIMIT = 10**12
+        method = "auto"
+    solvers = []
+
+    class Recording(newton.JacobianSolver):
+        def __init__(self, method):
+            super().__init__(method)
+            solvers.append(self)
+
+    solver.JacobianSolver = Recording
+    t0 = time.perf_counter()
+    cell = pollok2025(voxel=float(voxel_nm) * 1e-9, nz=int(nz), material_of=MATERIALS)
+    model = ChargeModel.from_cell(cell)
+    setup = time.perf_counter() - t0
+    proto = Galvanostatic(current_density=ONE_C, duration=float(duration), v_max=4.6)
+    t0 = time.perf_counter()
+    ds = charge(model, proto, progress=False, method=method)
+    wall = time.perf_counter() - t0
+    its = solvers[0].krylov_iterations
+    print(json.dumps({
+        "voxels": int(np.prod(cell.grid.shape)), "shape": list(cell.grid.shape), "setup": setup,
+        "wall": wall, "steps": int(ds.sizes["step"]) - 1, "solves": len(its),
+        "iterations": [min(its, default=0), max(its, default=0)],
+        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "V": float(ds.cell_voltage.values[-1]),
+    }))
+
+
+def scaling(args):
+    """One subprocess per (size, method): peak memory is that run's alone."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # BLAS threads thrash on a shared machine
+    print(f"3-D preset cells charged at {ONE_C / 10} mA/cm² for {args.duration:g} s")
+    print(f"{'voxel':>6} {'shape':>16} {'voxels':>9} {'method':>7} {'wall s':>8} {'steps':>5} "
+          f"{'s/step':>7} {'solves':>6} {'iters':>7} {'peak GB':>7}")
+    for size in args.sizes.split(","):
+        voxel_nm, nz = size.split(":")
+        for method in ("krylov", "lu"):
+            if method == "lu" and args.new_only:
+                continue
+            cmd = [sys.executable, __file__, "--one", voxel_nm, nz, method, str(args.duration)]
+            out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if out.returncode:
+                print(f"{voxel_nm:>4}nm {method}: failed\n{out.stderr[-2000:]}")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            shape = "x".join(map(str, r["shape"]))
+            its = "{}-{}".format(*r["iterations"]) if r["solves"] else "-"
+            print(f"{voxel_nm:>4}nm {shape:>16} {r['voxels']:>9} {method:>7} {r['wall']:>8.1f} "
+                  f"{r['steps']:>5} {r['wall'] / r['steps']:>7.2f} {r['solves'] or '-':>6} "
+                  f"{its:>7} {r['peak_gb']:>7.2f}", flush=True)
+            if method == "krylov" and r["voxels"] > args.lu_limit:
+                break
 
 
 if __name__ == "__main__":
