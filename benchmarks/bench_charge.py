@@ -98,7 +98,7 @@ def compare_3d_solvers() -> None:
 
 
 #: (voxel nm, nz) of the --scaling cells: 2·10⁴ .. 1.1·10⁶ voxels, 4 to 2 µm deep
-SIZES = ("500:8", "300:12", "200:16", "150:16", "100:20")
+SIZES = ("500:8", "400:10", "300:12", "200:16", "150:16", "100:20")
 #: 1 C of the preset (Pollok et al., Nat. Commun. 2025: 0.94 mA/cm²), A/m²
 ONE_C = 9.4
 
