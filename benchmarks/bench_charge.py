@@ -45,10 +45,18 @@ def main(argv=None) -> None:
     parser.add_argument("--new-only", action="store_true", help="--scaling without the LU path")
     parser.add_argument("--lu-limit", type=int, default=40_000,
                         help="largest cell (voxels) the LU path of --scaling runs on")
+    parser.add_argument("--demo-grid", metavar="SIZES",
+                        help="time the charge steps of the default run configuration (the demo) on "
+                             "3-D grids voxel_nm:nz,... (e.g. 500:8,250:16)")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # voxel_nm nz method duration
+    parser.add_argument("--one-demo", nargs=2, help=argparse.SUPPRESS)  # voxel_nm nz
     args = parser.parse_args(argv)
     if args.one:
         return run_one(*args.one)
+    if args.one_demo:
+        return run_demo_charges(*args.one_demo)
+    if args.demo_grid:
+        return demo_grid(args.demo_grid)
     if args.scaling:
         return scaling(args)
     if args.three_d:
@@ -138,8 +146,7 @@ def run_one(voxel_nm, nz, method, duration):
 
 def scaling(args):
     """One subprocess per (size, method): peak memory is that run's alone."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # BLAS threads thrash on a shared machine
-    print(f"3-D preset cells charged at {ONE_C / 10} mA/cm² for {args.duration:g} s")
+    print(f"3-D preset cells charged at {ONE_C / 10:.2f} mA/cm² for {args.duration:g} s")
     print(f"{'voxel':>6} {'shape':>16} {'voxels':>9} {'method':>7} {'wall s':>8} {'steps':>5} "
           f"{'s/step':>7} {'solves':>6} {'iters':>7} {'peak GB':>7}")
     for size in args.sizes.split(","):
@@ -147,12 +154,9 @@ def scaling(args):
         for method in ("krylov", "lu"):
             if method == "lu" and args.new_only:
                 continue
-            cmd = [sys.executable, __file__, "--one", voxel_nm, nz, method, str(args.duration)]
-            out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            if out.returncode:
-                print(f"{voxel_nm:>4}nm {method}: failed\n{out.stderr[-2000:]}")
+            r = _subprocess_json(["--one", voxel_nm, nz, method, str(args.duration)])
+            if r is None:
                 continue
-            r = json.loads(out.stdout.strip().splitlines()[-1])
             shape = "x".join(map(str, r["shape"]))
             its = "{}-{}".format(*r["iterations"]) if r["solves"] else "-"
             print(f"{voxel_nm:>4}nm {shape:>16} {r['voxels']:>9} {method:>7} {r['wall']:>8.1f} "
@@ -160,6 +164,51 @@ def scaling(args):
                   f"{its:>7} {r['peak_gb']:>7.2f}", flush=True)
             if method == "krylov" and r["voxels"] > args.lu_limit:
                 break
+
+
+def _subprocess_json(args):
+    """Run this script with ``args`` in a fresh process; its last stdout line as JSON (None when
+    it failed: the error is printed)."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # BLAS threads thrash on a shared machine
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        print(f"{' '.join(args)}: failed\n{out.stderr[-2000:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_demo_charges(voxel_nm, nz):
+    """The charge steps of the default run configuration on one grid; print a JSON line."""
+    from operando.cell import presets
+    from operando.pipeline.config import RunConfig
+
+    cfg = RunConfig()
+    c = cfg.cell
+    times, shape = {}, None
+    for step in cfg.charge:
+        cell = presets.pollok2025(voxel=float(voxel_nm) * 1e-9, nz=int(nz), seed=cfg.seed,
+                                  dendrite=step.dendrite and c.dendrite, buried=c.buried,
+                                  electrolyte=c.electrolyte)
+        shape = list(cell.grid.shape)
+        proto = Galvanostatic(current_density=step.nominal_current_density,
+                              duration=step.duration, save_every=step.duration / 4)
+        t0 = time.perf_counter()
+        charge(cell, proto, progress=False)
+        times[step.name] = time.perf_counter() - t0
+    print(json.dumps({"shape": shape, "times": times,
+                      "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+
+
+def demo_grid(sizes):
+    """Wall time of the demo's charge steps (solver "auto") against the 3-D grid."""
+    print("charge steps of the default run configuration (solver 'auto'), one process per grid")
+    for size in sizes.split(","):
+        r = _subprocess_json(["--one-demo", *size.split(":")])
+        if r is not None:
+            steps = ", ".join(f"{k} {v:.0f} s" for k, v in r["times"].items())
+            print(f"{size.split(':')[0]:>4} nm {'x'.join(map(str, r['shape'])):>12}: "
+                  f"{sum(r['times'].values()):7.1f} s ({steps}); peak {r['peak_gb']:.2f} GB",
+                  flush=True)
 
 
 if __name__ == "__main__":

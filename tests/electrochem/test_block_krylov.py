@@ -39,10 +39,12 @@ def _first_jacobian(model, dt=5.0):
 @pytest.mark.parametrize(
     "model, protocol",
     [
+        (cells.layered_cell([(NEGATIVE, 2), (ELECTROLYTE, 6), (NEGATIVE, 2)], nz=2),
+         Galvanostatic(current_density=40.0, duration=1.0)),
         (cells.composite_cell(), Galvanostatic(current_density=20.0, duration=30.0)),
         (_preset(800e-9, 3), Galvanostatic(current_density=9.4, duration=30.0, v_max=4.6)),
     ],
-    ids=["2-D composite", "3-D preset"],
+    ids=["Li|LLZO|Li", "2-D composite", "3-D preset"],
 )
 def test_krylov_charges_like_the_direct_solve(model, protocol):
     runs = {m: charge(model, protocol, progress=False, method=m) for m in ("direct", "krylov")}
