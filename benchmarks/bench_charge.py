@@ -151,6 +151,7 @@ def scaling(args):
           f"{'s/step':>7} {'cpu s':>8} {'solves':>6} {'iters':>7} {'peak GB':>7}")
     for size in args.sizes.split(","):
         voxel_nm, nz = size.split(":")
+        krylov = None
         for method in ("krylov", "lu"):
             if method == "lu" and args.new_only:
                 continue
@@ -160,8 +161,13 @@ def scaling(args):
             shape = "x".join(map(str, r["shape"]))
             its = "{}-{}".format(*r["iterations"]) if r["solves"] else "-"
             print(f"{voxel_nm:>4}nm {shape:>16} {r['voxels']:>9} {method:>7} {r['wall']:>8.1f} "
-                  f"{r['steps']:>5} {r['wall'] / r['steps']:>7.2f} {r['cpu']:>8.1f} {r['solves'] or '-':>6} "
-                  f"{its:>7} {r['peak_gb']:>7.2f}", flush=True)
+                  f"{r['steps']:>5} {r['wall'] / r['steps']:>7.2f} {r['cpu']:>8.1f} "
+                  f"{r['solves'] or '-':>6} {its:>7} {r['peak_gb']:>7.2f}", flush=True)
+            if method == "lu" and krylov is not None:
+                print(f"{'':>6} krylov against the reused LU: {r['cpu'] / krylov['cpu']:.1f}x less "
+                      f"CPU time, {r['peak_gb'] / krylov['peak_gb']:.1f}x less memory, "
+                      f"end voltages differ by {abs(r['V'] - krylov['V']):.1e} V")
+            krylov = r
             if method == "krylov" and r["voxels"] > args.lu_limit:
                 break
 
