@@ -196,7 +196,7 @@ def run_demo_charges(voxel_nm, nz):
 
     cfg = RunConfig()
     c = cfg.cell
-    times, shape = {}, None
+    times, shape, cpu0 = {}, None, _cpu_seconds()
     for step in cfg.charge:
         cell = presets.pollok2025(voxel=float(voxel_nm) * 1e-9, nz=int(nz), seed=cfg.seed,
                                   dendrite=step.dendrite and c.dendrite, buried=c.buried,
@@ -207,7 +207,7 @@ def run_demo_charges(voxel_nm, nz):
         t0 = time.perf_counter()
         charge(cell, proto, progress=False)
         times[step.name] = time.perf_counter() - t0
-    print(json.dumps({"shape": shape, "times": times,
+    print(json.dumps({"shape": shape, "times": times, "cpu": _cpu_seconds() - cpu0,
                       "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
 
 
@@ -219,7 +219,8 @@ def demo_grid(sizes):
         if r is not None:
             steps = ", ".join(f"{k} {v:.0f} s" for k, v in r["times"].items())
             print(f"{size.split(':')[0]:>4} nm {'x'.join(map(str, r['shape'])):>12}: "
-                  f"{sum(r['times'].values()):7.1f} s ({steps}); peak {r['peak_gb']:.2f} GB",
+                  f"{sum(r['times'].values()):7.1f} s ({steps}); CPU {r['cpu']:.0f} s; "
+                  f"peak {r['peak_gb']:.2f} GB",
                   flush=True)
 
 
