@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_charge.py            # 150 nm voxels (the preset default)
     .venv/bin/python benchmarks/bench_charge.py --quick    # 300 nm voxels
-    .venv/bin/python benchmarks/bench_charge.py --3d       # 3-D solver: reused LU vs an LU per step
+    .venv/bin/python benchmarks/bench_charge.py --3d       # 3-D solver: "auto" vs an LU per step
     .venv/bin/python benchmarks/bench_charge.py --scaling  # 3-D cells of 10⁴..10⁶ voxels: the
         # block-preconditioned FGMRES ("krylov") beside the reused sparse LU where it fits
     .venv/bin/python benchmarks/bench_charge.py --scaling --sizes 100:20 --duration 600 --new-only
@@ -89,8 +89,8 @@ def main(argv=None) -> None:
 
 
 def compare_3d_solvers() -> None:
-    """Reused LU as GMRES preconditioner ("auto") against a fresh LU per Newton iteration
-    ("direct") on a 3-D volume of the preset, where factorizing dominates."""
+    """What "auto" picks on a 3-D volume of the preset (the block-preconditioned FGMRES) against
+    a fresh LU per Newton iteration ("direct"), where factorizing dominates."""
     cell = pollok2025(voxel=400e-9, nz=10, dendrite=False, buried=False, material_of=MATERIALS)
     proto = Galvanostatic(c_rate=1.0, duration=120.0, v_max=4.6)
     print(f"cell {cell.grid.shape} voxels of 400 nm, 1C for 120 s")
