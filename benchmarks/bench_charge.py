@@ -12,6 +12,8 @@
 60 s at 0.94 mA/cm² per size (krylov / reused LU): 18 240 voxels 3.1 / 23.7 CPU s, 0.24 / 0.91 GB;
 36 100: 8.0 / 74 s, 0.34 / 2.24 GB; 76 200: 11.4 s; 228 000: 41 s, 1.3 GB; 406 400: 96 s, 2.1 GB;
 the 100 nm cell (1 143 000 voxels) for 600 s: 452 CPU s (1385 s wall), 5.5 GB, 13 steps.
+--demo-grid (the four charge steps of the demo's 3-D cell): 500 nm x 8 57 CPU s, 375 nm x 11
+124 s, 250 nm x 16 372 s.
 
 Prints the wall time, the number of time steps and Newton solves, the spread of particle-mean x,
 and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²). Target:
