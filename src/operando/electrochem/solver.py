@@ -190,7 +190,7 @@ def charge(
     "duration" for a time limit, "cv_hold" for a voltage hold's time, "until current",
     "until charge", "min_x", "max_x").
     """
-    if method not in ("auto", "direct", "amg"):
+    if method not in ("auto", "direct", "amg", "krylov"):
         raise InputError(f"method: expected 'auto', 'direct' or 'amg', got {method!r}")
     if isinstance(protocol, Galvanostatic):
         experiment, config = protocol.to_experiment(), dataclasses.asdict(protocol)
