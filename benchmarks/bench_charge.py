@@ -2,7 +2,18 @@
 
     .venv/bin/python benchmarks/bench_charge.py            # 150 nm voxels (the preset default)
     .venv/bin/python benchmarks/bench_charge.py --quick    # 300 nm voxels
-    .venv/bin/python benchmarks/bench_charge.py --3d       # 3-D solver: reused LU vs an LU per step
+    .venv/bin/python benchmarks/bench_charge.py --3d       # 3-D solver: "auto" vs an LU per step
+    .venv/bin/python benchmarks/bench_charge.py --scaling  # 3-D cells of 10⁴..10⁶ voxels: the
+        # block-preconditioned FGMRES ("krylov") beside the reused sparse LU where it fits
+    .venv/bin/python benchmarks/bench_charge.py --scaling --sizes 100:20 --duration 600 --new-only
+        # the 100 nm cell (1.1·10⁶ voxels) at 0.94 mA/cm² for 10 min
+
+--scaling on a shared 2-core machine (niced, load ~7; CPU seconds are the fairer measure),
+60 s at 0.94 mA/cm² per size (krylov / reused LU): 18 240 voxels 3.1 / 23.7 CPU s, 0.24 / 0.91 GB;
+36 100: 8.0 / 74 s, 0.34 / 2.24 GB; 76 200: 11.4 s; 228 000: 41 s, 1.3 GB; 406 400: 96 s, 2.1 GB;
+the 100 nm cell (1 143 000 voxels) for 600 s: 452 CPU s (1385 s wall), 5.5 GB, 13 steps.
+--demo-grid (the four charge steps of the demo's 3-D cell): 500 nm x 8 57 CPU s, 375 nm x 11
+124 s, 250 nm x 16 372 s.
 
 Prints the wall time, the number of time steps and Newton solves, the spread of particle-mean x,
 and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²). Target:
@@ -12,6 +23,11 @@ and the current density of 1 C on the preset against seed 000 L137 (0.94 mA/cm²
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -27,7 +43,29 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="300 nm voxels instead of 150 nm")
     parser.add_argument("--3d", dest="three_d", action="store_true",
                         help="time the 3-D linear solves instead (10 x 38 x 52 voxels, 1C for 120 s)")
+    parser.add_argument("--scaling", action="store_true",
+                        help="time per step, Krylov iterations and peak memory against voxels")
+    parser.add_argument("--sizes", default=",".join(SIZES),
+                        help="voxel_nm:nz pairs of --scaling (default %(default)s)")
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="s of charge at 0.94 mA/cm² per --scaling size (default 60)")
+    parser.add_argument("--new-only", action="store_true", help="--scaling without the LU path")
+    parser.add_argument("--lu-limit", type=int, default=40_000,
+                        help="largest cell (voxels) the LU path of --scaling runs on")
+    parser.add_argument("--demo-grid", metavar="SIZES",
+                        help="time the charge steps of the default run configuration (the demo) on "
+                             "3-D grids voxel_nm:nz,... (e.g. 500:8,250:16)")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # voxel_nm nz method duration
+    parser.add_argument("--one-demo", nargs=2, help=argparse.SUPPRESS)  # voxel_nm nz
     args = parser.parse_args(argv)
+    if args.one:
+        return run_one(*args.one)
+    if args.one_demo:
+        return run_demo_charges(*args.one_demo)
+    if args.demo_grid:
+        return demo_grid(args.demo_grid)
+    if args.scaling:
+        return scaling(args)
     if args.three_d:
         return compare_3d_solvers()
     voxel = 300e-9 if args.quick else 150e-9
@@ -58,8 +96,8 @@ def main(argv=None) -> None:
 
 
 def compare_3d_solvers() -> None:
-    """Reused LU as GMRES preconditioner ("auto") against a fresh LU per Newton iteration
-    ("direct") on a 3-D volume of the preset, where factorizing dominates."""
+    """What "auto" picks on a 3-D volume of the preset (the block-preconditioned FGMRES) against
+    a fresh LU per Newton iteration ("direct"), where factorizing dominates."""
     cell = pollok2025(voxel=400e-9, nz=10, dendrite=False, buried=False, material_of=MATERIALS)
     proto = Galvanostatic(c_rate=1.0, duration=120.0, v_max=4.6)
     print(f"cell {cell.grid.shape} voxels of 400 nm, 1C for 120 s")
@@ -72,6 +110,125 @@ def compare_3d_solvers() -> None:
     diff = float(np.nanmax(np.abs(runs["auto"].x_li - runs["direct"].x_li)))
     print(f"speed-up {runs['direct'].attrs['wall'] / runs['auto'].attrs['wall']:.2f}x; "
           f"max |Δx| between them {diff:.1e}")
+
+
+#: (voxel nm, nz) of the --scaling cells: 2·10⁴ .. 1.1·10⁶ voxels, 4 to 2 µm deep
+SIZES = ("500:8", "400:10", "300:12", "200:16", "150:16", "100:20")
+#: 1 C of the preset (Pollok et al., Nat. Commun. 2025: 0.94 mA/cm²), A/m²
+ONE_C = 9.4
+
+
+def run_one(voxel_nm, nz, method, duration):
+    """Charge one cell in this process; print a JSON line (wall, steps, iterations, peak RSS)."""
+    from operando.electrochem import newton, solver
+
+    if method == "lu":  # the path before the Krylov solver: reused sparse LU at any size
+        newton.KRYLOV_LIMIT_3D = newton.KRYLOV_LIMIT = 10**12
+        method = "auto"
+    solvers = []
+
+    class Recording(newton.JacobianSolver):
+        def __init__(self, method):
+            super().__init__(method)
+            solvers.append(self)
+
+    solver.JacobianSolver = Recording
+    t0 = time.perf_counter()
+    cell = pollok2025(voxel=float(voxel_nm) * 1e-9, nz=int(nz), material_of=MATERIALS)
+    model = ChargeModel.from_cell(cell)
+    setup = time.perf_counter() - t0
+    proto = Galvanostatic(current_density=ONE_C, duration=float(duration), v_max=4.6)
+    t0, cpu0 = time.perf_counter(), _cpu_seconds()
+    ds = charge(model, proto, progress=False, method=method)
+    wall = time.perf_counter() - t0
+    its = solvers[0].krylov_iterations
+    print(json.dumps({
+        "voxels": int(np.prod(cell.grid.shape)), "shape": list(cell.grid.shape), "setup": setup,
+        "wall": wall, "steps": int(ds.sizes["step"]) - 1, "solves": len(its),
+        "iterations": [min(its, default=0), max(its, default=0)],
+        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "cpu": _cpu_seconds() - cpu0, "V": float(ds.cell_voltage.values[-1]),
+    }))
+
+
+def scaling(args):
+    """One subprocess per (size, method): peak memory is that run's alone."""
+    print(f"3-D preset cells charged at {ONE_C / 10:.2f} mA/cm² for {args.duration:g} s")
+    print(f"{'voxel':>6} {'shape':>16} {'voxels':>9} {'method':>7} {'wall s':>8} {'steps':>5} "
+          f"{'s/step':>7} {'cpu s':>8} {'solves':>6} {'iters':>7} {'peak GB':>7}")
+    for size in args.sizes.split(","):
+        voxel_nm, nz = size.split(":")
+        krylov = None
+        for method in ("krylov", "lu"):
+            if method == "lu" and args.new_only:
+                continue
+            r = _subprocess_json(["--one", voxel_nm, nz, method, str(args.duration)])
+            if r is None:
+                continue
+            shape = "x".join(map(str, r["shape"]))
+            its = "{}-{}".format(*r["iterations"]) if r["solves"] else "-"
+            print(f"{voxel_nm:>4}nm {shape:>16} {r['voxels']:>9} {method:>7} {r['wall']:>8.1f} "
+                  f"{r['steps']:>5} {r['wall'] / r['steps']:>7.2f} {r['cpu']:>8.1f} "
+                  f"{r['solves'] or '-':>6} {its:>7} {r['peak_gb']:>7.2f}", flush=True)
+            if method == "lu" and krylov is not None:
+                print(f"{'':>6} krylov against the reused LU: {r['cpu'] / krylov['cpu']:.1f}x less "
+                      f"CPU time, {r['peak_gb'] / krylov['peak_gb']:.1f}x less memory, "
+                      f"end voltages differ by {abs(r['V'] - krylov['V']):.1e} V")
+            krylov = r
+            if method == "krylov" and r["voxels"] > args.lu_limit:
+                break
+
+
+def _cpu_seconds():
+    """CPU time of this process (s): on a shared machine the wall time also counts waiting."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def _subprocess_json(args):
+    """Run this script with ``args`` in a fresh process; its last stdout line as JSON (None when
+    it failed: the error is printed)."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # BLAS threads thrash on a shared machine
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        print(f"{' '.join(args)}: failed\n{out.stderr[-2000:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_demo_charges(voxel_nm, nz):
+    """The charge steps of the default run configuration on one grid; print a JSON line."""
+    from operando.cell import presets
+    from operando.pipeline.config import RunConfig
+
+    cfg = RunConfig()
+    c = cfg.cell
+    times, shape, cpu0 = {}, None, _cpu_seconds()
+    for step in cfg.charge:
+        cell = presets.pollok2025(voxel=float(voxel_nm) * 1e-9, nz=int(nz), seed=cfg.seed,
+                                  dendrite=step.dendrite and c.dendrite, buried=c.buried,
+                                  electrolyte=c.electrolyte)
+        shape = list(cell.grid.shape)
+        proto = Galvanostatic(current_density=step.nominal_current_density,
+                              duration=step.duration, save_every=step.duration / 4)
+        t0 = time.perf_counter()
+        charge(cell, proto, progress=False)
+        times[step.name] = time.perf_counter() - t0
+    print(json.dumps({"shape": shape, "times": times, "cpu": _cpu_seconds() - cpu0,
+                      "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+
+
+def demo_grid(sizes):
+    """Wall time of the demo's charge steps (solver "auto") against the 3-D grid."""
+    print("charge steps of the default run configuration (solver 'auto'), one process per grid")
+    for size in sizes.split(","):
+        r = _subprocess_json(["--one-demo", *size.split(":")])
+        if r is not None:
+            steps = ", ".join(f"{k} {v:.0f} s" for k, v in r["times"].items())
+            print(f"{size.split(':')[0]:>4} nm {'x'.join(map(str, r['shape'])):>12}: "
+                  f"{sum(r['times'].values()):7.1f} s ({steps}); CPU {r['cpu']:.0f} s; "
+                  f"peak {r['peak_gb']:.2f} GB",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ Model (SI units; x = lithium content of LixCoO2, c = x c_max):
   positive terminal equals the applied current I (the unknown V follows); constant voltage: V is
   fixed. All other outer faces are insulating (the cell is a periodic-free cross-section).
 * Time: backward Euler; each step solves the coupled nonlinear system by damped Newton with a
-  sparse direct LU (or AMG-preconditioned GMRES for large 3-D systems). σ_e(x) and D(x) are lagged
+  sparse direct LU (2-D sections) or FGMRES with a physics-block preconditioner (3-D cells:
+  ``block_krylov``, cost and memory linear in voxels). σ_e(x) and D(x) are lagged
   to the step start, which keeps the discrete charge and lithium balances exact. The step adapts
   to keep the largest change of x near ``protocol.max_dx``.
 
@@ -179,7 +180,8 @@ def charge(
     checkpoint : path (.nc) rewritten atomically at every saved snapshot; if it exists and matches,
         the run resumes from its last saved snapshot (within any step of the protocol).
     callback : called as ``callback(dataset_so_far)`` after each saved snapshot (may raise to stop).
-    method : linear solver, "auto" | "direct" | "amg" (see :class:`~.newton.JacobianSolver`).
+    method : linear solver, "auto" | "direct" | "krylov" | "amg" (see :class:`~.newton.JacobianSolver`):
+        "auto" takes the block-preconditioned Krylov solve for 3-D cells, a sparse LU otherwise.
     min_x : a step ends ("min_x") when any LixCoO2 voxel falls below this content (OCP range
         limit); it also ends ("max_x") when one is lithiated past x = 1; the next step goes on.
     Returns an xarray.Dataset (see ``output.to_dataset``): snapshots on ``t`` (from t = 0), every
@@ -188,8 +190,8 @@ def charge(
     "duration" for a time limit, "cv_hold" for a voltage hold's time, "until current",
     "until charge", "min_x", "max_x").
     """
-    if method not in ("auto", "direct", "amg"):
-        raise InputError(f"method: expected 'auto', 'direct' or 'amg', got {method!r}")
+    if method not in ("auto", "direct", "amg", "krylov"):
+        raise InputError(f"method: expected 'auto', 'direct', 'krylov' or 'amg', got {method!r}")
     if isinstance(protocol, Galvanostatic):
         experiment, config = protocol.to_experiment(), dataclasses.asdict(protocol)
     elif isinstance(protocol, Experiment):
