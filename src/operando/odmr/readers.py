@@ -97,6 +97,8 @@ def load_odmr(
         frequency_unit_factor(stored_unit, f"{path}: frequency units")[0] if stored_unit else "Hz")
     freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[unit]
     stored_size = attrs.pop("pixel_size_m", None)
+    stored_coords = attrs.pop("pixel_coords", None)
+    stored_coords = stored_coords if pixel_size is None else None
     if pixel_size is None and stored_size is not None:
         pixel_size = tuple(stored_size)
     sweeps = attrs.pop("sweep_sizes", None)
@@ -105,6 +107,8 @@ def load_odmr(
     ds = make_odmr_dataset(
         signal, freq, units=units, attrs=attrs, source=str(path), pixel_size=pixel_size
     )
+    if stored_coords is not None:  # the file's coordinates, not a grid from 0 (a given pixel_size wins)
+        ds = ds.assign_coords({d: (d, v, {"units": u}) for d, (v, u) in stored_coords.items()})
     if sweeps is not None and len(sweeps) > 1:
         labels = np.repeat(np.asarray(names, dtype=str), sweeps)
         ds = ds.assign_coords(sweep=("frequency", labels))
@@ -246,6 +250,9 @@ def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
         spacing = [_spacing_m(ds, d) for d in ("y", "x")]
         if None not in spacing:
             attrs["pixel_size_m"] = spacing
+        if image and {"y", "x"} <= set(ds.coords):  # the file's pixel positions, kept as they are
+            attrs["pixel_coords"] = {d: (np.asarray(ds[d].values), ds[d].attrs.get("units", "pixel"))
+                                     for d in ("y", "x")}
         if extra:  # separate sweeps: flatten (side, frequency) into one increasing axis
             if len(extra) != 1 or freq is None or extra[0] not in freq.dims:
                 raise DataFileError(

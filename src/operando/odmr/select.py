@@ -88,3 +88,38 @@ def choose_model(datasets, *, n_dips: int = 2, shared_width: bool = False, hyper
                f"{others}; a multiplet is taken only when it beats single lines by > "
                f"{DELTA_BIC:g}); --model lorentzian --hyperfine ... overrides")
     return ModelChoice(model, why, {str(k): v for k, v in bic.items()})
+
+
+#: line counts tried when a stack does not say how many resonances it holds (per sweep)
+LINE_COUNTS = (1, 2, 4, 8)
+
+
+def count_lines(datasets, *, candidates=LINE_COUNTS, engine: str = "auto") -> tuple[int, str]:
+    """The number of Lorentzian lines per sweep of ``datasets`` (one or more sweeps) with the lowest
+    BIC, ``Σ_pixels [m·ln(χ²/m)] + p·ln m`` per pixel, over the sample pixels (the counts differ
+    in parameters, so the penalty p·ln m matters here), and the explanation."""
+    from .fit import fit_spectra
+
+    samples = [(ds["frequency"].values.astype(np.float64), sample_pixels(ds)) for ds in datasets]
+    bic = {}
+    for n in candidates:
+        model = DipModel(n, "lorentzian", False, None)
+        p, total, pixels = len(model.names), 0.0, 0
+        for f, y in samples:
+            if f.size < max(2 * p, p + 2):
+                total = np.inf
+                break
+            red = fit_spectra(f, y, model, engine=engine)[:, -3]
+            good = np.isfinite(red)
+            m = f.size
+            c2 = red[good] * max(m - p, 1)
+            # an unfitted pixel counts as the worst fit of the sample: a count no pixel fits loses
+            worst = np.max(c2) if c2.size else np.inf
+            c2 = np.concatenate([c2, np.full(np.count_nonzero(~good), worst)])
+            total += float(np.sum(m * np.log(np.maximum(c2, 1e-300) / m)) + c2.size * p * np.log(m))
+            pixels = max(pixels, c2.size)
+        bic[n] = total
+    best = min(bic, key=bic.get)
+    others = ", ".join(f"{n}: {bic[n] - bic[best]:+.0f}" for n in candidates if n != best)
+    return best, (f"{best} line(s) per sweep: lowest BIC over {pixels} sample pixels (ΔBIC of the other "
+                  f"counts {others}); the file does not say; --n-dips overrides")
