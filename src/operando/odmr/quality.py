@@ -69,6 +69,18 @@ def _dip_columns(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return f0, width, contrast
 
 
+def noise_variance(y) -> np.ndarray:
+    """White-noise variance (n,) of each spectrum ``y`` (n, m), independent of any fit: from the
+    second differences y[i-1] − 2y[i] + y[i+1] (variance 6σ² for white noise), by their median
+    absolute deviation, so the few samples on the steep flanks of a line (sampled by several points)
+    do not count. It turns the residual variance into the reduced χ² = RSS / (σ² ν), ≈ 1 for a model
+    that fits down to the noise, > 1 for a misfit."""
+    d2 = np.diff(np.asarray(y, dtype=np.float64), 2, axis=-1)
+    with np.errstate(invalid="ignore"):
+        mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)), axis=-1)
+    return (1.4826 * mad) ** 2 / 6.0
+
+
 def judge_fits(model, f, params, stderr, chi2, lm_converged, *, min_snr: float = MIN_SNR):
     """Reason codes (n,) for fitted rows: rules 2–5 of the module docstring (0 = converged)."""
     n = params.shape[0]

@@ -59,7 +59,7 @@ def choose_model(datasets, *, n_dips: int = 2, shared_width: bool = False, hyper
         per = []
         for f, y in samples:
             res = fit_spectra(f, y, model, engine=engine)
-            red = res[:, -3]
+            red = res[:, -4]
             per.append(red * max(f.size - p, 1))
             good = np.isfinite(red)
             ok = good if ok is None or ok.shape != good.shape else ok & good
@@ -109,7 +109,7 @@ def count_lines(datasets, *, candidates=LINE_COUNTS, engine: str = "auto") -> tu
             if f.size < max(2 * p, p + 2):
                 total = np.inf
                 break
-            red = fit_spectra(f, y, model, engine=engine)[:, -3]
+            red = fit_spectra(f, y, model, engine=engine)[:, -4]
             good = np.isfinite(red)
             m = f.size
             c2 = red[good] * max(m - p, 1)
