@@ -209,17 +209,24 @@ def read_hdf5(path: Path, frequency=None, signal_key: str | None = None, chunks=
     return sig, freq, units, attrs
 
 
-def _spacing_m(ds, dim: str) -> float | None:
-    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+def _metres_per_unit(ds, dim: str) -> float | None:
+    """Metres per unit of coordinate ``dim`` when it carries a length unit, else None."""
     from ..units import to_si
 
-    if dim not in ds.coords or ds.sizes.get(dim, 0) < 2 or "units" not in ds[dim].attrs:
+    if dim not in ds.coords or "units" not in ds[dim].attrs:
         return None
-    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
     try:
-        factor = to_si(f"1 {ds[dim].attrs['units']}", "m")
+        return float(to_si(f"1 {ds[dim].attrs['units']}", "m"))
     except OperandoError:
         return None  # pixels or another unit: not a length
+
+
+def _spacing_m(ds, dim: str) -> float | None:
+    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+    factor = _metres_per_unit(ds, dim)
+    if factor is None or ds.sizes.get(dim, 0) < 2:
+        return None
+    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
     if not (np.all(step > 0) and np.allclose(step, step[0], rtol=1e-6)):
         return None
     return float(step[0] * factor)
@@ -251,8 +258,10 @@ def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
         if None not in spacing:
             attrs["pixel_size_m"] = spacing
         if image and {"y", "x"} <= set(ds.coords):  # the file's pixel positions, kept as they are
-            attrs["pixel_coords"] = {d: (np.asarray(ds[d].values), ds[d].attrs.get("units", "pixel"))
-                                     for d in ("y", "x")}
+            factors = {d: _metres_per_unit(ds, d) for d in ("y", "x")}
+            attrs["pixel_coords"] = {
+                d: (np.asarray(ds[d].values) * f, "m") if f is not None
+                else (np.asarray(ds[d].values), ds[d].attrs.get("units", "pixel")) for d, f in factors.items()}
         if extra:  # separate sweeps: flatten (side, frequency) into one increasing axis
             if len(extra) != 1 or freq is None or extra[0] not in freq.dims:
                 raise DataFileError(

@@ -94,32 +94,40 @@ def choose_model(datasets, *, n_dips: int = 2, shared_width: bool = False, hyper
 LINE_COUNTS = (1, 2, 4, 8)
 
 
-def count_lines(datasets, *, candidates=LINE_COUNTS, engine: str = "auto") -> tuple[int, str]:
-    """The number of Lorentzian lines per sweep of ``datasets`` (one or more sweeps) with the lowest
-    BIC, ``Σ_pixels [m·ln(χ²/m)] + p·ln m`` per pixel, over the sample pixels (the counts differ
-    in parameters, so the penalty p·ln m matters here), and the explanation."""
+def _bic(samples, model, engine) -> tuple[float, int]:
+    """BIC summed over the sample spectra, ``Σ_pixels [m·ln(χ²/m) + p·ln m]``; an unfitted pixel
+    counts as the worst fitted one (a model no pixel fits loses); with the number of pixels."""
     from .fit import fit_spectra
 
+    p, total, pixels = len(model.names), 0.0, 0
+    for f, y in samples:
+        m = f.size
+        if m < max(2 * p, p + 2):
+            return np.inf, 0
+        red = fit_spectra(f, y, model, engine=engine)[:, -4]
+        good = np.isfinite(red)
+        c2 = red[good] * max(m - p, 1)
+        worst = np.max(c2) if c2.size else np.inf
+        c2 = np.concatenate([c2, np.full(np.count_nonzero(~good), worst)])
+        total += float(np.sum(m * np.log(np.maximum(c2, 1e-300) / m)) + c2.size * p * np.log(m))
+        pixels = max(pixels, c2.size)
+    return total, pixels
+
+
+def count_lines(datasets, *, candidates=LINE_COUNTS, hyperfine=None, engine: str = "auto") -> tuple[int, str]:
+    """The number of lines per sweep of ``datasets`` (one or more sweeps) with the lowest BIC over
+    the sample pixels, each count fitted as single Lorentzian lines and as the multiplets of
+    :data:`CANDIDATES` (a ¹⁴N triplet is one line, not three; the counts differ in parameters, so
+    the penalty p·ln m matters here); with the explanation."""
     samples = [(ds["frequency"].values.astype(np.float64), sample_pixels(ds)) for ds in datasets]
-    bic = {}
+    shapes = CANDIDATES if hyperfine is None else (hyperfine,)
+    bic, pixels = {}, 0
     for n in candidates:
-        model = DipModel(n, "lorentzian", False, None)
-        p, total, pixels = len(model.names), 0.0, 0
-        for f, y in samples:
-            if f.size < max(2 * p, p + 2):
-                total = np.inf
-                break
-            red = fit_spectra(f, y, model, engine=engine)[:, -4]
-            good = np.isfinite(red)
-            m = f.size
-            c2 = red[good] * max(m - p, 1)
-            # an unfitted pixel counts as the worst fit of the sample: a count no pixel fits loses
-            worst = np.max(c2) if c2.size else np.inf
-            c2 = np.concatenate([c2, np.full(np.count_nonzero(~good), worst)])
-            total += float(np.sum(m * np.log(np.maximum(c2, 1e-300) / m)) + c2.size * p * np.log(m))
-            pixels = max(pixels, c2.size)
-        bic[n] = total
-    best = min(bic, key=bic.get)
-    others = ", ".join(f"{n}: {bic[n] - bic[best]:+.0f}" for n in candidates if n != best)
+        for hf in shapes:
+            bic[n, hf], k = _bic(samples, DipModel(n, "lorentzian", False, hf), engine)
+            pixels = max(pixels, k)
+    per_count = {n: min(bic[n, hf] for hf in shapes) for n in candidates}
+    best = min(per_count, key=per_count.get)
+    others = ", ".join(f"{n}: {per_count[n] - per_count[best]:+.0f}" for n in candidates if n != best)
     return best, (f"{best} line(s) per sweep: lowest BIC over {pixels} sample pixels (ΔBIC of the other "
                   f"counts {others}); the file does not say; --n-dips overrides")

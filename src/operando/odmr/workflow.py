@@ -64,7 +64,7 @@ def stack_line(attrs: dict) -> dict | None:
     return line
 
 
-def resolve_n_dips(n_dips, attrs: dict, sample, model: str) -> tuple[int, str | None]:
+def resolve_n_dips(n_dips, attrs: dict, sample, model: str, hyperfine=None) -> tuple[int, str | None]:
     """The number of lines to fit: ``n_dips`` when given, else the file's ``n_dips`` attr, else the
     count the data favour (:func:`operando.odmr.select.count_lines` on the sample pixels
     ``sample``, over each sweep, times the sweeps); with the reason (None when given)."""
@@ -77,7 +77,7 @@ def resolve_n_dips(n_dips, attrs: dict, sample, model: str) -> tuple[int, str | 
         n = int(np.ravel(attrs["n_dips"])[0])
         return n, f"{n} line(s): from the file's n_dips attribute; --n-dips overrides"
     sweeps = find_sweeps(sample)
-    per, why = count_lines([sample.isel(frequency=idx) for _, idx in sweeps])
+    per, why = count_lines([sample.isel(frequency=idx) for _, idx in sweeps], hyperfine=hyperfine)
     return per * len(sweeps), why
 
 
@@ -130,7 +130,7 @@ def fit_file(
     ds = bin_pixels(ds, binning)
     if normalisation is not None:
         ds = normalise(ds, method=normalisation)
-    n_dips, count_why = resolve_n_dips(n_dips, ds.attrs, ds, model)
+    n_dips, count_why = resolve_n_dips(n_dips, ds.attrs, ds, model, hyperfine)
     config["n_dips"] = n_dips
     line = stack_line(ds.attrs)
     axes = nv_orientations(cut)
@@ -199,7 +199,8 @@ def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitud
     if normalisation is not None:
         prepare_lazy = normalise(prepare_lazy, method=normalisation)
     chooser = prepare_lazy if model == "nv" else sample_block(ds, binning, prepare)
-    config["n_dips"], count_why = resolve_n_dips(config["n_dips"], ds.attrs, chooser, model)
+    config["n_dips"], count_why = resolve_n_dips(config["n_dips"], ds.attrs, chooser, model,
+                                                     config["hyperfine"])
     line = stack_line(ds.attrs)
     mdl, why = whole_image_model(chooser, model=model, n_dips=config["n_dips"], hyperfine=config["hyperfine"],
                                  axes=fit_axes, b_guess=b_guess, side=config["side"])
