@@ -66,6 +66,8 @@ def test_default_command_fits_the_stack_line_and_recovers_the_true_field(run_sta
     z = ((fit["B_nv"] - stack["B_axis_true"]) / fit["B_nv_err"]).values
     assert np.mean(np.abs(z) < 3) >= 0.99
     assert "B_nv (converged pixels)" in output
+    assert "lines: 1 line(s): from the file's n_dips attribute" in output
+    assert f"bias {stack.attrs['B_ext'] * 1e3:.4g} mT subtracted" in output
 
 
 def test_n_dips_overrides_the_file(run_stack, tmp_path):

@@ -30,9 +30,14 @@ def fit_summary(result: xr.Dataset) -> dict:
         "reasons": {k: v for k, v in reasons.items() if v and k != "converged"},
         "model": result.attrs.get("model_choice") or _model_label(result.attrs),
     }
+    if "line_count" in result.attrs:
+        out["lines"] = result.attrs["line_count"]
     name = field_variable(result)
     if name is not None:
         out["field"] = name
+        if "bias_subtracted_T" in result[name].attrs:
+            out["bias_subtracted_T"] = float(result[name].attrs["bias_subtracted_T"])
+            out["nv_axis"] = [round(float(v), 4) for v in np.ravel(result.attrs.get("nv_axis", []))]
         out["field_percentiles_T"] = _percentiles(_converged_values(result, name, conv))
         if f"{name}_err" in result:
             out["field_err_median_T"] = _percentiles(_converged_values(result, f"{name}_err", conv), (50,))[0]
@@ -87,8 +92,14 @@ def format_summary(s: dict) -> str:
         f"model: {s['model']}",
         f"pixels: {s['pixels']}; converged: {s['converged']} ({100 * s['converged_fraction']:.2f} %)",
     ]
+    if "lines" in s:
+        lines.insert(1, f"lines: {s['lines']}")
     if "field" in s:
         p5, p50, p95 = s["field_percentiles_T"]
+        bias = s.get("bias_subtracted_T")
+        if bias:
+            lines.append(f"{s['field']}: the field along the NV axis {s.get('nv_axis')}, "
+                         f"bias {_tesla(bias)} subtracted")
         lines.append(f"{s['field']} (converged pixels): median {_tesla(p50)}; 5-95 %: {_tesla(p5)} .. "
                      f"{_tesla(p95)}")
         if "field_err_median_T" in s:
