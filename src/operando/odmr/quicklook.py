@@ -172,8 +172,11 @@ def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
             ((name, "field", "T"), (f"{name}_err", "uncertainty", "T"), ("reduced_chi2", "reduced χ²", ""))
             if var is not None and var in result]
     picks = ranked_pixels(result)
-    fig = figure(figsize=(PAGE_WIDTH * 1.6, PAGE_WIDTH * (0.8 if picks else 0.4)), layout="constrained")
-    rows = fig.subfigures(2 if picks else 1, 1, squeeze=False)[:, 0]
+    # the map row as tall as its maps (a wide map leaves no gap above the spectra), plus titles
+    aspect = float(np.clip(result.sizes["y"] / max(result.sizes["x"], 1), 0.2, 2.0))
+    heights = [PAGE_WIDTH * 1.6 / (len(maps) + 1) * aspect + 0.8] + ([PAGE_WIDTH * 0.4] if picks else [])
+    fig = figure(figsize=(PAGE_WIDTH * 1.6, sum(heights)), layout="constrained")
+    rows = fig.subfigures(len(heights), 1, squeeze=False, height_ratios=heights)[:, 0]
     top = rows[0].subplots(1, len(maps) + 1, squeeze=False)[0]
     for ax, (var, label, unit) in zip(top, maps, strict=False):
         _map_or_note(ax, result, var, label, unit, var == name, extent)
