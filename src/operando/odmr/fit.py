@@ -248,8 +248,9 @@ def fit_odmr(
     returns a lazy dataset. ``engine`` and ``min_snr`` as in :func:`fit_spectra`.
 
     Returns a Dataset (y, x) with one variable per parameter (with units), ``<name>_err``
-    standard errors (from (JᵀJ)⁻¹ scaled by the reduced χ²), ``reason`` (0 = converged, see
-    :data:`operando.odmr.quality.REASONS`), ``reduced_chi2``, ``n_iter``, ``converged`` and
+    standard errors (from (JᵀJ)⁻¹ scaled by the residual variance), ``reason`` (0 = converged, see
+    :data:`operando.odmr.quality.REASONS`), ``residual_variance`` (signal²), ``reduced_chi2`` (that
+    over the pixel's own noise variance: ≈ 1 for a good fit), ``n_iter``, ``converged`` and
     ``valid``; ``attrs["fit_report"]`` counts pixels per outcome.
     """
     from .sweeps import find_sweeps, fit_sweeps
