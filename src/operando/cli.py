@@ -227,7 +227,8 @@ def fit(
         str, typer.Option(help="auto (single Lorentzian lines, 14N triplets or 15N doublets, chosen "
                           "by BIC on a sample of pixels), lorentzian, gaussian or nv (8-line Hamiltonian fit).")
     ] = "auto",
-    n_dips: Annotated[int, typer.Option(help="Number of dips (lorentzian/gaussian; over all sweeps).")] = 2,
+    n_dips: Annotated[int | None, typer.Option(help="Number of dips (lorentzian/gaussian; over all sweeps); "
+                                               "default: the file's n_dips, else the count the data favour.")] = None,
     hyperfine: Annotated[
         str | None, typer.Option(help="14N or 15N hyperfine multiplets.")
     ] = None,

@@ -109,14 +109,16 @@ def subtract_background(image, *, order: int = 1, mask=None, reference=None) -> 
     return img - terms @ coef
 
 
-def field_maps(fit: xr.Dataset, *, axes=None, b_guess=None) -> xr.Dataset:
+def field_maps(fit: xr.Dataset, *, axes=None, b_guess=None, line=None) -> xr.Dataset:
     """Add field maps to a fit result: ``B_nv`` (and ``B_nv_err``) for a 2-dip fit; ``B_nv_k`` for
     each line pair of a 2·n-dip fit (outer pair first) and, with ``axes`` (n, 3) given, the vector
     ``B`` (component, y, x); a Hamiltonian ("nv") fit already holds Bx, By, Bz. Pairs are matched
     to axes by the splittings the approximate bias field ``b_guess`` (3,) T predicts; without it
     ``axes`` must be listed from the largest splitting to the smallest. A fit of separate sweeps
     also gets ``D`` (the pair's mean frequency); one side alone (``attrs["single_side"]``) gives
-    B_nv = ±(f0 − D₀)/γ with D₀ = 2.870 GHz.
+    B_nv = ±(f0 − D₀)/γ with D₀ = 2.870 GHz; so does a one-line fit of a stack that says which
+    line it sweeps (``line``: {"side": "low"/"high", "D": Hz, "B_ext": T, the bias along the NV
+    axis, subtracted}).
 
     Every field is NaN where the fit did not converge (``converged`` False; why is in ``reason``).
     """
@@ -130,10 +132,12 @@ def field_maps(fit: xr.Dataset, *, axes=None, b_guess=None) -> xr.Dataset:
     f0 = np.stack([fit[f"f0_{i}"].values for i in range(n)], axis=-1) if n else None
     err = np.stack([fit[f"f0_{i}_err"].values for i in range(n)], axis=-1) if n else None
     side = fit.attrs.get("single_side")
-    if n == 1 and side in ("low", "high"):
-        sign = -1.0 if side == "low" else 1.0
-        out["B_nv"] = (("y", "x"), np.where(ok, sign * (f0[..., 0] - D_ZERO_FIELD) / GAMMA_E, np.nan),
-                       {"units": "T", "assumed_D_hz": D_ZERO_FIELD})
+    line = line if n == 1 and line is not None else {"side": side, "D": D_ZERO_FIELD, "B_ext": 0.0}
+    if n == 1 and line["side"] in ("low", "high"):
+        sign = -1.0 if line["side"] == "low" else 1.0
+        b = sign * (f0[..., 0] - line["D"]) / GAMMA_E - line["B_ext"]
+        out["B_nv"] = (("y", "x"), np.where(ok, b, np.nan),
+                       {"units": "T", "assumed_D_hz": line["D"], "bias_subtracted_T": line["B_ext"]})
         out["B_nv_err"] = (("y", "x"), np.where(ok, err[..., 0] / GAMMA_E, np.nan),
                            {"units": "T", "meaning": "standard error"})
         return out

@@ -21,7 +21,7 @@ from .dataset import SIGNAL, VALID, as_odmr_dataset
 from .lm import levenberg_marquardt
 from .models import DipModel
 from .nvmodel import NVModel
-from .quality import CODES, MIN_SNR, judge_fits, satellite_shift, screen_spectra
+from .quality import CODES, MIN_SNR, judge_fits, noise_variance, satellite_shift, screen_spectra
 from .result import fit_report, model_from_attrs, result_dataset  # noqa: F401 (re-exported)
 
 MODELS = ("lorentzian", "gaussian", "nv")
@@ -53,7 +53,7 @@ def make_model(
 BATCH_SAMPLES = 25_600
 BATCH_SAMPLES_COMPILED = 409_600
 #: columns of :func:`fit_spectra` after the parameters and their standard errors
-EXTRA_COLUMNS = ("reason", "reduced_chi2", "n_iter", "converged")
+EXTRA_COLUMNS = ("reason", "residual_variance", "reduced_chi2", "n_iter", "converged")
 
 
 def _least_squares(model, f, y, p0, lo, hi, weights, compiled, max_iter):
@@ -109,9 +109,11 @@ def fit_spectra(
     engine: str = "auto",
     min_snr: float = MIN_SNR,
 ) -> np.ndarray:
-    """Fit spectra ``y`` (n, m) on frequencies ``f`` (m,) Hz; returns (n, 2p + 4) columns:
+    """Fit spectra ``y`` (n, m) on frequencies ``f`` (m,) Hz; returns (n, 2p + 5) columns:
     parameters, their standard errors, then :data:`EXTRA_COLUMNS`: the reason code
-    (:data:`operando.odmr.quality.REASONS`, 0 = converged), reduced χ², iterations, converged (1/0).
+    (:data:`operando.odmr.quality.REASONS`, 0 = converged), the residual variance RSS/ν (signal²),
+    the reduced χ² (that over the spectrum's own noise variance,
+    :func:`operando.odmr.quality.noise_variance`), iterations, converged (1/0).
 
     The rules of :mod:`operando.odmr.quality` decide which rows are fitted and which fits count
     as converged (``min_snr``: the least contrast / standard error of a dip). Unfitted rows are
@@ -130,7 +132,7 @@ def fit_spectra(
     check_positive("min_snr", min_snr)
     default = BATCH_SAMPLES_COMPILED if compiled else BATCH_SAMPLES
     batch_size = max(16, int(batch_size if batch_size else default // max(m, 1)))
-    out = np.full((n, 2 * p + 4), np.nan)
+    out = np.full((n, 2 * p + len(EXTRA_COLUMNS)), np.nan)
     out[:, -1] = 0.0
     valid = None if valid is None else np.asarray(valid, dtype=bool).ravel()
     step = 4096  # screen in slices: a float32 memory map is never copied whole
@@ -143,7 +145,7 @@ def fit_spectra(
     starts = range(0, rows.size, batch_size)
     if show_progress:
         starts = progress(starts, desc="fitting spectra", total=len(starts), unit="batch")
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # noise-free spectra: χ² = inf
         for start in starts:  # batches of pixels, each fitted all at once
             idx = rows[start : start + batch_size]
             params, stderr, reason, red, n_iter = _fit_batch(
@@ -152,7 +154,10 @@ def fit_spectra(
             out[idx, :p] = params
             out[idx, p : 2 * p] = stderr
             out[idx, 2 * p] = reason
-            out[idx, -3] = red
+            out[idx, -4] = red
+            # the noise from the residual's second differences: the line's own curvature removed,
+            # a smooth misfit left in the residual sum only, so it shows as χ²/ν > 1
+            out[idx, -3] = red / noise_variance(y[idx] - model.simulate(f, params))
             out[idx, -2] = n_iter
             out[idx, -1] = reason == 0
     return out
@@ -243,8 +248,9 @@ def fit_odmr(
     returns a lazy dataset. ``engine`` and ``min_snr`` as in :func:`fit_spectra`.
 
     Returns a Dataset (y, x) with one variable per parameter (with units), ``<name>_err``
-    standard errors (from (JᵀJ)⁻¹ scaled by the reduced χ²), ``reason`` (0 = converged, see
-    :data:`operando.odmr.quality.REASONS`), ``reduced_chi2``, ``n_iter``, ``converged`` and
+    standard errors (from (JᵀJ)⁻¹ scaled by the residual variance), ``reason`` (0 = converged, see
+    :data:`operando.odmr.quality.REASONS`), ``residual_variance`` (signal²), ``reduced_chi2`` (that
+    over the pixel's own noise variance: ≈ 1 for a good fit), ``n_iter``, ``converged`` and
     ``valid``; ``attrs["fit_report"]`` counts pixels per outcome.
     """
     from .sweeps import find_sweeps, fit_sweeps

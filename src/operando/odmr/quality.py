@@ -19,6 +19,8 @@ Every other pixel gets NaN fields and the code of the first rule it breaks (:dat
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..nv.lineshape import HYPERFINE_SPACING
@@ -67,6 +69,19 @@ def _dip_columns(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     width = np.array([i for i, k in enumerate(names) if k.startswith("width")], dtype=int)
     contrast = np.array([i for i, k in enumerate(names) if k.startswith("contrast")], dtype=int)
     return f0, width, contrast
+
+
+def noise_variance(y) -> np.ndarray:
+    """White-noise variance (n,) of each spectrum (or fit residual) ``y`` (n, m): from the second
+    differences y[i-1] − 2y[i] + y[i+1] (variance 6σ² for white noise; a smooth curve adds
+    little), by their median absolute deviation, so a few sharp samples do not count. Over a fit's
+    residual it turns the residual variance into the reduced χ² = RSS / (σ² ν), ≈ 1 for a model
+    that fits down to the noise, > 1 for a misfit broader than the sampling step."""
+    d2 = np.diff(np.asarray(y, dtype=np.float64), 2, axis=-1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row (unfitted pixel) gives NaN
+        mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)), axis=-1)
+    return (1.4826 * mad) ** 2 / 6.0
 
 
 def judge_fits(model, f, params, stderr, chi2, lm_converged, *, min_snr: float = MIN_SNR):

@@ -1,6 +1,7 @@
 """Figures to inspect a fit: any pixel's spectrum with its fitted curve (:func:`plot_pixel`) and a
-quick-look page (:func:`quicklook_figure`): the field map, its uncertainty, the reduced χ², the
-converged mask, and the spectra of the best, median and worst pixels (ranked by reduced χ²)."""
+quick-look page (:func:`quicklook_figure`): the field map, its uncertainty, the reduced χ² (residual
+variance over each spectrum's noise variance), the converged mask, and the spectra of the best,
+median and worst pixels (ranked by reduced χ²)."""
 
 from __future__ import annotations
 
@@ -121,41 +122,71 @@ def _map_extent(result: xr.Dataset):
     return (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
 
 
+def _map_or_note(ax, result: xr.Dataset, var: str, label: str, unit: str, signed_ok: bool, extent) -> None:
+    """One map panel of the quick-look page, or a note where it holds no finite value (no pixel
+    converged): a blank map with a meaningless 0–1 colour bar would say nothing."""
+    img = np.asarray(result[var].values, dtype=np.float64)
+    if not np.isfinite(img).any():
+        ax.text(0.5, 0.5, "no pixel converged", ha="center", va="center", transform=ax.transAxes)
+        ax.set_title(f"{var}: {label}", loc="left")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_box_aspect(img.shape[0] / img.shape[1])  # the size the map would have
+        return
+    kind = kind_of(img) if signed_ok else "positive"
+    factor = 1.0
+    if unit == "T":
+        unit, factor = field_unit(img)
+    lim = _robust_limits(img * factor, kind == "signed")
+    image = map_panel(ax, img, extent, kind=kind, vlim=lim, scale=factor, label=label, unit=unit,
+                      title=f"{var}: {label}", origin="upper")
+    bar = getattr(image, "colorbar", None)
+    if bar is not None:  # an offset label ("1e−5") above a colour bar collides with the next title
+        bar.formatter = _plain_formatter()
+        bar.update_ticks()
+
+
+def _plain_formatter():
+    from matplotlib.ticker import ScalarFormatter
+
+    fmt = ScalarFormatter(useOffset=False)
+    fmt.set_scientific(False)
+    return fmt
+
+
 @styled
 def quicklook_figure(result: xr.Dataset, data: xr.Dataset, path) -> str:
     """Write the quick-look PNG of a fit to ``path``; returns the path.
 
     Top: the field map (diverging and symmetric about zero when it changes sign), its uncertainty
     and the reduced χ² (sequential), and the converged mask (categorical, with a legend); camera
-    orientation (row 0 at the top). Bottom: the best, median and worst pixels by reduced χ².
+    orientation (row 0 at the top); only the maps the result holds, a note on a map no pixel
+    converged in. Bottom: the best, median and worst pixels by reduced χ² (none when no pixel
+    was fitted).
     """
     from ..report.style import figure
 
     name = field_variable(result)
     extent = _map_extent(result)
-    fig = figure(figsize=(PAGE_WIDTH * 1.6, PAGE_WIDTH * 0.8), layout="constrained")
-    grid = fig.add_gridspec(2, 12)
-    maps = [(name, "field", "T"), (f"{name}_err", "uncertainty", "T"), ("reduced_chi2", "reduced χ²", "")]
-    for k, (var, label, unit) in enumerate(maps):
-        ax = fig.add_subplot(grid[0, 3 * k : 3 * k + 3])
-        if var not in result:
-            ax.set_axis_off()
-            continue
-        img = np.asarray(result[var].values, dtype=np.float64)
-        kind = kind_of(img) if var == name else "positive"
-        factor = 1.0
-        if unit == "T":
-            unit, factor = field_unit(img)
-        lim = _robust_limits(img * factor, kind == "signed")
-        map_panel(ax, img, extent, kind=kind, vlim=lim, scale=factor, label=label, unit=unit,
-                  title=f"{var}: {label}", origin="upper")
-    ax = fig.add_subplot(grid[0, 9:12])
+    maps = [(var, label, unit) for var, label, unit in
+            ((name, "field", "T"), (f"{name}_err", "uncertainty", "T"), ("reduced_chi2", "reduced χ²", ""))
+            if var is not None and var in result]
+    picks = ranked_pixels(result)
+    # the map row as tall as its maps (a wide map leaves no gap above the spectra), plus titles
+    aspect = float(np.clip(result.sizes["y"] / max(result.sizes["x"], 1), 0.2, 2.0))
+    heights = [PAGE_WIDTH * 1.6 / (len(maps) + 1) * aspect + 0.8] + ([PAGE_WIDTH * 0.4] if picks else [])
+    fig = figure(figsize=(PAGE_WIDTH * 1.6, sum(heights)), layout="constrained")
+    rows = fig.subfigures(len(heights), 1, squeeze=False, height_ratios=heights)[:, 0]
+    top = rows[0].subplots(1, len(maps) + 1, squeeze=False)[0]
+    for ax, (var, label, unit) in zip(top, maps, strict=False):
+        _map_or_note(ax, result, var, label, unit, var == name, extent)
     converged = np.asarray(result["converged"].values, dtype=float)
-    map_panel(ax, converged, extent, kind="categorical", categories=CONVERGED_CATEGORIES, legend="below",
+    map_panel(top[-1], converged, extent, kind="categorical", categories=CONVERGED_CATEGORIES, legend="below",
               title=f"converged: {int(converged.sum())} of {converged.size} pixels", origin="upper")
-    for k, (which, (iy, ix)) in enumerate(ranked_pixels(result).items()):
-        ax = fig.add_subplot(grid[1, 4 * k : 4 * k + 4])
-        chi2 = float(result["reduced_chi2"].values[iy, ix])
-        plot_pixel(result, data, iy, ix, ax, title=f"{which} pixel (y={iy}, x={ix}), reduced χ² {chi2:.3g}")
+    if picks:
+        bottom = rows[1].subplots(1, len(picks), squeeze=False)[0]
+        for ax, (which, (iy, ix)) in zip(bottom, picks.items(), strict=True):
+            chi2 = float(result["reduced_chi2"].values[iy, ix])
+            plot_pixel(result, data, iy, ix, ax, title=f"{which} pixel (y={iy}, x={ix}), reduced χ² {chi2:.3g}")
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
     return str(path)

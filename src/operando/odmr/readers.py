@@ -97,6 +97,8 @@ def load_odmr(
         frequency_unit_factor(stored_unit, f"{path}: frequency units")[0] if stored_unit else "Hz")
     freq = np.asarray(freq, dtype=np.float64) * FREQUENCY_UNITS[unit]
     stored_size = attrs.pop("pixel_size_m", None)
+    stored_coords = attrs.pop("pixel_coords", None)
+    stored_coords = stored_coords if pixel_size is None else None
     if pixel_size is None and stored_size is not None:
         pixel_size = tuple(stored_size)
     sweeps = attrs.pop("sweep_sizes", None)
@@ -105,6 +107,8 @@ def load_odmr(
     ds = make_odmr_dataset(
         signal, freq, units=units, attrs=attrs, source=str(path), pixel_size=pixel_size
     )
+    if stored_coords is not None:  # the file's coordinates, not a grid from 0 (a given pixel_size wins)
+        ds = ds.assign_coords({d: (d, v, {"units": u}) for d, (v, u) in stored_coords.items()})
     if sweeps is not None and len(sweeps) > 1:
         labels = np.repeat(np.asarray(names, dtype=str), sweeps)
         ds = ds.assign_coords(sweep=("frequency", labels))
@@ -205,17 +209,24 @@ def read_hdf5(path: Path, frequency=None, signal_key: str | None = None, chunks=
     return sig, freq, units, attrs
 
 
-def _spacing_m(ds, dim: str) -> float | None:
-    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+def _metres_per_unit(ds, dim: str) -> float | None:
+    """Metres per unit of coordinate ``dim`` when it carries a length unit, else None."""
     from ..units import to_si
 
-    if dim not in ds.coords or ds.sizes.get(dim, 0) < 2 or "units" not in ds[dim].attrs:
+    if dim not in ds.coords or "units" not in ds[dim].attrs:
         return None
-    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
     try:
-        factor = to_si(f"1 {ds[dim].attrs['units']}", "m")
+        return float(to_si(f"1 {ds[dim].attrs['units']}", "m"))
     except OperandoError:
         return None  # pixels or another unit: not a length
+
+
+def _spacing_m(ds, dim: str) -> float | None:
+    """The even step (m) of coordinate ``dim`` when it carries a length unit, else None."""
+    factor = _metres_per_unit(ds, dim)
+    if factor is None or ds.sizes.get(dim, 0) < 2:
+        return None
+    step = np.diff(np.asarray(ds[dim].values, dtype=np.float64))
     if not (np.all(step > 0) and np.allclose(step, step[0], rtol=1e-6)):
         return None
     return float(step[0] * factor)
@@ -246,6 +257,11 @@ def _read_xarray(path: Path, frequency=None, chunks=None, engine=None):
         spacing = [_spacing_m(ds, d) for d in ("y", "x")]
         if None not in spacing:
             attrs["pixel_size_m"] = spacing
+        if image and {"y", "x"} <= set(ds.coords):  # the file's pixel positions, kept as they are
+            factors = {d: _metres_per_unit(ds, d) for d in ("y", "x")}
+            attrs["pixel_coords"] = {
+                d: (np.asarray(ds[d].values) * f, "m") if f is not None
+                else (np.asarray(ds[d].values), ds[d].attrs.get("units", "pixel")) for d, f in factors.items()}
         if extra:  # separate sweeps: flatten (side, frequency) into one increasing axis
             if len(extra) != 1 or freq is None or extra[0] not in freq.dims:
                 raise DataFileError(

@@ -26,7 +26,10 @@ def result_dataset(arr, model, ds) -> xr.Dataset:
         )
     out["reason"] = (("y", "x"), arr[..., 2 * p].astype(np.int8),
                      {"units": "1", "meaning": "0 converged; codes in attrs['reason_codes']"})
-    out["reduced_chi2"] = (("y", "x"), arr[..., -3], {"units": f"({sig_units})^2"})
+    out["residual_variance"] = (("y", "x"), arr[..., -4], {
+        "units": f"({sig_units})^2", "long_name": "residual sum of squares / (points - parameters)"})
+    out["reduced_chi2"] = (("y", "x"), arr[..., -3], {
+        "units": "1", "long_name": "reduced chi-squared: residual variance / the spectrum's noise variance"})
     out["n_iter"] = (("y", "x"), arr[..., -2], {"units": "1"})
     out["converged"] = (("y", "x"), arr[..., -1] > 0.5, {"units": "1"})
     if VALID in ds:

@@ -30,13 +30,21 @@ def fit_summary(result: xr.Dataset) -> dict:
         "reasons": {k: v for k, v in reasons.items() if v and k != "converged"},
         "model": result.attrs.get("model_choice") or _model_label(result.attrs),
     }
+    if "line_count" in result.attrs:
+        out["lines"] = result.attrs["line_count"]
     name = field_variable(result)
     if name is not None:
         out["field"] = name
+        if "bias_subtracted_T" in result[name].attrs:
+            out["bias_subtracted_T"] = float(result[name].attrs["bias_subtracted_T"])
+            out["nv_axis"] = [round(float(v), 4) for v in np.ravel(result.attrs.get("nv_axis", []))]
         out["field_percentiles_T"] = _percentiles(_converged_values(result, name, conv))
         if f"{name}_err" in result:
             out["field_err_median_T"] = _percentiles(_converged_values(result, f"{name}_err", conv), (50,))[0]
     out["reduced_chi2_percentiles"] = _percentiles(_converged_values(result, "reduced_chi2", conv))
+    if "residual_variance" in result:
+        out["residual_rms_median"] = float(np.sqrt(_percentiles(_converged_values(result, "residual_variance", conv),
+                                                                (50,))[0]))
     if "D" in result:
         out["D_median_Hz"] = _percentiles(_converged_values(result, "D", conv), (50,))[0]
     return out
@@ -84,15 +92,23 @@ def format_summary(s: dict) -> str:
         f"model: {s['model']}",
         f"pixels: {s['pixels']}; converged: {s['converged']} ({100 * s['converged_fraction']:.2f} %)",
     ]
+    if "lines" in s:
+        lines.insert(1, f"lines: {s['lines']}")
     if "field" in s:
         p5, p50, p95 = s["field_percentiles_T"]
+        bias = s.get("bias_subtracted_T")
+        if bias:
+            lines.append(f"{s['field']}: the field along the NV axis {s.get('nv_axis')}, "
+                         f"bias {_tesla(bias)} subtracted")
         lines.append(f"{s['field']} (converged pixels): median {_tesla(p50)}; 5-95 %: {_tesla(p5)} .. "
                      f"{_tesla(p95)}")
         if "field_err_median_T" in s:
             lines.append(f"{s['field']} uncertainty: median {_tesla(s['field_err_median_T'])}")
     c5, c50, c95 = s["reduced_chi2_percentiles"]
-    lines.append(f"reduced chi2: median {c50:.4g}; 5-95 %: {c5:.4g} .. {c95:.4g} (residual rms, the "
-                 f"noise estimate: {np.sqrt(c50):.3g} signal units)")
+    lines.append(f"reduced chi2 (residual variance / each spectrum's noise variance; 1 = fits to the noise): "
+                 f"median {c50:.3g}; 5-95 %: {c5:.3g} .. {c95:.3g}")
+    if "residual_rms_median" in s:
+        lines.append(f"residual rms: median {s['residual_rms_median']:.3g} signal units")
     if "D_median_Hz" in s:
         lines.append(f"D (mean of the two lines): median {s['D_median_Hz'] / 1e9:.6f} GHz")
     masked = ", ".join(f"{k} {v}" for k, v in s["reasons"].items()) or "none"

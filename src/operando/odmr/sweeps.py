@@ -60,21 +60,23 @@ def _renamed(fit: xr.Dataset, index: int, offset: int) -> xr.Dataset:
 def combine_sweeps(fits: list[xr.Dataset], names: list[str]) -> xr.Dataset:
     """One result from per-sweep fits: lines renumbered, χ² pooled over the sweeps, a pixel
     converged when every sweep converged, its reason the first sweep's failure."""
-    out, offset, chi2, dof = xr.Dataset(), 0, 0.0, 0
+    out, offset, dof = xr.Dataset(), 0, 0
+    pooled = dict.fromkeys(POOLED, 0.0)  # Σ over sweeps of (per-point statistic × ν)
     reason = None
     for k, (fit, name) in enumerate(zip(fits, names, strict=True)):
         n_lines = sum(1 for v in fit.data_vars if re.fullmatch(r"f0_\d+", v))
         part = _renamed(fit, k, offset)
         d = int(fit.attrs["n_frequencies"]) - sum(
             1 for v in fit.data_vars if not v.endswith("_err") and v not in _BOOKKEEPING)
-        chi2 = chi2 + fit["reduced_chi2"] * d
+        pooled = {k: v + fit[k] * d for k, v in pooled.items()}
         dof += d
         reason = fit["reason"] if reason is None else xr.where(reason != 0, reason, fit["reason"])
-        for extra in ("reduced_chi2", "reason", "n_iter", "converged"):
+        for extra in (*POOLED, "reason", "n_iter", "converged"):
             part = part.rename({extra: f"{extra}_{name}"})
         out = out.merge(part.drop_vars("valid", errors="ignore"), compat="override")
         offset += n_lines
-    out["reduced_chi2"] = (chi2 / max(dof, 1)).assign_attrs(units=fits[0]["reduced_chi2"].attrs["units"])
+    for k, v in pooled.items():
+        out[k] = (v / max(dof, 1)).assign_attrs(fits[0][k].attrs)
     out["reason"] = reason.astype(np.int8).assign_attrs(fits[0]["reason"].attrs)
     out["converged"] = (reason == CODES["converged"]).assign_attrs(units="1")
     out["n_iter"] = sum(f["n_iter"] for f in fits).assign_attrs(units="1")
@@ -86,7 +88,8 @@ def combine_sweeps(fits: list[xr.Dataset], names: list[str]) -> xr.Dataset:
     return out
 
 
-_BOOKKEEPING = ("reason", "reduced_chi2", "n_iter", "converged", "valid")
+POOLED = ("residual_variance", "reduced_chi2")
+_BOOKKEEPING = ("reason", *POOLED, "n_iter", "converged", "valid")
 
 
 def fit_sweeps(ds, sweeps, side: str, options: dict) -> xr.Dataset:

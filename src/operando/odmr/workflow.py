@@ -49,12 +49,44 @@ def _check_magnitude(result, magnitude: float) -> None:
         )
 
 
+def stack_line(attrs: dict) -> dict | None:
+    """The resonance an operando-simulated stack sweeps (attrs ``n_dips`` 1, ``odmr_line``, ``D``,
+    ``B_ext``, ``nv_axis``: :func:`operando.pipeline.measurement.odmr_stack_dataset`), for B_nv =
+    ±(f0 − D)/γ − B_ext; None when the file does not say."""
+    if int(np.ravel(attrs.get("n_dips", 0))[0]) != 1 or attrs.get("odmr_line") not in ("upper", "lower"):
+        return None
+    if not {"D", "B_ext"} <= set(attrs):
+        return None
+    line = {"side": "high" if attrs["odmr_line"] == "upper" else "low", "D": float(attrs["D"]),
+            "B_ext": float(attrs["B_ext"])}
+    if "nv_axis" in attrs:
+        line["nv_axis"] = [float(v) for v in np.ravel(attrs["nv_axis"])]
+    return line
+
+
+def resolve_n_dips(n_dips, attrs: dict, sample, model: str, hyperfine=None) -> tuple[int, str | None]:
+    """The number of lines to fit: ``n_dips`` when given, else the file's ``n_dips`` attr, else the
+    count the data favour (:func:`operando.odmr.select.count_lines` on the sample pixels
+    ``sample``, over each sweep, times the sweeps); with the reason (None when given)."""
+    from .select import count_lines
+    from .sweeps import find_sweeps
+
+    if n_dips is not None or model == "nv":
+        return (2 if n_dips is None else int(n_dips)), None
+    if "n_dips" in attrs:
+        n = int(np.ravel(attrs["n_dips"])[0])
+        return n, f"{n} line(s): from the file's n_dips attribute; --n-dips overrides"
+    sweeps = find_sweeps(sample)
+    per, why = count_lines([sample.isel(frequency=idx) for _, idx in sweeps], hyperfine=hyperfine)
+    return per * len(sweeps), why
+
+
 def fit_file(
     data,
     out,
     *,
     model: str = "auto",
-    n_dips: int = 2,
+    n_dips: int | None = None,
     hyperfine: str | None = None,
     binning: int = 1,
     normalisation: str | None = "baseline",
@@ -74,7 +106,8 @@ def fit_file(
     T: approximate bias field selecting the branch of an "nv" fit. ``roi`` (y slice, x slice)
     crops before binning. A scalar ``b_guess`` is the field's magnitude: the "nv" fit then finds
     the field's direction from the mean spectrum and a warning says when the fitted magnitude
-    disagrees. Returns (path written, result dataset, preprocessed input dataset)."""
+    disagrees. ``n_dips`` None: the file's ``n_dips`` attr, else the count the data favour
+    (:func:`resolve_n_dips`). Returns (path written, result dataset, preprocessed input dataset)."""
     check_distinct_paths(data, out)
     magnitude = None
     if b_guess is not None and np.ndim(b_guess) == 0:
@@ -97,6 +130,9 @@ def fit_file(
     ds = bin_pixels(ds, binning)
     if normalisation is not None:
         ds = normalise(ds, method=normalisation)
+    n_dips, count_why = resolve_n_dips(n_dips, ds.attrs, ds, model, hyperfine)
+    config["n_dips"] = n_dips
+    line = stack_line(ds.attrs)
     axes = nv_orientations(cut)
     result = fit_odmr(
         ds,
@@ -122,13 +158,22 @@ def fit_file(
         else:
             result = result.persist()
         result.attrs["fit_report"] = fit_report(result)
-    result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess)
+    result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess, line=line)
+    _record_lines(result.attrs, count_why, line)
     if magnitude is not None:
         result.attrs["bias_magnitude_T"] = magnitude
         _check_magnitude(result, magnitude)
     result.attrs.update(provenance(config=config, source=str(data)))
     result.attrs["frequency_range_hz"] = [float(np.min(ds.frequency)), float(np.max(ds.frequency))]
     return save_dataset(result, out), result, ds
+
+
+def _record_lines(attrs: dict, count_why, line) -> None:
+    """Note in a result's ``attrs`` where the line count came from and the stack's NV axis and bias."""
+    if count_why is not None:
+        attrs["line_count"] = count_why
+    if line is not None:
+        attrs.update({k: v for k, v in line.items() if k != "side"}, odmr_line=line["side"])
 
 
 def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitude, **load_options):
@@ -154,12 +199,16 @@ def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitud
     if normalisation is not None:
         prepare_lazy = normalise(prepare_lazy, method=normalisation)
     chooser = prepare_lazy if model == "nv" else sample_block(ds, binning, prepare)
+    config["n_dips"], count_why = resolve_n_dips(config["n_dips"], ds.attrs, chooser, model,
+                                                     config["hyperfine"])
+    line = stack_line(ds.attrs)
     mdl, why = whole_image_model(chooser, model=model, n_dips=config["n_dips"], hyperfine=config["hyperfine"],
                                  axes=fit_axes, b_guess=b_guess, side=config["side"])
     attrs = {**provenance(config=config, source=str(data)),
              "frequency_range_hz": [float(np.min(ds.frequency)), float(np.max(ds.frequency))]}
     if why is not None:
         attrs["model_choice"] = why
+    _record_lines(attrs, count_why, line)
     if magnitude is not None:
         attrs["bias_magnitude_T"] = magnitude
     key = input_key(data, {**config, "cut": cut, "b_guess": b_guess, "roi": str(roi), "chunks": tile,
@@ -169,7 +218,7 @@ def _fit_file_streamed(data, out, *, chunks, config, cut, b_guess, roi, magnitud
         fit=lambda block: fit_odmr(block, mdl, n_dips=config["n_dips"], hyperfine=config["hyperfine"],
                                    axes=fit_axes, b_guess=b_guess, side=config["side"], min_snr=config["min_snr"]),
         finish=lambda res: field_maps(res, axes=axes if config["n_dips"] == 8 and model != "nv" else None,
-                                      b_guess=b_guess),
+                                      b_guess=b_guess, line=line),
         attrs=attrs,
     )
     result = open_result(path)

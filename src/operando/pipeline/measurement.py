@@ -103,6 +103,7 @@ def odmr_stack_dataset(cfg, fields: xr.Dataset) -> xr.Dataset:
         B_ext=cfg.imaging.B_ext, D=D_ZERO_FIELD, gamma_e=GAMMA_E, missed_pixels=missed,
         camera_binning=camera_binning(sensor, dy, dx), map_shape=[fields.sizes["y"], fields.sizes["x"]],
         field_from_f0="B along the NV axis = (f0 - D)/gamma_e - B_ext",
+        n_dips=1, odmr_line="upper",  # what `operando fit` reads: one resonance, f+ = D + gamma_e B
     )
     return ds
 
