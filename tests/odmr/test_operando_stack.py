@@ -152,3 +152,23 @@ def test_quicklook_has_no_empty_panel_and_no_warning(run_stack, tmp_path, monkey
     assert not [ax for ax in fig.axes if _empty(ax)]
     notes = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert ("no pixel converged" in notes) == (n_dips == 2)
+
+
+def test_compiled_residual_noise_equals_the_numpy_estimate():
+    from operando.odmr import lm_compiled
+    from operando.odmr.fit import _residual_noise_variance
+    from operando.odmr.models import DipModel
+
+    if not lm_compiled.available():
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(3)
+    f = np.linspace(2.80e9, 2.94e9, 101)
+    model = DipModel(2, hyperfine="14N")
+    params = model.guess(f, model.simulate(f, np.tile(model.guess(f, np.ones((1, f.size)))[0], (1, 1))))
+    params = np.repeat(params, 50, axis=0)
+    y = model.simulate(f, params) + rng.normal(0, 2e-3, (50, f.size))
+    y[0, 7] = np.nan  # a missing sample is skipped by both
+    compiled = _residual_noise_variance(model, f, y, params, True)
+    reference = _residual_noise_variance(model, f, y, params, False)
+    np.testing.assert_allclose(compiled, reference, rtol=1e-12)
+    assert np.median(compiled) == pytest.approx(4e-6, rel=0.2)

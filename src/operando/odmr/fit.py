@@ -21,7 +21,15 @@ from .dataset import SIGNAL, VALID, as_odmr_dataset
 from .lm import levenberg_marquardt
 from .models import DipModel
 from .nvmodel import NVModel
-from .quality import CODES, MIN_SNR, judge_fits, noise_variance, satellite_shift, screen_spectra
+from .quality import (
+    CODES,
+    MIN_SNR,
+    judge_fits,
+    noise_variance,
+    satellite_shift,
+    screen_spectra,
+    variance_from_second_difference_mad,
+)
 from .result import fit_report, model_from_attrs, result_dataset  # noqa: F401 (re-exported)
 
 MODELS = ("lorentzian", "gaussian", "nv")
@@ -68,6 +76,13 @@ def _least_squares(model, f, y, p0, lo, hi, weights, compiled, max_iter):
         upper=hi,
         max_iter=max_iter,
     )
+
+
+def _residual_noise_variance(model, f, y, params, compiled) -> np.ndarray:
+    """:func:`.quality.noise_variance` of the fit residuals ``y − model(params)`` (n,)."""
+    if compiled:
+        return variance_from_second_difference_mad(lm_compiled.residual_noise_mad(model, f, y, params))
+    return noise_variance(y - model.simulate(f, params))
 
 
 def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
@@ -157,7 +172,7 @@ def fit_spectra(
             out[idx, -4] = red
             # the noise from the residual's second differences: the line's own curvature removed,
             # a smooth misfit left in the residual sum only, so it shows as χ²/ν > 1
-            out[idx, -3] = red / noise_variance(y[idx] - model.simulate(f, params))
+            out[idx, -3] = red / _residual_noise_variance(model, f, y[idx], params, compiled)
             out[idx, -2] = n_iter
             out[idx, -1] = reason == 0
     return out

@@ -145,3 +145,48 @@ def dip_starts(f, y, offsets_in_samples, n_dips):
     _rows(np.ascontiguousarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
           np.asarray(offsets_in_samples, dtype=np.float64), n_dips, int(0.9 * (m - 1)), *out, base)
     return (*out, base)
+
+
+@_jit
+def _median_in_place(a, n):
+    """Median of the first ``n`` values of ``a`` (reordered), as ``np.median`` defines it."""
+    upper = _kth_smallest(a[:n], n // 2)
+    if n % 2:
+        return upper
+    return 0.5 * (upper + _kth_smallest(a[: n // 2], n // 2 - 1))
+
+
+@_jit
+def second_difference_mad_row(y, work):
+    """Median absolute deviation of the second differences of one row ``y`` (NaN samples skipped;
+    NaN when none is left); ``work`` holds at least len(y) − 2 values."""
+    k = 0
+    for j in range(y.size - 2):
+        d = y[j] - 2.0 * y[j + 1] + y[j + 2]
+        if d == d:  # NaN samples drop out, as in np.nanmedian
+            work[k] = d
+            k += 1
+    if k == 0:
+        return np.nan
+    centre = _median_in_place(work, k)
+    for j in range(k):
+        work[j] = abs(work[j] - centre)
+    return _median_in_place(work, k)
+
+
+@_jit_parallel
+def _second_difference_mad_rows(y, out):
+    n, m = y.shape
+    for b in _numba.prange((n + BLOCK - 1) // BLOCK):
+        work = np.empty(max(m - 2, 1))
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            out[i] = second_difference_mad_row(y[i], work)
+
+
+def second_difference_mad(y) -> np.ndarray:
+    """Median absolute deviation (n,) of each row's second differences y[i-1] − 2y[i] + y[i+1]
+    (NaN samples skipped; NaN for a row without any), as ``np.nanmedian`` gives it."""
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    out = np.empty(y.shape[0])
+    _second_difference_mad_rows(y, out)
+    return out

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _numba
 from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
+from .guess_compiled import second_difference_mad_row
 from .lm import LMResult
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
@@ -336,4 +337,26 @@ def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
                   np.ascontiguousarray(w, dtype=np.float64), np.ascontiguousarray(params, dtype=np.float64),
                   model.n_dips, model.shared_width, _offsets(model), model.shape == "gaussian",
                   np.asarray(shifts, dtype=np.float64), out)
+    return out
+
+
+@_jit_parallel
+def _residual_noise_rows(f, y, p, nd, shared, offsets, gaussian, out):
+    n, m = y.shape
+    for i in _prange(n):
+        val, resid = np.empty(m), np.empty(m)
+        _evaluate(f, p[i], nd, shared, offsets, gaussian, val, np.empty((1, 1)), False)
+        for j in range(m):
+            resid[j] = y[i, j] - val[j]
+        out[i] = second_difference_mad_row(resid, np.empty(max(m - 2, 1)))
+
+
+def residual_noise_mad(model, f, y, params) -> np.ndarray:
+    """Median absolute deviation (n,) of the second differences of each row's fit residual
+    ``y − model(params)``: :func:`.quality.noise_variance` of the residual without forming it
+    (the model evaluated row by row, in cache)."""
+    out = np.empty(y.shape[0])
+    _residual_noise_rows(np.asarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+                         np.ascontiguousarray(params, dtype=np.float64), model.n_dips, model.shared_width,
+                         _offsets(model), model.shape == "gaussian", out)
     return out

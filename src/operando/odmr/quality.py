@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from .. import _numba
 from ..nv.lineshape import HYPERFINE_SPACING
 from . import lm_compiled
 
@@ -77,11 +78,23 @@ def noise_variance(y) -> np.ndarray:
     little), by their median absolute deviation, so a few sharp samples do not count. Over a fit's
     residual it turns the residual variance into the reduced χ² = RSS / (σ² ν), ≈ 1 for a model
     that fits down to the noise, > 1 for a misfit broader than the sampling step."""
-    d2 = np.diff(np.asarray(y, dtype=np.float64), 2, axis=-1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row (unfitted pixel) gives NaN
-        mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)), axis=-1)
-    return (1.4826 * mad) ** 2 / 6.0
+    y = np.asarray(y, dtype=np.float64)
+    if _numba.available() and y.ndim == 2:  # np.nanmedian sorts masked arrays: slower than the fit
+        from .guess_compiled import second_difference_mad
+
+        mad = second_difference_mad(y)
+    else:
+        d2 = np.diff(y, 2, axis=-1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row (unfitted pixel) gives NaN
+            mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)), axis=-1)
+    return variance_from_second_difference_mad(mad)
+
+
+def variance_from_second_difference_mad(mad):
+    """White-noise variance σ² from the median absolute deviation of second differences (whose
+    variance is 6σ²; 1.4826 · MAD is the standard deviation of a Gaussian)."""
+    return (1.4826 * np.asarray(mad)) ** 2 / 6.0
 
 
 def judge_fits(model, f, params, stderr, chi2, lm_converged, *, min_snr: float = MIN_SNR):
