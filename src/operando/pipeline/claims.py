@@ -265,7 +265,7 @@ def _buried(run: _Run) -> Claim:
                            - rec["particle_x_li_true"].values[sel[0]]) if sel.size else np.nan
             rows.append(f"particle {i}: top {depth * 1e9:.0f} nm deep, own field {_fmt_ut(peak)} (all sources "
                         f"over it: {_fmt_ut(seen)}), " + (f"x error {dx_rec:+.3f}" if np.isfinite(dx_rec)
-                                                          else "x not recovered (no fit of its pixels)"))
+                                                          else "x not recovered"))
             if peak < 3 * noise:
                 failed.append(f"particle {i}'s own field is below 3× the {_fmt_ut(noise)} per-pixel noise")
             if not abs(dx_rec) <= X_RECOVERED:
