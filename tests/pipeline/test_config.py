@@ -101,7 +101,8 @@ def test_demo_configs(tmp_path):
     assert (section.cell.nz, section.cell.voxel) == (1, 250e-9)
     assert (volume.cell.nz, volume.cell.voxel) == (8, 500e-9)
     assert demo_config(tmp_path, full=True).cell.voxel == 100e-9
-    assert demo_config(tmp_path, full=True, volume=True).cell.voxel == 375e-9
+    fine = demo_config(tmp_path, full=True, volume=True).cell
+    assert (fine.nz, fine.voxel) == (16, 250e-9)  # the volume's 4 µm depth kept
     assert (demo_config(tmp_path, voxel=1e-6, nz=5).cell.voxel, demo_config(tmp_path, nz=5).cell.nz) == (1e-6, 5)
     # everything but the cell is the paper's experiment, and the volume is the configuration's default
     assert volume.model_dump(exclude={"cell"}) == section.model_dump(exclude={"cell"})

@@ -9,19 +9,22 @@ from .config import RunConfig
 
 #: voxel edges (m) of the 2-D section: the demo, ``--full``
 SECTION_VOXEL, FULL_SECTION_VOXEL = 250e-9, 100e-9
-#: voxel edge (m) of ``--3d --full``; ``--3d`` uses the configuration's default volume (8 × 500 nm)
-FULL_VOXEL = 375e-9
+#: voxel edge (m) of ``--3d --full``, its layers keeping the volume's 4 µm depth; ``--3d`` uses the
+#: configuration's default volume (8 × 500 nm)
+FULL_VOXEL = 250e-9
 
 
 def demo_config(out, *, full: bool = False, voxel: float | None = None, volume: bool = False,
                 nz: int | None = None) -> RunConfig:
     """The default :class:`RunConfig` — the paper's C/10, 1C, 5C for 4 min and 25C with a dendrite;
     100 mT; 50 nm; three NV orientations — on a 2-D section of the cell (35 s on two cores), or with
-    ``volume`` on the configuration's volume, 8 layers of 500 nm (about 9 min on two cores); ``full``
-    at finer voxels. ``voxel`` (m) and ``nz`` override the grid."""
+    ``volume`` on the configuration's volume, 8 layers of 500 nm (about 1 min on two cores); ``full``
+    at finer voxels (the volume: 16 layers of 250 nm, the same depth). ``voxel`` (m) and ``nz``
+    override the grid."""
     base = RunConfig()
     if volume:
-        update = {"voxel": FULL_VOXEL} if full else {}
+        depth = base.cell.voxel * base.cell.nz
+        update = {"voxel": FULL_VOXEL, "nz": round(depth / FULL_VOXEL)} if full else {}
     else:
         update = {"voxel": FULL_SECTION_VOXEL if full else SECTION_VOXEL, "nz": 1}
     if voxel is not None:
