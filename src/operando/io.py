@@ -110,7 +110,7 @@ def _format_of(path: Path) -> str:
         raise InputError(f"path: unsupported suffix {path.suffix!r} of {str(path)!r}; use .nc or .zarr") from exc
 
 
-def _netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
+def netcdf_safe(ds: xr.Dataset) -> xr.Dataset:
     """NetCDF attrs may not hold bools, None or nested containers: store those as JSON strings."""
     def clean(attrs: dict) -> dict:
         out = {}
@@ -222,7 +222,7 @@ def save_dataset(ds: xr.Dataset | xr.DataArray, path, *, checksum: bool = False)
     if isinstance(ds, xr.DataArray):
         ds = ds.to_dataset(name=ds.name or "data")
     _prepare_parent(path)
-    ds = _netcdf_safe(cf_attributes(ds))
+    ds = netcdf_safe(cf_attributes(ds))
     if checksum:
         ds.attrs[CHECKSUM_ATTR] = data_checksum(ds)
     with writing(path):

@@ -109,7 +109,7 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
     ``finish(result)``: the field maps; ``attrs``: added to the result's. Returns the path."""
     import zarr
 
-    from ..io import _netcdf_safe
+    from ..io import netcdf_safe
 
     out = Path(out)
     store = out.parent / f".{out.name}.{key}{PARTIAL}"
@@ -149,7 +149,7 @@ def fit_streamed(ds: xr.Dataset, out, *, tile: tuple[int, int], binning: int, ke
              "out_of_core_tile": [ty, tx]}
     with writing(store), _quiet_zarr():
         group = zarr.open_group(str(store), mode="r+")
-        group.attrs.update(_netcdf_safe(cf_attributes(xr.Dataset(attrs=final))).attrs)
+        group.attrs.update(netcdf_safe(cf_attributes(xr.Dataset(attrs=final))).attrs)
         zarr.consolidate_metadata(str(store))
         done_path.unlink()
     return _publish(store, out)
