@@ -145,7 +145,7 @@ def run_one(voxel_nm, nz, method, duration):
     print(json.dumps({
         "voxels": int(np.prod(cell.grid.shape)), "shape": list(cell.grid.shape), "setup": setup,
         "wall": wall, "steps": int(ds.sizes["time"]) - 1, "solves": len(its),
-        "iterations": [min(its, default=0), max(its, default=0)],
+        "iterations": [min(its, default=0), int(np.median(its)) if its else 0, max(its, default=0)],
         "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
         "cpu": _cpu_seconds() - cpu0, "V": float(ds.cell_voltage.values[-1]),
     }))
@@ -155,7 +155,7 @@ def scaling(args):
     """One subprocess per (size, method): peak memory is that run's alone."""
     print(f"3-D preset cells charged at {ONE_C / 10:.2f} mA/cm² for {args.duration:g} s")
     print(f"{'voxel':>6} {'shape':>16} {'voxels':>9} {'method':>7} {'wall s':>8} {'steps':>5} "
-          f"{'s/step':>7} {'cpu s':>8} {'solves':>6} {'iters':>7} {'peak GB':>7}")
+          f"{'s/step':>7} {'cpu s':>8} {'solves':>6} {'iters min/med/max':>17} {'peak GB':>7}")
     for size in args.sizes.split(","):
         voxel_nm, nz = size.split(":")
         krylov = None
@@ -166,10 +166,10 @@ def scaling(args):
             if r is None:
                 continue
             shape = "x".join(map(str, r["shape"]))
-            its = "{}-{}".format(*r["iterations"]) if r["solves"] else "-"
+            its = "{}/{}/{}".format(*r["iterations"]) if r["solves"] else "-"
             print(f"{voxel_nm:>4}nm {shape:>16} {r['voxels']:>9} {method:>7} {r['wall']:>8.1f} "
                   f"{r['steps']:>5} {r['wall'] / r['steps']:>7.2f} {r['cpu']:>8.1f} "
-                  f"{r['solves'] or '-':>6} {its:>7} {r['peak_gb']:>7.2f}", flush=True)
+                  f"{r['solves'] or '-':>6} {its:>17} {r['peak_gb']:>7.2f}", flush=True)
             if method == "lu" and krylov is not None:
                 print(f"{'':>6} krylov against the reused LU: {r['cpu'] / krylov['cpu']:.1f}x less "
                       f"CPU time, {r['peak_gb'] / krylov['peak_gb']:.1f}x less memory, "

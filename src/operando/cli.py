@@ -183,8 +183,10 @@ def sweep(
     grid = dict(parse_over(spec) for spec in over)
     ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
                    processes=processes)
-    typer.echo(f"{ds.attrs['points']} points, {ds.attrs['failed']} failed; results: {ds.encoding.get('source') or ''}"
-               .rstrip())
+    ran = ds["stages_computed"].values >= 0
+    typer.echo(f"{ds.attrs['points']} points, {ds.attrs['failed']} failed; stages computed "
+               f"{int(ds['stages_computed'].values[ran].sum())}, taken from another point "
+               f"{int(ds['stages_shared'].values[ran].sum())}; results: {ds.encoding.get('source') or ''}".rstrip())
     if ds.attrs["failed"]:
         raise SystemExit(1)
 

@@ -330,5 +330,26 @@ def _write_durably(path: Path, data) -> None:
         os.fsync(f.fileno())
 
 
+def atomic_copy(source, path) -> Path:
+    """Put the file ``source`` at ``path`` atomically: a hard link where the file system allows
+    (no second copy on disk; the writers here only ever replace files, never edit them in place),
+    else a copy. A failed write raises :class:`~operando.errors.OutputError`."""
+    source, path = Path(source), Path(path)
+    _prepare_parent(path)
+    with writing(path):
+        tmp = _temporary_sibling(path)
+        try:
+            tmp.unlink()
+            try:
+                os.link(source, tmp)
+            except OSError:
+                shutil.copy2(source, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return path
+
+
 def atomic_write_text(path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))

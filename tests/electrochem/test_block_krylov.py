@@ -9,6 +9,7 @@ import pytest
 
 from operando.cell.presets import pollok2025
 from operando.electrochem import ChargeModel, Galvanostatic, block_krylov, charge, newton
+from operando.electrochem import solver as solver_module
 from operando.electrochem.block_krylov import BlockKrylov, BlockPreconditioner, physical_jacobian
 from operando.electrochem.model import ELECTROLYTE, NEGATIVE
 from operando.electrochem.solver import _initial_state
@@ -73,6 +74,39 @@ def test_iterations_bounded_when_the_cell_is_refined():
         krylov.solve(*_first_jacobian(_preset(voxel, nz)))
         counts.append(krylov.iterations[-1])
     assert counts[1] <= 2 * counts[0], counts
+
+
+def test_reused_hierarchies_stay_near_fresh_ones_over_a_long_charge(monkeypatch):
+    # 600 s at 0.94 mA/cm² (Pollok et al., Nat. Commun. 2025, L137): ~70 Jacobians whose time
+    # steps, interface conductances and lithium contents drift from the first one
+    model = _preset(800e-9, 3)
+    protocol = Galvanostatic(current_density=9.4, duration=600.0, v_max=4.6)
+    counts = {}
+    for rebuild in ("reuse", "fresh"):
+        if rebuild == "fresh":  # hierarchies built for every Jacobian
+            monkeypatch.setattr(BlockKrylov, "_reusable", lambda *_: False)
+        solver = newton.JacobianSolver("krylov")
+        monkeypatch.setattr(solver_module, "JacobianSolver", lambda method, s=solver: s)
+        charge(model, protocol, progress=False, method="krylov")
+        counts[rebuild] = np.array(solver.krylov_iterations)
+    assert counts["reuse"].size == counts["fresh"].size > 50
+    # a reused solve exceeds 1.5x its build's count at most once before the rebuild
+    assert counts["reuse"].max() <= 2 * np.median(counts["fresh"]), counts["reuse"]
+    assert np.mean(counts["reuse"]) <= 1.3 * np.mean(counts["fresh"])
+
+
+def test_a_drifted_potential_diagonal_forces_fresh_hierarchies():
+    system, A, b, c, d, R, RV = _first_jacobian(_preset(800e-9, 3))
+    krylov = BlockKrylov()
+    krylov.solve(system, A, b, c, d, R, RV)
+    phys, _ = physical_jacobian(A, system)
+    npot = system.ne + system.ni
+    assert krylov._reusable(phys, npot)
+    for voxel, factor, reusable in ((3, 1.9, True), (3, 2.1, False), (npot - 1, 0.45, False),
+                                    (npot, 10.0, True)):  # the x block is left to the iteration rule
+        drifted = phys.tolil()
+        drifted[voxel, voxel] *= factor
+        assert krylov._reusable(drifted.tocsr(), npot) is reusable, (voxel, factor)
 
 
 def test_preconditioner_alone_nearly_solves_a_potential_problem():

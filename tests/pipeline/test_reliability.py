@@ -229,6 +229,40 @@ def test_item9_a_stage_of_other_settings_is_recomputed_silently(tmp_path, recwar
     assert len(calls) == 2 and not recwarn.list
 
 
+def test_runs_sharing_a_stage_folder_compute_a_stage_once_and_survive_a_damaged_copy(tmp_path):
+    import threading
+
+    calls = []
+    slow = _stage(calls)
+
+    def compute():
+        time.sleep(0.3)  # both runs ask while the first computes: the second waits, then reads it
+        return slow()
+
+    caches = [StageCache(tmp_path / f"run{k}", shared=tmp_path / "stages") for k in range(2)]
+    threads = [threading.Thread(target=c.get, args=("charge_5C", "k1", compute)) for c in caches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert sorted(c.computed + c.from_shared for c in caches) == [["charge_5C"], ["charge_5C"]]
+    for c in caches:
+        assert float(c.load("charge_5C", "k1")["x_li"][0]) == 0.9
+    # another key is another stage; a damaged shared copy is recomputed, not trusted
+    StageCache(tmp_path / "run2", shared=tmp_path / "stages").get("charge_5C", "k2", _stage(calls))
+    shared = tmp_path / "stages" / "charge_5C-k1.nc"
+    ds = _read(shared)
+    ds["x_li"].values[0] = 7.0
+    shared.unlink()  # (the run folders hold hard links to it: edit a copy)
+    ds.to_netcdf(shared, engine="h5netcdf")
+    third = StageCache(tmp_path / "run3", shared=tmp_path / "stages")
+    with pytest.warns(UserWarning, match="'charge_5C' recomputed"):
+        again = third.get("charge_5C", "k1", _stage(calls))
+    assert len(calls) == 3 and third.computed == ["charge_5C"] and float(again["x_li"][0]) == 0.9
+    assert float(_read(shared)["x_li"][0]) == 0.9  # the store holds the good data again
+
+
 # --- item 8 (runs): a full disk keeps the previous results ------------------------------------
 def test_item8_disk_full_during_a_stage_keeps_the_previous_file(tmp_path, monkeypatch):
     import operando.io as oio

@@ -14,7 +14,7 @@ import tifffile
 import xarray as xr
 
 import operando
-from operando.pipeline.sweep import BOOKKEEPING, SweepError, parse_over, plan_sweep
+from operando.pipeline.sweep import BOOKKEEPING, SHARED_STAGES, SweepError, parse_over, plan_sweep
 from operando.verdicts import BY_CONSTRUCTION, VERDICTS
 
 #: 2 standoffs × 2 fields × 2 current densities
@@ -96,8 +96,22 @@ def test_tidy_dataset_of_eight_points(local):
     on_disk = xr.load_dataset(Path(cfg["out"]) / "sweep.nc")
     assert on_disk.attrs["Conventions"].startswith("CF")
     xr.testing.assert_identical(results(on_disk).drop_attrs(), results(ds).drop_attrs())
-    folders = sorted(p.name for p in Path(cfg["out"]).iterdir() if p.is_dir())
+    folders = sorted(p.name for p in Path(cfg["out"]).iterdir() if p.is_dir() and p.name != SHARED_STAGES)
     assert len(folders) == 8 and all("imaging.standoff" in f for f in folders)
+
+
+def test_points_share_the_stages_they_have_in_common(local):
+    cfg, ds, _ = local
+    shared = Path(cfg["out"]) / SHARED_STAGES
+    stored = sorted(p.name.rsplit("-", 1)[0] for p in shared.glob("*.nc"))
+    # one cell for all 8 points, one charge per current density; fields and what follows per point
+    assert stored == ["cell_pristine"] + ["charge_step"] * 2 + ["fields"] * 8 + ["measurement"] * 8 + \
+        ["reconstruction"] * 8
+    assert int(ds["stages_shared"].sum()) == 7 + 6
+    assert int((ds["stages_computed"] + ds["stages_shared"]).sum()) == 8 * 5
+    # each point folder still holds all of its stages, the same data
+    for point in (p for p in Path(cfg["out"]).iterdir() if p.is_dir() and p.name != SHARED_STAGES):
+        assert (point / "charge_step.nc").exists() and (point / "cell_pristine.nc").exists()
 
 
 def test_resume_after_a_partial_sweep(local):
@@ -114,7 +128,11 @@ def test_resume_after_a_partial_sweep(local):
     print(f"resumed sweep (6 of 8 points cached): {time.perf_counter() - t0:.1f} s")
     computed = {p.name: int(again["stages_computed"].values[np.unravel_index(i, (2, 2, 2))])
                 for i, p in enumerate(points)}
-    assert all((n > 0) == (name in lost) for name, n in computed.items()), computed
+    shared = {p.name: int(again["stages_shared"].values[np.unravel_index(i, (2, 2, 2))])
+              for i, p in enumerate(points)}
+    # the lost points' stages are still in the sweep's shared store: restored, nothing recomputed
+    assert all(n == 0 for n in computed.values()), computed
+    assert all((n == 5) == (name in lost) for name, n in shared.items()), shared
     xr.testing.assert_identical(results(again).drop_attrs(), results(ds).drop_attrs())
 
 
@@ -224,7 +242,7 @@ def test_command_line_sweep_resumes_from_the_cached_points(local, tmp_path):
             "--over", "charge.0.current_density=[2 mA/cm^2, 4 mA/cm^2]", "--workers", "2", "--threads"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert "8 points, 0 failed" in res.output
+    assert "8 points, 0 failed; stages computed 0, taken from another point 0" in res.output
     again = xr.load_dataset(Path(cfg["out"]) / "sweep.nc")
     assert (again["stages_computed"] == 0).all()  # every point was a cached run
     assert_same(again, ds)

@@ -96,7 +96,7 @@ def pack_particles(
     check_range("radius_cv", radius_cv, 0.0, 1.0)
     check_range("contact_overlap", contact_overlap, 0.0, 0.5, inclusive=(False, True))
     sp = np.array([grid.dx, grid.dy, grid.dz])
-    if radius < 1.5 * max(sp[:dim]):
+    if radius < 1.5 * max(sp[:dim]) * (1 - 1e-9):  # 800 * 1e-9 m is a hair above 8e-7 m
         raise GeometryError(
             f"radius: {radius:.3g} m is below 1.5 voxels ({1.5 * max(sp[:dim]):.3g} m)"
         )

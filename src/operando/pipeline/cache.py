@@ -20,7 +20,15 @@ import xarray as xr
 
 from .._version import __version__
 from ..errors import DataFileError
-from ..io import CHECKSUM_ATTR, data_checksum, load_dataset, provenance, save_dataset, verify_checksum
+from ..io import (
+    CHECKSUM_ATTR,
+    atomic_copy,
+    data_checksum,
+    load_dataset,
+    provenance,
+    save_dataset,
+    verify_checksum,
+)
 
 
 def stage_key(*parts) -> str:
@@ -64,27 +72,39 @@ def content_digest(path) -> str | None:
 
 
 class StageCache:
-    """Load-or-compute for the datasets of one run folder (hold its :class:`~.lock.FolderLock`)."""
+    """Load-or-compute for the datasets of one run folder (hold its :class:`~.lock.FolderLock`).
+
+    ``shared``: a folder of stage files shared by several runs (a sweep's ``stages/``), one file per
+    stage and key. A stage missing from the run folder is taken from there when another run
+    computed it (a sweep over the standoff charges each cell once), else computed under a lock on
+    its key (runs needing the same stage at the same time wait for the one computing it) and put
+    there. The run folder always gets its own file (a hard link where possible)."""
 
     def __init__(self, folder, *, config: dict | None = None, seed: int | None = None,
-                 references: str | None = None):
+                 references: str | None = None, shared=None):
         """references : the paper the run reproduces (CF ``references`` of every stage file; default
         :func:`operando.io.cf_attributes`'s)."""
         self.folder = Path(folder)
         self._references = references
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.shared = None if shared is None else Path(shared)
         self._config = config
         self._seed = seed
         self.reused: list[str] = []
         self.computed: list[str] = []
+        self.from_shared: list[str] = []  # the reused stages another run computed
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.nc"
 
-    def load(self, name: str, key: str) -> xr.Dataset | None:
-        """The stored dataset ``name`` if it was computed for ``key`` and is intact, else None (a
-        damaged or modified file is reported by a warning and will be recomputed)."""
-        path = self.path(name)
+    def shared_path(self, name: str, key: str) -> Path:
+        return self.shared / f"{name}-{key}.nc"
+
+    def load(self, name: str, key: str, path=None) -> xr.Dataset | None:
+        """The stored dataset ``name`` (at ``path``, default the run folder's) if it was computed
+        for ``key`` and is intact, else None (a damaged or modified file is reported by a warning
+        and will be recomputed)."""
+        path = self.path(name) if path is None else Path(path)
         if not path.exists():
             return None
         try:
@@ -102,6 +122,23 @@ class StageCache:
         if ds is not None:
             self.reused.append(name)
             return ds
+        if self.shared is None:
+            return self._compute(name, key, compute)
+        from .lock import FolderLock
+
+        with FolderLock(self.shared / ".locks" / f"{name}-{key}", timeout=None):
+            shared = self.shared_path(name, key)
+            ds = self.load(name, key, shared)
+            if ds is not None:
+                atomic_copy(shared, self.path(name))
+                self.reused.append(name)
+                self.from_shared.append(name)
+                return ds
+            ds = self._compute(name, key, compute)
+            atomic_copy(self.path(name), shared)
+        return ds
+
+    def _compute(self, name: str, key: str, compute: Callable[[], xr.Dataset]) -> xr.Dataset:
         ds = compute()
         ds.attrs.update(provenance(config=self._config, seed=self._seed, stage=name))
         ds.attrs["stage_key"] = key

@@ -49,6 +49,8 @@ class RunResult:
     reused: list[str] = field(default_factory=list)
     computed: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the reused stages another run computed (``shared_stages``)
+    shared: list[str] = field(default_factory=list)
 
 
 def slug(name: str) -> str:
@@ -110,9 +112,11 @@ def _log_protocol_steps(step_name: str, ds: xr.Dataset) -> None:
 
 
 def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool = True,
-                   lock_timeout: float | None = 0.0) -> RunResult:
+                   lock_timeout: float | None = 0.0, shared_stages=None) -> RunResult:
     """Run every stage of ``cfg`` and write datasets, figures and ``report.html`` to ``cfg.out``
     (``report=False``: datasets and claims only; ``RunResult.report`` is then None).
+    ``shared_stages``: a folder of stage results shared with other runs (see
+    :class:`~.cache.StageCache`; a sweep's points share theirs).
 
     Raises ResourceError before any computing when the grid would not fit in memory, and
     FolderInUseError when another run writes to ``cfg.out`` (``lock_timeout``: seconds to wait for
@@ -122,10 +126,10 @@ def run_experiment(cfg: RunConfig, *, progress: bool | None = None, report: bool
         if lock.stale:
             warnings.warn(f"{cfg.out}: taking over from a run that stopped without finishing "
                           f"(PID {lock.stale.get('pid')}, started {lock.stale.get('started')})", stacklevel=2)
-        return _run_locked(cfg, progress=progress, report=report)
+        return _run_locked(cfg, progress=progress, report=report, shared_stages=shared_stages)
 
 
-def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunResult:
+def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool, shared_stages=None) -> RunResult:
     from .claims import evaluate_claims
     from .reporting import build_report, grid_warnings
 
@@ -133,7 +137,7 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
     folder = Path(cfg.out)
     for place in (folder, folder / "figures"):
         remove_temporaries(place)
-    cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed)
+    cache = StageCache(folder, config=cfg.model_dump(mode="json"), seed=cfg.seed, shared=shared_stages)
     datasets: dict[str, xr.Dataset] = {}
     timings: dict[str, float] = {}
     show = progress_enabled() if progress is None else progress
@@ -143,7 +147,9 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
         log.info("%s …", name)
         ds = cache.get(name, key, compute)
         timings[name] = time.perf_counter() - t0
-        log.info("%s %s in %.1f s", name, "reused" if name in cache.reused else "computed", timings[name])
+        how = ("taken from another run's" if name in cache.from_shared else "reused") if name in cache.reused \
+            else "computed"
+        log.info("%s %s in %.1f s", name, how, timings[name])
         datasets[name] = ds
         return ds
 
@@ -205,7 +211,8 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool) -> RunRe
     report_path = build_report(cfg, cells, charges, datasets, claims, folder, elapsed=time.perf_counter() - start,
                                warnings=notes) if report else None
     timings["report"] = time.perf_counter() - t0
-    return RunResult(folder, report_path, claims, notes, datasets, cache.reused, cache.computed, timings)
+    return RunResult(folder, report_path, claims, notes, datasets, cache.reused, cache.computed, timings,
+                     cache.from_shared)
 
 
 def _remove_foreign_checkpoints(folder: Path, keep: set[Path]) -> None:

@@ -6,7 +6,10 @@
 
 Each point is a whole cached run (:mod:`.run`) in its own sub-folder of the sweep's folder, named by
 its values, so a sweep that was stopped resumes: its finished points load from their stage caches
-in a fraction of a second. The points are dask tasks — on a ``LocalCluster`` by default, or on any
+in a fraction of a second. The points share their stages through ``stages/`` in the sweep's folder
+(content-keyed, :class:`~.cache.StageCache`): a stage whose inputs two points have in common — the
+cell of every point, the charge of points that differ only in imaging or sensor settings — is
+computed once. The points are dask tasks — on a ``LocalCluster`` by default, or on any
 scheduler (``tcp://host:port`` or a scheduler file) — with dask's ``retries``; a log line on the
 ``operando.run`` logger reports each finished point. The result is one tidy xarray Dataset with a
 dimension per swept key (claims' verdicts and the run's key numbers per point), written atomically
@@ -46,7 +49,9 @@ VERDICT_CODES = {v: i for i, v in enumerate(VERDICTS)}
 RECONSTRUCTION_ERRORS = ("J_relative_error", "J_model_error", "J_roundtrip_error", "M_roundtrip_error",
                          "x_map_median_error")
 #: values that differ between two sweeps of the same points (timing and cache use), not results
-BOOKKEEPING = ("run_seconds", "stages_computed")
+BOOKKEEPING = ("run_seconds", "stages_computed", "stages_shared")
+#: the sub-folder of a sweep's folder holding the stage results its points share
+SHARED_STAGES = "stages"
 
 
 class SweepError(ConfigError):
@@ -257,7 +262,7 @@ def parse_over(spec: str) -> tuple[str, list]:
 
 
 # --- running ------------------------------------------------------------------------------------
-def run_point(mapping: dict, report: bool = False) -> dict:
+def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
     """Run (or resume) one point and return its summary: verdict and text of each claim, peak
     fields, reconstruction errors, final voltage and lithium content of each charge step. A dask
     task: everything in and out is plain data."""
@@ -271,7 +276,7 @@ def run_point(mapping: dict, report: bool = False) -> dict:
     # (under a distributed scheduler it would ask the scheduler for a lock named by an in-memory file)
     with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
         warnings.simplefilter("ignore")  # the grid warnings are in each run's report and datasets
-        res = run_experiment(cfg, progress=False, report=report)
+        res = run_experiment(cfg, progress=False, report=report, shared_stages=shared_stages)
     ds = res.datasets
     fields, rec = ds["fields"], ds["reconstruction"]
 
@@ -290,6 +295,7 @@ def run_point(mapping: dict, report: bool = False) -> dict:
                            float(charges[s.name]["t"].values[-1])) for s in cfg.charge},
         "run_seconds": time.perf_counter() - t0,
         "stages_computed": len(res.computed),
+        "stages_shared": len(res.shared),
     }
 
 
@@ -315,7 +321,8 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     try:
         from distributed import as_completed
 
-        futures = {client.submit(run_point, p.mapping, report, key=f"operando-sweep-{p.name}-{_digest(p)}",
+        shared = str((folder / SHARED_STAGES).resolve())
+        futures = {client.submit(run_point, p.mapping, report, shared, key=f"operando-sweep-{p.name}-{_digest(p)}",
                                  retries=retries, pure=False): p for p in points}
         log.info("sweep: %d points on %s", len(points), client.scheduler.address if client.scheduler else "?")
         for n, future in enumerate(as_completed(futures), 1):
@@ -392,6 +399,7 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
                                                    *RECONSTRUCTION_ERRORS, "run_seconds")}
     per_step = {k: np.full((*shape, len(steps)), np.nan) for k in ("cell_voltage_end", "x_li_mean_end", "t_end")}
     computed = np.full(shape, -1, dtype=np.int32)
+    shared = np.full(shape, -1, dtype=np.int32)
     error = np.full(shape, "", dtype=object)
     for idx, p in zip(np.ndindex(shape), points, strict=True):
         if p.name in errors:
@@ -404,7 +412,7 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
         for k, v in s["numbers"].items():
             numbers[k][idx] = v
         numbers["run_seconds"][idx] = s["run_seconds"]
-        computed[idx] = s["stages_computed"]
+        computed[idx], shared[idx] = s["stages_computed"], s["stages_shared"]
         for j, st in enumerate(steps):
             for k, v in zip(per_step, s["steps"][st], strict=True):
                 per_step[k][idx][j] = v
@@ -414,7 +422,8 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
                 "flag_meanings": " ".join(v.replace(" ", "_") for v in VERDICTS)}),
             "claim_value": ((*dims, "claim"), ours.astype(str), {"long_name": "our number for the claim, as reported"}),
             "error": (dims, error.astype(str), {"long_name": "why the point failed (empty: it ran)"}),
-            "stages_computed": (dims, computed, {"long_name": "stages computed (0: every stage reused from cache)"})}
+            "stages_computed": (dims, computed, {"long_name": "stages computed (0: every stage reused from cache)"}),
+            "stages_shared": (dims, shared, {"long_name": "stages taken from another point of the sweep"})}
     for k, v in numbers.items():
         data[k] = (dims, v, {"units": units.get(k, "1")})
     for k, v in per_step.items():
