@@ -8,10 +8,20 @@
     .venv/bin/python benchmarks/bench_charge.py --scaling --sizes 100:20 --duration 600 --new-only
         # the 100 nm cell (1.1·10⁶ voxels) at 0.94 mA/cm² for 10 min
 
---scaling on a shared 2-core machine (niced, load ~7; CPU seconds are the fairer measure),
-60 s at 0.94 mA/cm² per size (krylov / reused LU): 18 240 voxels 3.1 / 23.7 CPU s, 0.24 / 0.91 GB;
-36 100: 8.0 / 74 s, 0.34 / 2.24 GB; 76 200: 11.4 s; 228 000: 41 s, 1.3 GB; 406 400: 96 s, 2.1 GB;
-the 100 nm cell (1 143 000 voxels) for 600 s: 452 CPU s (1385 s wall), 5.5 GB, 13 steps.
+--scaling --duration 600 --lu-limit 20000 (every size charged 600 s at 0.94 mA/cm², the same 13 time
+steps and ~55 Newton solves; a 2-core machine shared with another job, CPU seconds the fairer measure):
+
+    voxels     CPU s (wall)   FGMRES its min/median/max   peak GB
+    18 240       5.1 (5.9)        11/13/19                 0.23   (reused LU: 39.3 CPU s, 0.92 GB)
+    36 100      12.9             14/18/25                  0.32
+    76 200      18.7             9/14/19                   0.48
+   228 000      54.6             10/14/21                  1.12
+   406 400     148               18/23/32                  1.90
+ 1 143 000     365 (370)         12/17/23                  4.49   (the 100 nm cell: 6.2 min < 15 min, < 8 GB)
+
+Iterations within 1.8x of each other across the sizes (the most at 406 400 voxels, not at the
+largest cell); CPU time ~3.2·10⁻⁴ s per voxel for the 10-minute charge.
+
 --demo-grid (the four charge steps of the demo's 3-D cell): 500 nm x 8 57 CPU s, 375 nm x 11
 124 s, 250 nm x 16 372 s.
 
@@ -156,6 +166,7 @@ def scaling(args):
     print(f"3-D preset cells charged at {ONE_C / 10:.2f} mA/cm² for {args.duration:g} s")
     print(f"{'voxel':>6} {'shape':>16} {'voxels':>9} {'method':>7} {'wall s':>8} {'steps':>5} "
           f"{'s/step':>7} {'cpu s':>8} {'solves':>6} {'iters min/med/max':>17} {'peak GB':>7}")
+    runs = []
     for size in args.sizes.split(","):
         voxel_nm, nz = size.split(":")
         krylov = None
@@ -175,8 +186,18 @@ def scaling(args):
                       f"CPU time, {r['peak_gb'] / krylov['peak_gb']:.1f}x less memory, "
                       f"end voltages differ by {abs(r['V'] - krylov['V']):.1e} V")
             krylov = r
-            if method == "krylov" and r["voxels"] > args.lu_limit:
-                break
+            if method == "krylov":
+                runs.append(r)
+                if r["voxels"] > args.lu_limit:
+                    break
+    runs = [r for r in runs if r["solves"]]
+    if len(runs) > 1:  # the target: iteration counts flat within a factor 2 across sizes
+        lo, hi = runs[0], runs[-1]
+        med, top = hi["iterations"][1] / lo["iterations"][1], hi["iterations"][2] / lo["iterations"][2]
+        worst = max(r["iterations"][2] for r in runs) / min(r["iterations"][2] for r in runs)
+        print(f"Krylov iterations from {lo['voxels']} to {hi['voxels']} voxels: median x{med:.2f}, "
+              f"largest x{top:.2f}; largest across all sizes within x{worst:.2f} "
+              f"({'flat within 2x' if max(med, top, worst) <= 2 else 'NOT flat within 2x'})")
 
 
 def _cpu_seconds():
