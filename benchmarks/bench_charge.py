@@ -22,8 +22,8 @@ steps and ~55 Newton solves; a 2-core machine shared with another job, CPU secon
 Iterations within 1.8x of each other across the sizes (the most at 406 400 voxels, not at the
 largest cell); CPU time ~3.2·10⁻⁴ s per voxel for the 10-minute charge.
 
---demo-grid (the four charge steps of the demo's 3-D cell): 500 nm x 8 57 CPU s, 375 nm x 11
-124 s, 250 nm x 16 372 s.
+--demo-grid (the four charge steps of the demo's 3-D cell, same shared machine): 500 nm x 8
+33 CPU s, 375 nm x 11 68 s, 250 nm x 16 193 s (0.70 GB).
 
 Prints the wall time, the number of time steps and Newton solves, the spread of particle-mean x,
 and the current density of 1 C on the preset against the paper's (0.94 mA/cm², L137). Target:
