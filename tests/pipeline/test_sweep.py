@@ -141,7 +141,6 @@ def _start(args, env, log):
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-@pytest.mark.slow
 def test_external_scheduler_gives_identical_results(local, tmp_path):
     """A `dask scheduler` and a `dask worker` (one process, 2 threads) started here on localhost run the same
     grid into a new folder: every result equals the LocalCluster's."""
