@@ -65,8 +65,9 @@ EXTRA_COLUMNS = ("reason", "residual_variance", "reduced_chi2", "n_iter", "conve
 
 
 def _least_squares(model, f, y, p0, lo, hi, weights, compiled, max_iter):
-    if compiled and weights is None:
-        return lm_compiled.levenberg_marquardt_dips(model, f, y, p0, lo, hi, max_iter=max_iter)
+    if compiled and weights is None:  # the residual noise too, while each spectrum is in cache
+        return lm_compiled.levenberg_marquardt_dips(model, f, y, p0, lo, hi, max_iter=max_iter,
+                                                    residual_noise=True)
     return levenberg_marquardt(
         lambda q, index: model.evaluate(f, q),
         y,
@@ -86,7 +87,9 @@ def _residual_noise_variance(model, f, y, params, compiled) -> np.ndarray:
 
 
 def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
-    """Fit one batch (k, m) and judge it: (params, stderr, reason, reduced χ², iterations)."""
+    """Fit one batch (k, m) and judge it: (params, stderr, reason, reduced χ², iterations, noise
+    variance of the residual)."""
+    measured = yb
     fin = np.isfinite(yb)
     weights = None
     if not fin.all():
@@ -103,13 +106,20 @@ def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
             w_sub = None if weights is None else weights[rows]
             again = _least_squares(model, f, yb[rows], start[rows], lo, hi, w_sub, compiled, max_iter)
             better = np.isfinite(again.chi2) & (again.chi2 < res.chi2[rows])
-            for name in ("params", "stderr", "chi2", "reduced_chi2", "n_iter", "converged", "shifted_chi2"):
+            for name in ("params", "stderr", "chi2", "reduced_chi2", "n_iter", "converged", "shifted_chi2",
+                         "residual_mad"):
                 if getattr(res, name) is not None:
                     getattr(res, name)[rows[better]] = getattr(again, name)[better]
             wrong, _ = satellite_shift(model, f, yb, res.params, res.chi2, weights, res.shifted_chi2)
     reason = judge_fits(model, f, res.params, res.stderr, res.chi2, res.converged, min_snr=min_snr)
     reason[wrong & (reason == 0)] = CODES["wrong_line"]
-    return res.params, res.stderr, reason, res.reduced_chi2, res.n_iter
+    # the noise from the residual's second differences: the line's own curvature removed, a smooth
+    # misfit left in the residual sum only, so it shows as χ²/ν > 1
+    if res.residual_mad is not None:
+        noise = variance_from_second_difference_mad(res.residual_mad)
+    else:
+        noise = _residual_noise_variance(model, f, measured, res.params, compiled)
+    return res.params, res.stderr, reason, res.reduced_chi2, res.n_iter, noise
 
 
 def fit_spectra(
@@ -163,16 +173,14 @@ def fit_spectra(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # noise-free spectra: χ² = inf
         for start in starts:  # batches of pixels, each fitted all at once
             idx = rows[start : start + batch_size]
-            params, stderr, reason, red, n_iter = _fit_batch(
+            params, stderr, reason, red, n_iter, noise = _fit_batch(
                 model, f, y[idx].astype(np.float64), lo, hi, compiled, max_iter, min_snr
             )
             out[idx, :p] = params
             out[idx, p : 2 * p] = stderr
             out[idx, 2 * p] = reason
             out[idx, -4] = red
-            # the noise from the residual's second differences: the line's own curvature removed,
-            # a smooth misfit left in the residual sum only, so it shows as χ²/ν > 1
-            out[idx, -3] = red / _residual_noise_variance(model, f, y[idx], params, compiled)
+            out[idx, -3] = red / noise
             out[idx, -2] = n_iter
             out[idx, -1] = reason == 0
     return out

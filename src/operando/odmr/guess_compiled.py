@@ -64,6 +64,56 @@ def _kth_smallest(a, k):
     return a[k]
 
 
+#: largest count of top values :func:`_kth_smallest_from_top` keeps sorted
+TOP_MAX = 32
+
+
+@_jit
+def _kth_smallest_from_top(a, k, top):
+    """The ``k``-th smallest value of ``a`` (left unchanged) when it is among the few largest:
+    the ``a.size − k`` largest values kept sorted (descending) in ``top`` by insertion. One pass,
+    nearly free of mispredicted branches on a spectrum's baseline; the value of :func:`_kth_smallest`."""
+    t = a.size - k
+    count = 0
+    for v in a:
+        if count < t:
+            j = count
+            count += 1
+        elif v > top[t - 1]:
+            j = t - 1
+        else:
+            continue
+        while j > 0 and top[j - 1] < v:
+            top[j] = top[j - 1]
+            j -= 1
+        top[j] = v
+    return top[t - 1]
+
+
+@_jit
+def _median_bracketed(a, n, low, high, sub):
+    """Median of ``a[:n]`` (left unchanged), as ``np.median`` defines it, found among the values in
+    [``low``, ``high``] only: they are copied to ``sub`` and the values below are counted, in one
+    pass without branches. A bracket that misses the middle rank(s) falls back to selection over
+    all values, so the result is exact for any bracket; a good one makes it several times faster."""
+    below, inside = 0, 0
+    for j in range(n):
+        v = a[j]
+        sub[inside] = v
+        inside += (v >= low) & (v <= high)
+        below += v < low
+    upper_rank = n // 2
+    lower_rank = upper_rank if n % 2 else upper_rank - 1
+    if not (below <= lower_rank and upper_rank < below + inside):
+        for j in range(n):
+            sub[j] = a[j]
+        return _median_in_place(sub, n)
+    upper = _kth_smallest(sub[:inside], upper_rank - below)
+    if n % 2:
+        return upper
+    return 0.5 * (upper + _kth_smallest(sub[: upper_rank - below], lower_rank - below))
+
+
 @_jit
 def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, work):
     """Starts of one spectrum; returns the baseline level. ``ys``, ``raw``, ``filtered``,
@@ -71,8 +121,11 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, wor
     m = y.size
     for k in range(m):  # light smoothing [1/4, 1/2, 1/4], edges repeated ("nearest")
         ys[k] = 0.25 * y[max(k - 1, 0)] + 0.5 * y[k] + 0.25 * y[min(k + 1, m - 1)]
-    work[:] = ys
-    base = _kth_smallest(work, k90)
+    if m - k90 <= TOP_MAX:
+        base = _kth_smallest_from_top(ys, k90, work)
+    else:
+        work[:] = ys
+        base = _kth_smallest(work, k90)
     raw[:] = 1.0 - ys / base  # an array division: a zero baseline gives inf/NaN, not an exception
     if offsets.size > 0:  # matched filter: a multiplet becomes one dip at its centre
         depth = filtered
@@ -156,29 +209,47 @@ def _median_in_place(a, n):
     return 0.5 * (upper + _kth_smallest(a[: n // 2], n // 2 - 1))
 
 
+#: brackets of the two medians of :func:`second_difference_mad_row`, in units of the mean absolute
+#: value. For Gaussian noise the median of n ≈ 100 second differences scatters by 0.126 σ about their
+#: mean, and their MAD (0.6745 σ ≈ 0.845 × their mean absolute deviation, 0.798 σ) by 0.09 σ. The
+#: half-widths below are about 1.3 and 1.1 of those scatters: a missed bracket costs a full selection
+#: (a fifth to a third of rows), a wider one more values to select from; these were the fastest
+#: (0.7 µs a row of 101 samples against 2.2 µs for two full selections); any bracket gives the same value
+MEDIAN_HALF_WIDTH = 0.2
+MAD_CENTRE, MAD_HALF_WIDTH = 0.845, 0.15
+
+
 @_jit
 def second_difference_mad_row(y, work):
     """Median absolute deviation of the second differences of one row ``y`` (NaN samples skipped;
-    NaN when none is left); ``work`` holds at least len(y) − 2 values."""
-    k = 0
-    for j in range(y.size - 2):
-        d = y[j] - 2.0 * y[j + 1] + y[j + 2]
-        if d == d:  # NaN samples drop out, as in np.nanmedian
-            work[k] = d
+    NaN when none is left); ``work`` holds at least 2 (len(y) − 2) values."""
+    n = y.size - 2
+    d, sub = work[:n], work[n:]
+    k, total, total_abs = 0, 0.0, 0.0
+    for j in range(n):
+        v = y[j] - 2.0 * y[j + 1] + y[j + 2]
+        if v == v:  # NaN samples drop out, as in np.nanmedian
+            d[k] = v
             k += 1
+            total += v
+            total_abs += abs(v)
     if k == 0:
         return np.nan
-    centre = _median_in_place(work, k)
+    mean, half = total / k, MEDIAN_HALF_WIDTH * total_abs / k
+    centre = _median_bracketed(d, k, mean - half, mean + half, sub)
+    total_abs = 0.0
     for j in range(k):
-        work[j] = abs(work[j] - centre)
-    return _median_in_place(work, k)
+        d[j] = abs(d[j] - centre)
+        total_abs += d[j]
+    guess = MAD_CENTRE * total_abs / k
+    return _median_bracketed(d, k, guess * (1.0 - MAD_HALF_WIDTH), guess * (1.0 + MAD_HALF_WIDTH), sub)
 
 
 @_jit_parallel
 def _second_difference_mad_rows(y, out):
     n, m = y.shape
     for b in _numba.prange((n + BLOCK - 1) // BLOCK):
-        work = np.empty(max(m - 2, 1))
+        work = np.empty(max(2 * (m - 2), 1))
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             out[i] = second_difference_mad_row(y[i], work)
 

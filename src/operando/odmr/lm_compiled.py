@@ -247,20 +247,34 @@ def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol,
 
 
 @_jit
+def _residual_mad_row(f, y, p, nd, shared, offsets, gaussian, val, resid, work, no_jac):
+    """:func:`.guess_compiled.second_difference_mad_row` of the residual ``y − model(p)``;
+    ``val``, ``resid`` (m,), ``work`` (2 (m − 2),): scratch."""
+    _evaluate(f, p, nd, shared, offsets, gaussian, val, no_jac, False)
+    for k in range(f.size):
+        resid[k] = y[k] - val[k]
+    return second_difference_mad_row(resid, work)
+
+
+@_jit
 def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts,
-               var, trials, n_iter, converged, chi2):
+               var, trials, n_iter, converged, chi2, mad):
     """Fit rows ``start:stop``, then, while each spectrum is in cache, the variances of its
-    parameters and the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)."""
+    parameters, the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)
+    and the noise of its residual (``mad``: :func:`residual_noise_mad`; empty: not computed)."""
     m, npar = f.size, p.shape[1]
     ws = _workspace(m, npar)
     jtj, scaled, unit, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar),
                                          np.empty(npar), np.empty(npar), np.empty((1, 1)))
+    work = np.empty(max(2 * (m - 2), 1))
     for i in range(start, stop):
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
         _variances(jtj, scaled, unit, col, var[i])
         if shifts.size:
             _shifted_row(f, y[i], f[:0], p[i], nd, shared, offsets, gaussian, shifts, trials[i], ws[0], q, no_jac)
+        if mad.size:
+            mad[i] = _residual_mad_row(f, y[i], p[i], nd, shared, offsets, gaussian, ws[0], ws[1], work, no_jac)
 
 
 #: spectra per block of the parallel loop: one workspace each
@@ -269,11 +283,11 @@ BLOCK = 64
 
 @_jit_parallel
 def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts, var,
-                       trials, n_iter, converged, chi2):
+                       trials, n_iter, converged, chi2, mad):
     n = y.shape[0]
     for b in _prange((n + BLOCK - 1) // BLOCK):
         _fit_range(b * BLOCK, min(n, (b + 1) * BLOCK), f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter,
-                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
+                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad)
 
 
 def _fit_rows(f, y, *args):
@@ -286,13 +300,15 @@ def _offsets(model) -> np.ndarray:
 
 
 def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 50,
-                             step_tol: float = 0.2, ftol: float = 1e-12) -> LMResult:
+                             step_tol: float = 0.2, ftol: float = 1e-12, residual_noise: bool = False) -> LMResult:
     """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p); as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
     from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
     parallel already. For hyperfine models the result also holds the satellite test's χ² of
     every line moved by ± one hyperfine spacing (``shifted_chi2``, see :func:`shifted_chi2`),
-    computed while each spectrum is still in cache."""
+    computed while each spectrum is still in cache; so is, with ``residual_noise``, the median
+    absolute deviation of the second differences of each final residual (``residual_mad``, as
+    :func:`residual_noise_mad` gives it)."""
     y = np.ascontiguousarray(y, dtype=np.float64)
     p = np.array(p0, dtype=np.float64, copy=True)
     n, npar = p.shape
@@ -301,14 +317,16 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     shifts = satellite_shifts(model)
     var, trials = np.empty((n, npar)), np.empty((n, model.n_dips * shifts.size))
     n_iter, converged, chi2 = np.zeros(n, np.int32), np.zeros(n, np.bool_), np.zeros(n)
+    mad = np.empty(n if residual_noise else 0)
     main = threading.current_thread() is threading.main_thread()
     kernel = _fit_rows_parallel if main else _fit_rows
     kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model),
-           model.shape == "gaussian", max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
+           model.shape == "gaussian", max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad)
     dof = np.maximum(y.shape[1] - npar, 1)
     red = chi2 / dof
     stderr = np.sqrt(np.maximum(var, 0) * red[:, None])
-    return LMResult(p, stderr, chi2, red, n_iter, converged, trials if shifts.size else None)
+    return LMResult(p, stderr, chi2, red, n_iter, converged, trials if shifts.size else None,
+                    mad if residual_noise else None)
 
 
 def satellite_shifts(model) -> np.ndarray:
@@ -343,12 +361,10 @@ def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
 @_jit_parallel
 def _residual_noise_rows(f, y, p, nd, shared, offsets, gaussian, out):
     n, m = y.shape
-    for i in _prange(n):
-        val, resid = np.empty(m), np.empty(m)
-        _evaluate(f, p[i], nd, shared, offsets, gaussian, val, np.empty((1, 1)), False)
-        for j in range(m):
-            resid[j] = y[i, j] - val[j]
-        out[i] = second_difference_mad_row(resid, np.empty(max(m - 2, 1)))
+    for b in _prange((n + BLOCK - 1) // BLOCK):
+        val, resid, work, no_jac = np.empty(m), np.empty(m), np.empty(max(2 * (m - 2), 1)), np.empty((1, 1))
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            out[i] = _residual_mad_row(f, y[i], p[i], nd, shared, offsets, gaussian, val, resid, work, no_jac)
 
 
 def residual_noise_mad(model, f, y, params) -> np.ndarray:
