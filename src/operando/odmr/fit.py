@@ -95,7 +95,8 @@ def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
     if not fin.all():
         weights = fin.astype(np.float64)
         yb = np.where(fin, yb, np.nanmean(np.where(fin, yb, np.nan), axis=1, keepdims=True))
-    res = _least_squares(model, f, yb, model.guess(f, yb), lo, hi, weights, compiled, max_iter)
+    fused = compiled and weights is None  # the compiled fit computes each start in its own pass
+    res = _least_squares(model, f, yb, None if fused else model.guess(f, yb), lo, hi, weights, compiled, max_iter)
     wrong = np.zeros(len(yb), bool)
     if getattr(model, "hyperfine", None) is not None:
         # rule 6 of .quality: a line locked onto a hyperfine satellite; refit those rows from the
@@ -173,6 +174,8 @@ def fit_spectra(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # noise-free spectra: χ² = inf
         for start in starts:  # batches of pixels, each fitted all at once
             idx = rows[start : start + batch_size]
+            if idx[-1] - idx[0] + 1 == idx.size:  # consecutive rows (the usual case): views, not copies
+                idx = slice(idx[0], idx[-1] + 1)
             params, stderr, reason, red, n_iter, noise = _fit_batch(
                 model, f, y[idx].astype(np.float64), lo, hi, compiled, max_iter, min_snr
             )

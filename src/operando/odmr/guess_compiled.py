@@ -177,6 +177,62 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, wor
     return base
 
 
+@_jit
+def start_row(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p, scratch):
+    """The start ``p`` (n_params,) of :meth:`operando.odmr.models.DipModel.guess` for one spectrum:
+    :func:`_row`'s lines ordered by centre, a multiplet's width and contrast turned into one
+    line's (``spread``: its outer offsets' distance, Hz; no multiplet: ``offsets`` empty), the
+    median width when ``shared``, clipped to [``lo``, ``hi``]. ``scratch``: 4 m + 4 n_dips values."""
+    m = y.size
+    found = scratch[4 * m:]
+    f0, width, contrast = found[:n_dips], found[n_dips: 2 * n_dips], found[2 * n_dips: 3 * n_dips]
+    order = found[3 * n_dips: 4 * n_dips]
+    base = _row(f, y, offsets, n_dips, k90, f0, width, contrast, scratch[:m], scratch[m: 2 * m],
+                scratch[2 * m: 3 * m], scratch[3 * m: 4 * m])
+    df = (f[m - 1] - f[0]) / max(m - 1, 1)
+    for j in range(n_dips):  # stable insertion sort by centre, NaN last: np.argsort on a few lines
+        i = j
+        while i > 0 and _after(f0[int(order[i - 1])], f0[j]):
+            order[i] = order[i - 1]
+            i -= 1
+        order[i] = j
+    n_w = 1 if shared else n_dips
+    widths = scratch[:n_dips]  # _row's scratch is free again
+    for j in range(n_dips):
+        k = int(order[j])
+        w, c = width[k], contrast[k]
+        if offsets.size > 0:
+            # after the matched filter a resolved multiplet keeps one line's width; broader lines
+            # merge with the filter's side lobes, which widen the dip by about the multiplet's spread
+            w = w if not w > spread else max(w - spread, df)  # NaN stays NaN
+            c = c * offsets.size
+        p[j] = f0[k]
+        widths[j] = w
+        p[n_dips + n_w + j] = c
+    if shared:
+        p[n_dips] = _median_in_place(widths, n_dips) if not np.isnan(widths[:n_dips].sum()) else np.nan
+    else:
+        for j in range(n_dips):
+            p[n_dips + j] = widths[j]
+    p[n_dips + n_w + n_dips] = base
+    for a in range(p.size):  # np.clip: NaN stays NaN
+        if p[a] < lo[a]:
+            p[a] = lo[a]
+        if p[a] > hi[a]:
+            p[a] = hi[a]
+
+
+@_jit
+def _after(a, b):
+    """True when ``a`` sorts after ``b`` (NaN after every number)."""
+    return a > b or (a != a and b == b)
+
+
+def start_scratch_size(m: int, n_dips: int) -> int:
+    """Values of :func:`start_row`'s scratch for spectra of ``m`` samples."""
+    return 4 * m + 4 * n_dips
+
+
 #: spectra per block of the parallel loop: one set of scratch arrays each
 BLOCK = 64
 
@@ -198,6 +254,25 @@ def dip_starts(f, y, offsets_in_samples, n_dips):
     _rows(np.ascontiguousarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
           np.asarray(offsets_in_samples, dtype=np.float64), n_dips, int(0.9 * (m - 1)), *out, base)
     return (*out, base)
+
+
+@_jit_parallel
+def _start_rows(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p):
+    n, m = y.shape
+    for b in _numba.prange((n + BLOCK - 1) // BLOCK):
+        scratch = np.empty(4 * m + 4 * n_dips)
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            start_row(f, y[i], offsets, n_dips, k90, spread, shared, lo, hi, p[i], scratch)
+
+
+def model_starts(f, y, offsets_in_samples, n_dips, spread, shared, lo, hi):
+    """Starts (n, p) of :meth:`operando.odmr.models.DipModel.guess` for spectra ``y`` (n, m)."""
+    n, m = y.shape
+    p = np.empty((n, lo.size))
+    _start_rows(np.ascontiguousarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+                np.asarray(offsets_in_samples, dtype=np.float64), n_dips, int(0.9 * (m - 1)), float(spread),
+                bool(shared), np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64), p)
+    return p
 
 
 @_jit

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _numba
 from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
-from .guess_compiled import second_difference_mad_row
+from .guess_compiled import second_difference_mad_row, start_row
 from .lm import LMResult
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
@@ -258,16 +258,22 @@ def _residual_mad_row(f, y, p, nd, shared, offsets, gaussian, val, resid, work, 
 
 @_jit
 def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts,
-               var, trials, n_iter, converged, chi2, mad):
+               var, trials, n_iter, converged, chi2, mad, guess):
     """Fit rows ``start:stop``, then, while each spectrum is in cache, the variances of its
     parameters, the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)
-    and the noise of its residual (``mad``: :func:`residual_noise_mad`; empty: not computed)."""
+    and the noise of its residual (``mad``: :func:`residual_noise_mad`; empty: not computed).
+    ``guess`` (start from the guess, its multiplet offsets in samples, their spread in Hz): with
+    its first item True each row starts from :func:`.guess_compiled.start_row`, not from ``p``."""
     m, npar = f.size, p.shape[1]
     ws = _workspace(m, npar)
     jtj, scaled, unit, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar),
                                          np.empty(npar), np.empty(npar), np.empty((1, 1)))
     work = np.empty(max(2 * (m - 2), 1))
+    from_guess, guess_offsets, spread = guess
+    scratch = np.empty(4 * m + 4 * nd if from_guess else 0)
     for i in range(start, stop):
+        if from_guess:
+            start_row(f, y[i], guess_offsets, nd, int(0.9 * (m - 1)), spread, shared, lo[i], hi[i], p[i], scratch)
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
         _variances(jtj, scaled, unit, col, var[i])
@@ -283,11 +289,11 @@ BLOCK = 64
 
 @_jit_parallel
 def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts, var,
-                       trials, n_iter, converged, chi2, mad):
+                       trials, n_iter, converged, chi2, mad, guess):
     n = y.shape[0]
     for b in _prange((n + BLOCK - 1) // BLOCK):
         _fit_range(b * BLOCK, min(n, (b + 1) * BLOCK), f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter,
-                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad)
+                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad, guess)
 
 
 def _fit_rows(f, y, *args):
@@ -301,7 +307,8 @@ def _offsets(model) -> np.ndarray:
 
 def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 50,
                              step_tol: float = 0.2, ftol: float = 1e-12, residual_noise: bool = False) -> LMResult:
-    """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p); as
+    """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p), or from
+    ``model.guess`` computed row by row in the same pass when ``p0`` is None; as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
     from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
     parallel already. For hyperfine models the result also holds the satellite test's χ² of
@@ -310,7 +317,15 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     absolute deviation of the second differences of each final residual (``residual_mad``, as
     :func:`residual_noise_mad` gives it)."""
     y = np.ascontiguousarray(y, dtype=np.float64)
-    p = np.array(p0, dtype=np.float64, copy=True)
+    f = np.asarray(f, dtype=np.float64)
+    if p0 is None:
+        p = np.empty((y.shape[0], len(model.names)))
+        df = float(f[-1] - f[0]) / max(f.size - 1, 1)
+        offsets_hz = np.zeros(0) if model.hyperfine is None else _offsets(model)
+        guess = (True, offsets_hz / df, model.multiplet_spread)
+    else:
+        p = np.array(p0, dtype=np.float64, copy=True)
+        guess = (False, np.zeros(0), 0.0)
     n, npar = p.shape
     lo = np.ascontiguousarray(np.broadcast_to(lower, p.shape), dtype=np.float64)
     hi = np.ascontiguousarray(np.broadcast_to(np.minimum(upper, np.finfo(float).max), p.shape), dtype=np.float64)
@@ -320,8 +335,8 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     mad = np.empty(n if residual_noise else 0)
     main = threading.current_thread() is threading.main_thread()
     kernel = _fit_rows_parallel if main else _fit_rows
-    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model),
-           model.shape == "gaussian", max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad)
+    kernel(f, y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model), model.shape == "gaussian",
+           max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad, guess)
     dof = np.maximum(y.shape[1] - npar, 1)
     red = chi2 / dof
     stderr = np.sqrt(np.maximum(var, 0) * red[:, None])

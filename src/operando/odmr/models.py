@@ -215,14 +215,14 @@ class DipModel:
         f = np.asarray(f, dtype=np.float64)
         m = f.size
         df = float(f[-1] - f[0]) / max(m - 1, 1)
-        offsets = (np.zeros(0) if self.hyperfine is None
-                   else HYPERFINE_OFFSETS[self.hyperfine] / df)
-        if _numba.available():
-            from .guess_compiled import dip_starts
+        offsets_hz = np.zeros(0) if self.hyperfine is None else HYPERFINE_OFFSETS[self.hyperfine]
+        lo, hi = self.bounds(f)
+        if _numba.available():  # the whole start, spectrum by spectrum
+            from .guess_compiled import model_starts
 
-            f0, width, contrast, base = dip_starts(f, y, offsets, self.n_dips)
-        else:
-            f0, width, contrast, base = _dip_starts(f, y, offsets, self.n_dips)
+            return model_starts(f, y, offsets_hz / df, self.n_dips, self.multiplet_spread, self.shared_width,
+                                lo, hi)
+        f0, width, contrast, base = _dip_starts(f, y, offsets_hz / df, self.n_dips)
         order = np.argsort(f0, axis=1)
         f0 = np.take_along_axis(f0, order, axis=1)
         width = np.take_along_axis(width, order, axis=1)
@@ -231,15 +231,21 @@ class DipModel:
             # after the matched filter a resolved multiplet (lines narrower than their spacing)
             # keeps the width of one line; broader lines merge with the filter's side lobes,
             # which widen the dip by about the multiplet's spread
-            offsets_hz = HYPERFINE_OFFSETS[self.hyperfine]
-            spread = offsets_hz[-1] - offsets_hz[0]
+            spread = self.multiplet_spread
             width = np.where(width <= spread, width, np.maximum(width - spread, df))
             contrast = contrast * offsets_hz.size
         if self.shared_width:
             width = np.median(width, axis=1, keepdims=True)
-        lo, hi = self.bounds(f)
         p0 = np.concatenate([f0, width, contrast, base[:, None]], axis=1)
         return np.clip(p0, lo, np.where(np.isfinite(hi), hi, np.inf))
+
+    @property
+    def multiplet_spread(self) -> float:
+        """Distance (Hz) between the outer lines of the hyperfine multiplet (0 without one)."""
+        if self.hyperfine is None:
+            return 0.0
+        offsets = HYPERFINE_OFFSETS[self.hyperfine]
+        return float(offsets[-1] - offsets[0])
 
     def simulate(self, f, params):
         """Noise-free spectra (n, m) for parameters (n, p)."""
