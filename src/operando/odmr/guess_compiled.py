@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import _numba
 
-_jit = _numba.jit()
-_jit_parallel = _numba.jit(parallel=True)
+# NumPy's error model: a division by zero gives inf/NaN (a zero baseline), never an exception
+_jit = _numba.jit(error_model="numpy")
+_jit_parallel = _numba.jit(parallel=True, error_model="numpy")
 _FOUR_LN2 = 4.0 * np.log(2.0)
 
 
@@ -115,28 +116,49 @@ def _median_bracketed(a, n, low, high, sub):
 
 
 @_jit
-def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, work):
-    """Starts of one spectrum; returns the baseline level. ``ys``, ``raw``, ``filtered``,
-    ``work`` (m,): scratch."""
+def filter_taps(offsets, m):
+    """The matched filter's samples for spectra of ``m`` points: for each multiplet offset
+    (samples) and point, the two neighbours (k, m) int and their linear-interpolation weights (k, m),
+    the same for every spectrum of a sweep, so computed once per block of spectra."""
+    k_sub = offsets.size
+    i0s, i1s = np.empty((k_sub, m), np.int64), np.empty((k_sub, m), np.int64)
+    w0s, w1s = np.empty((k_sub, m)), np.empty((k_sub, m))
+    for a in range(k_sub):
+        for k in range(m):
+            pos = min(max(k + offsets[a], 0.0), m - 1.0)
+            i0 = min(int(np.floor(pos)), m - 2) if m > 1 else 0
+            frac = pos - i0
+            i0s[a, k], i1s[a, k], w0s[a, k], w1s[a, k] = i0, min(i0 + 1, m - 1), 1 - frac, frac
+    return i0s, i1s, w0s, w1s
+
+
+@_jit
+def _row(f, y, taps, n_dips, k90, f0, width, contrast, ys, raw, filtered, work):
+    """Starts of one spectrum; returns the baseline level. ``taps``: :func:`filter_taps` (none
+    without a multiplet). ``ys``, ``raw``, ``filtered``, ``work`` (m,): scratch."""
     m = y.size
-    for k in range(m):  # light smoothing [1/4, 1/2, 1/4], edges repeated ("nearest")
-        ys[k] = 0.25 * y[max(k - 1, 0)] + 0.5 * y[k] + 0.25 * y[min(k + 1, m - 1)]
+    ys[0] = 0.25 * y[0] + 0.5 * y[0] + 0.25 * y[min(1, m - 1)]
+    for k in range(1, m - 1):  # light smoothing [1/4, 1/2, 1/4], edges repeated ("nearest")
+        ys[k] = 0.25 * y[k - 1] + 0.5 * y[k] + 0.25 * y[k + 1]
+    if m > 1:
+        ys[m - 1] = 0.25 * y[m - 2] + 0.5 * y[m - 1] + 0.25 * y[m - 1]
     if m - k90 <= TOP_MAX:
         base = _kth_smallest_from_top(ys, k90, work)
     else:
         work[:] = ys
         base = _kth_smallest(work, k90)
-    raw[:] = 1.0 - ys / base  # an array division: a zero baseline gives inf/NaN, not an exception
-    if offsets.size > 0:  # matched filter: a multiplet becomes one dip at its centre
+    for k in range(m):  # a zero baseline gives inf/NaN, not an exception (NumPy's error model)
+        raw[k] = 1.0 - ys[k] / base
+    i0s, i1s, w0s, w1s = taps
+    k_sub = i0s.shape[0]
+    if k_sub > 0:  # matched filter: a multiplet becomes one dip at its centre
         depth = filtered
         depth[:] = 0.0
-        for s in offsets:
+        for a in range(k_sub):
             for k in range(m):
-                pos = min(max(k + s, 0.0), m - 1.0)
-                i0 = min(int(np.floor(pos)), m - 2) if m > 1 else 0
-                frac = pos - i0
-                depth[k] += raw[i0] * (1 - frac) + raw[min(i0 + 1, m - 1)] * frac
-        depth /= offsets.size
+                depth[k] += raw[i0s[a, k]] * w0s[a, k] + raw[i1s[a, k]] * w1s[a, k]
+        for k in range(m):
+            depth[k] /= k_sub
     else:
         depth = raw
     work[:] = depth
@@ -167,7 +189,7 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, wor
         contrast[j] = c * w_s / w_true
         width[j] = w_true * df
         reach = max(1.5 * n_half, 2.0)
-        for q in range(m):
+        for q in range(m if j < n_dips - 1 else 0):  # hide this dip from the search for the next
             if abs(q - i0) <= reach:
                 work[q] = -np.inf
         x = min(max(i0 + shift, 0.0), m - 1.0)
@@ -178,16 +200,16 @@ def _row(f, y, offsets, n_dips, k90, f0, width, contrast, ys, raw, filtered, wor
 
 
 @_jit
-def start_row(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p, scratch):
+def start_row(f, y, taps, n_dips, k90, spread, shared, lo, hi, p, scratch):
     """The start ``p`` (n_params,) of :meth:`operando.odmr.models.DipModel.guess` for one spectrum:
     :func:`_row`'s lines ordered by centre, a multiplet's width and contrast turned into one
-    line's (``spread``: its outer offsets' distance, Hz; no multiplet: ``offsets`` empty), the
-    median width when ``shared``, clipped to [``lo``, ``hi``]. ``scratch``: 4 m + 4 n_dips values."""
+    line's (``spread``: its outer offsets' distance, Hz), the median width when ``shared``, clipped
+    to [``lo``, ``hi``]. ``taps``: :func:`filter_taps`; ``scratch``: 4 m + 4 n_dips values."""
     m = y.size
     found = scratch[4 * m:]
     f0, width, contrast = found[:n_dips], found[n_dips: 2 * n_dips], found[2 * n_dips: 3 * n_dips]
     order = found[3 * n_dips: 4 * n_dips]
-    base = _row(f, y, offsets, n_dips, k90, f0, width, contrast, scratch[:m], scratch[m: 2 * m],
+    base = _row(f, y, taps, n_dips, k90, f0, width, contrast, scratch[:m], scratch[m: 2 * m],
                 scratch[2 * m: 3 * m], scratch[3 * m: 4 * m])
     df = (f[m - 1] - f[0]) / max(m - 1, 1)
     for j in range(n_dips):  # stable insertion sort by centre, NaN last: np.argsort on a few lines
@@ -201,11 +223,11 @@ def start_row(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p, scratch):
     for j in range(n_dips):
         k = int(order[j])
         w, c = width[k], contrast[k]
-        if offsets.size > 0:
+        if taps[0].shape[0] > 0:
             # after the matched filter a resolved multiplet keeps one line's width; broader lines
             # merge with the filter's side lobes, which widen the dip by about the multiplet's spread
             w = w if not w > spread else max(w - spread, df)  # NaN stays NaN
-            c = c * offsets.size
+            c = c * taps[0].shape[0]
         p[j] = f0[k]
         widths[j] = w
         p[n_dips + n_w + j] = c
@@ -242,8 +264,9 @@ def _rows(f, y, offsets, n_dips, k90, f0, width, contrast, base):
     n, m = y.shape
     for b in _numba.prange((n + BLOCK - 1) // BLOCK):
         ys, raw, filtered, work = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+        taps = filter_taps(offsets, m)
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            base[i] = _row(f, y[i], offsets, n_dips, k90, f0[i], width[i], contrast[i], ys, raw, filtered, work)
+            base[i] = _row(f, y[i], taps, n_dips, k90, f0[i], width[i], contrast[i], ys, raw, filtered, work)
 
 
 def dip_starts(f, y, offsets_in_samples, n_dips):
@@ -261,8 +284,9 @@ def _start_rows(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p):
     n, m = y.shape
     for b in _numba.prange((n + BLOCK - 1) // BLOCK):
         scratch = np.empty(4 * m + 4 * n_dips)
+        taps = filter_taps(offsets, m)
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            start_row(f, y[i], offsets, n_dips, k90, spread, shared, lo, hi, p[i], scratch)
+            start_row(f, y[i], taps, n_dips, k90, spread, shared, lo, hi, p[i], scratch)
 
 
 def model_starts(f, y, offsets_in_samples, n_dips, spread, shared, lo, hi):

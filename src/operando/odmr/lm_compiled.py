@@ -19,14 +19,16 @@ import numpy as np
 
 from .. import _numba
 from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
-from .guess_compiled import second_difference_mad_row, start_row
+from .guess_compiled import filter_taps, second_difference_mad_row, start_row
 from .lm import LMResult
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
-# 'nnan'/'ninf') because a diverging trial step must still be seen as one
+# 'nnan'/'ninf') because a diverging trial step must still be seen as one; NumPy's error model
+# (x/0 → inf, not an exception) lets the loops over frequencies with a division per sample (the
+# Lorentzian) run in SIMD lanes, and a zero denominator then shows as a non-finite χ², a rejected step
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
-_jit = _numba.jit(fastmath=_FAST)
-_jit_parallel = _numba.jit(parallel=True, fastmath=_FAST)
+_jit = _numba.jit(fastmath=_FAST, error_model="numpy")
+_jit_parallel = _numba.jit(parallel=True, fastmath=_FAST, error_model="numpy")
 _prange = _numba.prange
 _FOUR_LN2 = 4.0 * np.log(2.0)
 
@@ -271,9 +273,10 @@ def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_
     work = np.empty(max(2 * (m - 2), 1))
     from_guess, guess_offsets, spread = guess
     scratch = np.empty(4 * m + 4 * nd if from_guess else 0)
+    taps = filter_taps(guess_offsets, m)
     for i in range(start, stop):
         if from_guess:
-            start_row(f, y[i], guess_offsets, nd, int(0.9 * (m - 1)), spread, shared, lo[i], hi[i], p[i], scratch)
+            start_row(f, y[i], taps, nd, int(0.9 * (m - 1)), spread, shared, lo[i], hi[i], p[i], scratch)
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
         _variances(jtj, scaled, unit, col, var[i])
