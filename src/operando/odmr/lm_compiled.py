@@ -138,9 +138,11 @@ def _cholesky_solve(a, b, out):
 
 
 @_jit
-def _variances(jtj, scaled, unit, col, out):
+def _variances(jtj, scaled, col, out):
     """diag((JᵀJ)⁻¹) into ``out``, as :func:`operando.odmr.lm.covariance`: inverted at unit
-    diagonal, NaN when rank deficient (not positive definite, or a variance inflation ≥ 1e12)."""
+    diagonal, NaN when rank deficient (not positive definite, or a variance inflation ≥ 1e12).
+    With the factor L·Lᵀ of the scaled matrix, (L·Lᵀ)⁻¹ₐₐ is the sum of squares of column a of
+    L⁻¹, found by forward substitution: no full solve per parameter."""
     n = out.size
     for a in range(n):
         out[a] = np.sqrt(jtj[a, a]) if jtj[a, a] > 0 else 1.0
@@ -152,10 +154,13 @@ def _variances(jtj, scaled, unit, col, out):
         return
     bad = False
     for a in range(n):
-        unit[:] = 0.0
-        unit[a] = 1.0
-        _cho_solve(scaled, unit, col)
-        inflation = col[a]
+        inflation = 0.0
+        for i in range(a, n):
+            t = 1.0 if i == a else 0.0
+            for q in range(a, i):
+                t -= scaled[i, q] * col[q]
+            col[i] = t / scaled[i, i]
+            inflation += col[i] * col[i]
         bad = bad or not (np.isfinite(inflation) and 0.0 < inflation < 1e12)
         out[a] = inflation / (out[a] * out[a])
     if bad:
@@ -268,8 +273,8 @@ def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_
     its first item True each row starts from :func:`.guess_compiled.start_row`, not from ``p``."""
     m, npar = f.size, p.shape[1]
     ws = _workspace(m, npar)
-    jtj, scaled, unit, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar),
-                                         np.empty(npar), np.empty(npar), np.empty((1, 1)))
+    jtj, scaled, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar), np.empty(npar),
+                                   np.empty((1, 1)))
     work = np.empty(max(2 * (m - 2), 1))
     from_guess, guess_offsets, spread = guess
     scratch = np.empty(4 * m + 4 * nd if from_guess else 0)
@@ -279,7 +284,7 @@ def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_
             start_row(f, y[i], taps, nd, int(0.9 * (m - 1)), spread, shared, lo[i], hi[i], p[i], scratch)
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
-        _variances(jtj, scaled, unit, col, var[i])
+        _variances(jtj, scaled, col, var[i])
         if shifts.size:
             _shifted_row(f, y[i], f[:0], p[i], nd, shared, offsets, gaussian, shifts, trials[i], ws[0], q, no_jac)
         if mad.size:
