@@ -73,10 +73,10 @@ def _finite_extremes(y):
                 np.where(finite, y, np.inf).min(axis=1))
 
 
-@_numba.jit(parallel=True)
-def _finite_extremes_rows(y, out):
-    n, m = y.shape
-    for i in _numba.prange(n):
+@_numba.jit()
+def _finite_extremes_rows(y, out):  # serial: it reads the data once, and a parallel loop per slice of
+    n, m = y.shape                  # 4096 rows waits for both cores, costly on a busy machine
+    for i in range(n):
         count, top, low = 0, -np.inf, np.inf
         for k in range(m):
             v = np.float64(y[i, k])
