@@ -171,6 +171,7 @@ def fit_spectra(
     )
     rows = np.flatnonzero(out[:, 2 * p] == 0)
     lo, hi = model.bounds(f)
+    batch_size = -(-rows.size // max(-(-rows.size // batch_size), 1)) or 1  # equal batches, no small tail
     starts = range(0, rows.size, batch_size)
     if show_progress:
         starts = progress(starts, desc="fitting spectra", total=len(starts), unit="batch")

@@ -293,6 +293,8 @@ def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_
 
 #: spectra per block of the parallel loop: one workspace each
 BLOCK = 64
+#: fewer spectra than this are fitted serially
+MIN_PARALLEL_ROWS = 1024
 
 
 @_jit_parallel
@@ -318,8 +320,8 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p), or from
     ``model.guess`` computed row by row in the same pass when ``p0`` is None; as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
-    from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
-    parallel already. For hyperfine models the result also holds the satellite test's χ² of
+    from the main thread with at least :data:`MIN_PARALLEL_ROWS` rows; from a worker thread (a dask
+    chunk) it runs serially, the caller being parallel already. For hyperfine models the result also holds the satellite test's χ² of
     every line moved by ± one hyperfine spacing (``shifted_chi2``, see :func:`shifted_chi2`),
     computed while each spectrum is still in cache; so is, with ``residual_noise``, the median
     absolute deviation of the second differences of each final residual (``residual_mad``, as
@@ -341,8 +343,10 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     var, trials = np.empty((n, npar)), np.empty((n, model.n_dips * shifts.size))
     n_iter, converged, chi2 = np.zeros(n, np.int32), np.zeros(n, np.bool_), np.zeros(n)
     mad = np.empty(n if residual_noise else 0)
+    # a few hundred spectra (a model-selection sample) take about a millisecond: not worth a parallel
+    # loop, which on a busy machine waits for both cores
     main = threading.current_thread() is threading.main_thread()
-    kernel = _fit_rows_parallel if main else _fit_rows
+    kernel = _fit_rows_parallel if main and n >= MIN_PARALLEL_ROWS else _fit_rows
     kernel(f, y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model), model.shape == "gaussian",
            max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad, guess)
     dof = np.maximum(y.shape[1] - npar, 1)
