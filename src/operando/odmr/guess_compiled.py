@@ -210,12 +210,16 @@ def _row(f, y, taps, n_dips, k90, f0, width, contrast, ys, raw, filtered, work):
 
 
 @_jit
-def start_row(f, y, taps, n_dips, k90, spread, shared, lo, hi, p, scratch):
+def start_row(f, y, taps, n_dips, k90, multiplet, shared, lo, hi, p, scratch):
     """The start ``p`` (n_params,) of :meth:`operando.odmr.models.DipModel.guess` for one spectrum:
     :func:`_row`'s lines ordered by centre, a multiplet's width and contrast turned into one
-    line's (``spread``: its outer offsets' distance, Hz), the median width when ``shared``, clipped
-    to [``lo``, ``hi``]. ``taps``: :func:`filter_taps`; ``scratch``: 4 m + 4 n_dips values."""
+    line's, the median width when ``shared``, clipped to [``lo``, ``hi``]. ``multiplet``: the
+    distance (Hz) of its outer lines, and the width calibration of
+    :meth:`operando.odmr.models.DipModel.width_calibration` (measured widths, Hz, and the factors
+    that turn them into line widths; empty: none). ``taps``: :func:`filter_taps`; ``scratch``:
+    4 m + 4 n_dips values."""
     m = y.size
+    spread, measured, factor = multiplet
     found = scratch[4 * m:]
     f0, width, contrast = found[:n_dips], found[n_dips: 2 * n_dips], found[2 * n_dips: 3 * n_dips]
     order = found[3 * n_dips: 4 * n_dips]
@@ -234,9 +238,13 @@ def start_row(f, y, taps, n_dips, k90, spread, shared, lo, hi, p, scratch):
         k = int(order[j])
         w, c = width[k], contrast[k]
         if taps[0].shape[0] > 0:
-            # after the matched filter a resolved multiplet keeps one line's width; broader lines
-            # merge with the filter's side lobes, which widen the dip by about the multiplet's spread
-            w = w if not w > spread else max(w - spread, df)  # NaN stays NaN
+            # after the matched filter a resolved multiplet keeps about one line's width (the
+            # calibration removes what the neighbours' tails add); broader lines merge with the
+            # filter's side lobes, which widen the dip by about the multiplet's spread
+            if w > spread:
+                w = max(w - spread, df)
+            elif measured.size:  # NaN stays NaN
+                w = w * np.interp(w, measured, factor)
             c = c * taps[0].shape[0]
         p[j] = f0[k]
         widths[j] = w
@@ -290,21 +298,22 @@ def dip_starts(f, y, offsets_in_samples, n_dips):
 
 
 @_jit_parallel
-def _start_rows(f, y, offsets, n_dips, k90, spread, shared, lo, hi, p):
+def _start_rows(f, y, offsets, n_dips, k90, multiplet, shared, lo, hi, p):
     n, m = y.shape
     for b in _numba.prange((n + BLOCK - 1) // BLOCK):
         scratch = np.empty(4 * m + 4 * n_dips)
         taps = filter_taps(offsets, m)
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            start_row(f, y[i], taps, n_dips, k90, spread, shared, lo, hi, p[i], scratch)
+            start_row(f, y[i], taps, n_dips, k90, multiplet, shared, lo, hi, p[i], scratch)
 
 
-def model_starts(f, y, offsets_in_samples, n_dips, spread, shared, lo, hi):
-    """Starts (n, p) of :meth:`operando.odmr.models.DipModel.guess` for spectra ``y`` (n, m)."""
+def model_starts(f, y, offsets_in_samples, n_dips, multiplet, shared, lo, hi):
+    """Starts (n, p) of :meth:`operando.odmr.models.DipModel.guess` for spectra ``y`` (n, m);
+    ``multiplet`` as in :func:`start_row`."""
     n, m = y.shape
     p = np.empty((n, lo.size))
     _start_rows(np.ascontiguousarray(f, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
-                np.asarray(offsets_in_samples, dtype=np.float64), n_dips, int(0.9 * (m - 1)), float(spread),
+                np.asarray(offsets_in_samples, dtype=np.float64), n_dips, int(0.9 * (m - 1)), multiplet,
                 bool(shared), np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64), p)
     return p
 

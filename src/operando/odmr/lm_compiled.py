@@ -269,19 +269,21 @@ def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_
     """Fit rows ``start:stop``, then, while each spectrum is in cache, the variances of its
     parameters, the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)
     and the noise of its residual (``mad``: :func:`residual_noise_mad`; empty: not computed).
-    ``guess`` (start from the guess, its multiplet offsets in samples, their spread in Hz): with
+    ``guess`` (start from the guess, its multiplet offsets in samples, then the three items of the
+    ``multiplet`` of :func:`.guess_compiled.start_row`): with
     its first item True each row starts from :func:`.guess_compiled.start_row`, not from ``p``."""
     m, npar = f.size, p.shape[1]
     ws = _workspace(m, npar)
     jtj, scaled, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar), np.empty(npar),
                                    np.empty((1, 1)))
     work = np.empty(max(2 * (m - 2), 1))
-    from_guess, guess_offsets, spread = guess
+    from_guess, guess_offsets, spread, measured, factor = guess  # flat: a parallel loop takes no nested tuple
+    multiplet = (spread, measured, factor)
     scratch = np.empty(4 * m + 4 * nd if from_guess else 0)
     taps = filter_taps(guess_offsets, m)
     for i in range(start, stop):
         if from_guess:
-            start_row(f, y[i], taps, nd, int(0.9 * (m - 1)), spread, shared, lo[i], hi[i], p[i], scratch)
+            start_row(f, y[i], taps, nd, int(0.9 * (m - 1)), multiplet, shared, lo[i], hi[i], p[i], scratch)
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
         _variances(jtj, scaled, col, var[i])
@@ -332,10 +334,10 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
         p = np.empty((y.shape[0], len(model.names)))
         df = float(f[-1] - f[0]) / max(f.size - 1, 1)
         offsets_hz = np.zeros(0) if model.hyperfine is None else _offsets(model)
-        guess = (True, offsets_hz / df, model.multiplet_spread)
+        guess = (True, offsets_hz / df, *model.multiplet(f))
     else:
         p = np.array(p0, dtype=np.float64, copy=True)
-        guess = (False, np.zeros(0), 0.0)
+        guess = (False, np.zeros(0), 0.0, np.zeros(0), np.zeros(0))
     n, npar = p.shape
     lo = np.ascontiguousarray(np.broadcast_to(lower, p.shape), dtype=np.float64)
     hi = np.ascontiguousarray(np.broadcast_to(np.minimum(upper, np.finfo(float).max), p.shape), dtype=np.float64)
