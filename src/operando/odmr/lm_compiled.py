@@ -323,11 +323,11 @@ def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 5
     ``model.guess`` computed row by row in the same pass when ``p0`` is None; as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
     from the main thread with at least :data:`MIN_PARALLEL_ROWS` rows; from a worker thread (a dask
-    chunk) it runs serially, the caller being parallel already. For hyperfine models the result also holds the satellite test's χ² of
-    every line moved by ± one hyperfine spacing (``shifted_chi2``, see :func:`shifted_chi2`),
-    computed while each spectrum is still in cache; so is, with ``residual_noise``, the median
-    absolute deviation of the second differences of each final residual (``residual_mad``, as
-    :func:`residual_noise_mad` gives it)."""
+    chunk) it runs serially, the caller being parallel already. For hyperfine models the result
+    also holds the satellite test's χ² of every line moved by ± one hyperfine spacing
+    (``shifted_chi2``, see :func:`shifted_chi2`), computed while each spectrum is still in cache;
+    so is, with ``residual_noise``, the median absolute deviation of the second differences of
+    each final residual (``residual_mad``, as :func:`residual_noise_mad` gives it)."""
     y = np.ascontiguousarray(y, dtype=np.float64)
     f = np.asarray(f, dtype=np.float64)
     if p0 is None:
