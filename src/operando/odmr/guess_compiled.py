@@ -244,7 +244,7 @@ def start_row(f, y, taps, n_dips, k90, multiplet, shared, lo, hi, p, scratch):
             if w > spread:
                 w = max(w - spread, df)
             elif measured.size:  # NaN stays NaN
-                w = w * np.interp(w, measured, factor)
+                w = w * _interp(w, measured, factor)
             c = c * taps[0].shape[0]
         p[j] = f0[k]
         widths[j] = w
@@ -260,6 +260,22 @@ def start_row(f, y, taps, n_dips, k90, multiplet, shared, lo, hi, p, scratch):
             p[a] = lo[a]
         if p[a] > hi[a]:
             p[a] = hi[a]
+
+
+@_jit
+def _interp(x, xp, fp):
+    """``np.interp`` of one value (its formula and its clamping at both ends), without the
+    array set-up that numba's version costs per call."""
+    n = xp.size
+    if not x > xp[0]:
+        return fp[0] if x == x else x
+    if x >= xp[n - 1]:
+        return fp[n - 1]
+    j = 0
+    while xp[j + 1] <= x:  # a few dozen entries: a scan
+        j += 1
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
 
 
 @_jit
