@@ -11,7 +11,7 @@ from operando.odmr.synthetic import cramer_rao_std
 
 pytest.importorskip("numba")
 
-from operando.odmr import guess_compiled, lm_compiled
+from operando.odmr import lm_compiled, order_compiled
 
 RNG = np.random.default_rng(17)
 F = np.linspace(2.862e9, 2.878e9, 101)  # 160 kHz steps: the two-sided benchmark's sampling
@@ -37,7 +37,7 @@ def test_bracketed_median_is_numpys_median_for_any_bracket(bracket):
                      "too_high": (a.max() + 5, a.max() + 10), "empty": (centre, centre),
                      "nan": (np.nan, np.nan)}[bracket]
         before = a.copy()
-        got = guess_compiled._median_bracketed(a, n, low, high, np.empty(n))
+        got = order_compiled.median_bracketed(a, n, low, high, np.empty(n))
         assert got == np.median(a)
         np.testing.assert_array_equal(a, before)  # the input is left as it was
 
@@ -45,9 +45,9 @@ def test_bracketed_median_is_numpys_median_for_any_bracket(bracket):
 def test_upper_order_statistic_from_top_values_equals_partition():
     for a in samples():
         for k in {max(a.size - 1, 0), int(0.9 * (a.size - 1)), a.size // 2}:
-            if a.size - k > guess_compiled.TOP_MAX:
+            if a.size - k > order_compiled.TOP_MAX:
                 continue
-            got = guess_compiled._kth_smallest_from_top(a, k, np.empty(a.size))
+            got = order_compiled.kth_smallest_from_top(a, k, np.empty(a.size))
             assert got == np.partition(a, k)[k]
 
 
@@ -58,8 +58,8 @@ def test_second_difference_mad_equals_the_nanmedian_definition():
     d2 = np.diff(y, 2, axis=-1)
     with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
         reference = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)), axis=-1)
-    np.testing.assert_allclose(guess_compiled.second_difference_mad(y), reference, rtol=1e-12, atol=1e-15)
-    assert np.isnan(guess_compiled.second_difference_mad(y)[7])
+    np.testing.assert_allclose(order_compiled.second_difference_mad(y), reference, rtol=1e-12, atol=1e-15)
+    assert np.isnan(order_compiled.second_difference_mad(y)[7])
 
 
 def test_compiled_screen_equals_the_numpy_screen(monkeypatch):

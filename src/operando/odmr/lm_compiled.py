@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import _numba
 from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
-from .guess_compiled import filter_taps, second_difference_mad_row, start_row
+from .guess_compiled import filter_taps, start_row
 from .lm import LMResult
+from .order_compiled import second_difference_mad_row
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
 # 'nnan'/'ninf') because a diverging trial step must still be seen as one; NumPy's error model
@@ -255,7 +256,7 @@ def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol,
 
 @_jit
 def _residual_mad_row(f, y, p, nd, shared, offsets, gaussian, val, resid, work, no_jac):
-    """:func:`.guess_compiled.second_difference_mad_row` of the residual ``y − model(p)``;
+    """:func:`.order_compiled.second_difference_mad_row` of the residual ``y − model(p)``;
     ``val``, ``resid`` (m,), ``work`` (2 (m − 2),): scratch."""
     _evaluate(f, p, nd, shared, offsets, gaussian, val, no_jac, False)
     for k in range(f.size):

@@ -103,7 +103,7 @@ def noise_variance(y) -> np.ndarray:
     that fits down to the noise, > 1 for a misfit broader than the sampling step."""
     y = np.asarray(y, dtype=np.float64)
     if _numba.available() and y.ndim == 2:  # np.nanmedian sorts masked arrays: slower than the fit
-        from .guess_compiled import second_difference_mad
+        from .order_compiled import second_difference_mad
 
         mad = second_difference_mad(y)
     else:
