@@ -148,8 +148,7 @@ def fit_spectra(
     NaN. Missing (non-finite) samples of fitted rows get zero weight. Float32 input is fitted in
     float64 one batch at a time, so the working memory is set by ``batch_size`` (default 25600/m
     spectra for NumPy, about 6 MB of working arrays; 819200/m compiled, a 6.6 MB float64 copy of
-    the batch and a few values per spectrum), not by
-    ``n``.
+    the batch and a few values per spectrum), not by ``n``.
 
     ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
     every dip model; batches with missing samples use NumPy) or "auto" (compiled where numba is
@@ -171,7 +170,8 @@ def fit_spectra(
     )
     rows = np.flatnonzero(out[:, 2 * p] == 0)
     lo, hi = model.bounds(f)
-    batch_size = -(-rows.size // max(-(-rows.size // batch_size), 1)) or 1  # equal batches, no small tail
+    n_batches = max(-(-rows.size // batch_size), 1)
+    batch_size = max(-(-rows.size // n_batches), 1)  # equal batches: no small last one
     starts = range(0, rows.size, batch_size)
     if show_progress:
         starts = progress(starts, desc="fitting spectra", total=len(starts), unit="batch")
