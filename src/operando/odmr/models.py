@@ -156,8 +156,7 @@ def _width_calibration(shape: str, hyperfine: str, f_bytes: bytes) -> tuple[np.n
         guessed = one._starts(f, one.simulate(f, params), (spread, np.zeros(0), np.zeros(0)))[:, 1]
     measured = guessed.reshape(true.size, centre.size).mean(axis=1)
     # keep the resolved, strictly increasing part: the measured width must map back to one line width
-    keep = np.isfinite(measured) & (measured < spread)
-    keep &= np.r_[True, np.diff(measured) > 0] if measured.size else keep
+    keep = np.isfinite(measured) & (measured < spread) & np.r_[True, np.diff(measured) > 0]
     run = np.flatnonzero(~keep)
     stop = run[0] if run.size else measured.size
     if stop < 2:
@@ -243,9 +242,10 @@ class DipModel:
 
     def guess(self, f, y):
         """Vectorised initial parameters (n, p) from spectra ``y`` (n, m): the N deepest minima of
-        the smoothed spectrum, widths from the number of points beyond half depth, contrasts from
-        the depths, baseline from the upper decile. Compiled (:mod:`.guess_compiled`) where numba
-        is installed, the same rules in NumPy otherwise."""
+        the smoothed spectrum, widths from the number of points beyond half depth (a multiplet's
+        corrected by :meth:`width_calibration`), contrasts from the depths, baseline from the
+        upper decile. Compiled (:mod:`.guess_compiled`) where numba is installed, the same rules in
+        NumPy otherwise."""
         f = np.asarray(f, dtype=np.float64)
         return self._starts(f, y, self.multiplet(f))
 
