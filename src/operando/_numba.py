@@ -17,15 +17,17 @@ def available() -> bool:
     return numba is not None
 
 
-def jit(*, parallel: bool = False, inline: bool = False, fastmath=False):
+def jit(*, parallel: bool = False, inline: bool = False, fastmath=False, error_model: str = "python"):
     """``numba.njit(cache=True, nogil=True, ...)``, or the identity without numba.
 
     inline : inline into the calling kernels (helpers called per row or per block: passing
         arrays to them then costs no reference counting).
+    error_model : "numpy" lets a division by zero give inf/NaN instead of raising, which drops the
+        per-division check that keeps loops with divisions from running in SIMD lanes.
     """
     if numba is None:  # pragma: no cover
         return lambda fn: fn
-    options = dict(cache=True, nogil=True, parallel=parallel, fastmath=fastmath)
+    options = dict(cache=True, nogil=True, parallel=parallel, fastmath=fastmath, error_model=error_model)
     if inline:
         options["inline"] = "always"
     return numba.njit(**options)

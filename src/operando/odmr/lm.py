@@ -29,6 +29,9 @@ class LMResult:
     #: (n, lines · 2) χ² with each line moved by ∓ one hyperfine spacing, where the engine
     #: computed it (the compiled one, hyperfine models): the satellite test of .quality
     shifted_chi2: np.ndarray | None = None
+    #: (n,) median absolute deviation of the second differences of each final residual, where the
+    #: engine computed it (the compiled one, on request): the noise of .quality.noise_variance
+    residual_mad: np.ndarray | None = None
 
 
 def _normal_equations(jac, res):

@@ -19,14 +19,17 @@ import numpy as np
 
 from .. import _numba
 from ..nv.lineshape import HYPERFINE_OFFSETS, HYPERFINE_SPACING
-from .guess_compiled import second_difference_mad_row
+from .guess_compiled import filter_taps, start_row
 from .lm import LMResult
+from .order_compiled import second_difference_mad_row
 
 # reassociation lets the sums over frequencies vectorise; NaN/inf semantics are kept (no
-# 'nnan'/'ninf') because a diverging trial step must still be seen as one
+# 'nnan'/'ninf') because a diverging trial step must still be seen as one; NumPy's error model
+# (x/0 → inf, not an exception) lets the loops over frequencies with a division per sample (the
+# Lorentzian) run in SIMD lanes, and a zero denominator then shows as a non-finite χ², a rejected step
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
-_jit = _numba.jit(fastmath=_FAST)
-_jit_parallel = _numba.jit(parallel=True, fastmath=_FAST)
+_jit = _numba.jit(fastmath=_FAST, error_model="numpy")
+_jit_parallel = _numba.jit(parallel=True, fastmath=_FAST, error_model="numpy")
 _prange = _numba.prange
 _FOUR_LN2 = 4.0 * np.log(2.0)
 
@@ -136,9 +139,11 @@ def _cholesky_solve(a, b, out):
 
 
 @_jit
-def _variances(jtj, scaled, unit, col, out):
+def _variances(jtj, scaled, col, out):
     """diag((JᵀJ)⁻¹) into ``out``, as :func:`operando.odmr.lm.covariance`: inverted at unit
-    diagonal, NaN when rank deficient (not positive definite, or a variance inflation ≥ 1e12)."""
+    diagonal, NaN when rank deficient (not positive definite, or a variance inflation ≥ 1e12).
+    With the factor L·Lᵀ of the scaled matrix, (L·Lᵀ)⁻¹ₐₐ is the sum of squares of column a of
+    L⁻¹, found by forward substitution: no full solve per parameter."""
     n = out.size
     for a in range(n):
         out[a] = np.sqrt(jtj[a, a]) if jtj[a, a] > 0 else 1.0
@@ -150,10 +155,13 @@ def _variances(jtj, scaled, unit, col, out):
         return
     bad = False
     for a in range(n):
-        unit[:] = 0.0
-        unit[a] = 1.0
-        _cho_solve(scaled, unit, col)
-        inflation = col[a]
+        inflation = 0.0
+        for i in range(a, n):
+            t = 1.0 if i == a else 0.0
+            for q in range(a, i):
+                t -= scaled[i, q] * col[q]
+            col[i] = t / scaled[i, i]
+            inflation += col[i] * col[i]
         bad = bad or not (np.isfinite(inflation) and 0.0 < inflation < 1e12)
         out[a] = inflation / (out[a] * out[a])
     if bad:
@@ -247,33 +255,58 @@ def _fit_one(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol,
 
 
 @_jit
+def _residual_mad_row(f, y, p, nd, shared, offsets, gaussian, val, resid, work, no_jac):
+    """:func:`.order_compiled.second_difference_mad_row` of the residual ``y − model(p)``;
+    ``val``, ``resid`` (m,), ``work`` (2 (m − 2),): scratch."""
+    _evaluate(f, p, nd, shared, offsets, gaussian, val, no_jac, False)
+    for k in range(f.size):
+        resid[k] = y[k] - val[k]
+    return second_difference_mad_row(resid, work)
+
+
+@_jit
 def _fit_range(start, stop, f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts,
-               var, trials, n_iter, converged, chi2):
+               var, trials, n_iter, converged, chi2, mad, guess):
     """Fit rows ``start:stop``, then, while each spectrum is in cache, the variances of its
-    parameters and the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)."""
+    parameters, the χ² of its lines moved by ``shifts`` (the satellite test of :mod:`.quality`)
+    and the noise of its residual (``mad``: :func:`residual_noise_mad`; empty: not computed).
+    ``guess`` (start from the guess, its multiplet offsets in samples, then the three items of the
+    ``multiplet`` of :func:`.guess_compiled.start_row`): with
+    its first item True each row starts from :func:`.guess_compiled.start_row`, not from ``p``."""
     m, npar = f.size, p.shape[1]
     ws = _workspace(m, npar)
-    jtj, scaled, unit, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar),
-                                         np.empty(npar), np.empty(npar), np.empty((1, 1)))
+    jtj, scaled, col, q, no_jac = (np.empty((npar, npar)), np.empty((npar, npar)), np.empty(npar), np.empty(npar),
+                                   np.empty((1, 1)))
+    work = np.empty(max(2 * (m - 2), 1))
+    from_guess, guess_offsets, spread, measured, factor = guess  # flat: a parallel loop takes no nested tuple
+    multiplet = (spread, measured, factor)
+    scratch = np.empty(4 * m + 4 * nd if from_guess else 0)
+    taps = filter_taps(guess_offsets, m)
     for i in range(start, stop):
+        if from_guess:
+            start_row(f, y[i], taps, nd, int(0.9 * (m - 1)), multiplet, shared, lo[i], hi[i], p[i], scratch)
         n_iter[i], converged[i], chi2[i] = _fit_one(f, y[i], p[i], lo[i], hi[i], nd, shared, offsets, gaussian,
                                                     max_iter, step_tol, ftol, jtj, ws)
-        _variances(jtj, scaled, unit, col, var[i])
+        _variances(jtj, scaled, col, var[i])
         if shifts.size:
             _shifted_row(f, y[i], f[:0], p[i], nd, shared, offsets, gaussian, shifts, trials[i], ws[0], q, no_jac)
+        if mad.size:
+            mad[i] = _residual_mad_row(f, y[i], p[i], nd, shared, offsets, gaussian, ws[0], ws[1], work, no_jac)
 
 
 #: spectra per block of the parallel loop: one workspace each
 BLOCK = 64
+#: fewer spectra than this are fitted serially
+MIN_PARALLEL_ROWS = 1024
 
 
 @_jit_parallel
 def _fit_rows_parallel(f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter, step_tol, ftol, shifts, var,
-                       trials, n_iter, converged, chi2):
+                       trials, n_iter, converged, chi2, mad, guess):
     n = y.shape[0]
     for b in _prange((n + BLOCK - 1) // BLOCK):
         _fit_range(b * BLOCK, min(n, (b + 1) * BLOCK), f, y, p, lo, hi, nd, shared, offsets, gaussian, max_iter,
-                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
+                   step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad, guess)
 
 
 def _fit_rows(f, y, *args):
@@ -286,29 +319,44 @@ def _offsets(model) -> np.ndarray:
 
 
 def levenberg_marquardt_dips(model, f, y, p0, lower, upper, *, max_iter: int = 50,
-                             step_tol: float = 0.2, ftol: float = 1e-12) -> LMResult:
-    """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p); as
+                             step_tol: float = 0.2, ftol: float = 1e-12, residual_noise: bool = False) -> LMResult:
+    """Fit rows of ``y`` (n, m) with the DipModel ``model`` from ``p0`` (n, p), or from
+    ``model.guess`` computed row by row in the same pass when ``p0`` is None; as
     :func:`~operando.odmr.lm.levenberg_marquardt` without weights. Threads over rows when called
-    from the main thread; from a worker thread (a dask chunk) it runs serially, the caller being
-    parallel already. For hyperfine models the result also holds the satellite test's χ² of
-    every line moved by ± one hyperfine spacing (``shifted_chi2``, see :func:`shifted_chi2`),
-    computed while each spectrum is still in cache."""
+    from the main thread with at least :data:`MIN_PARALLEL_ROWS` rows; from a worker thread (a dask
+    chunk) it runs serially, the caller being parallel already. For hyperfine models the result
+    also holds the satellite test's χ² of every line moved by ± one hyperfine spacing
+    (``shifted_chi2``, see :func:`shifted_chi2`), computed while each spectrum is still in cache;
+    so is, with ``residual_noise``, the median absolute deviation of the second differences of
+    each final residual (``residual_mad``, as :func:`residual_noise_mad` gives it)."""
     y = np.ascontiguousarray(y, dtype=np.float64)
-    p = np.array(p0, dtype=np.float64, copy=True)
+    f = np.asarray(f, dtype=np.float64)
+    if p0 is None:
+        p = np.empty((y.shape[0], len(model.names)))
+        df = float(f[-1] - f[0]) / max(f.size - 1, 1)
+        offsets_hz = np.zeros(0) if model.hyperfine is None else _offsets(model)
+        guess = (True, offsets_hz / df, *model.multiplet(f))
+    else:
+        p = np.array(p0, dtype=np.float64, copy=True)
+        guess = (False, np.zeros(0), 0.0, np.zeros(0), np.zeros(0))
     n, npar = p.shape
     lo = np.ascontiguousarray(np.broadcast_to(lower, p.shape), dtype=np.float64)
     hi = np.ascontiguousarray(np.broadcast_to(np.minimum(upper, np.finfo(float).max), p.shape), dtype=np.float64)
     shifts = satellite_shifts(model)
     var, trials = np.empty((n, npar)), np.empty((n, model.n_dips * shifts.size))
     n_iter, converged, chi2 = np.zeros(n, np.int32), np.zeros(n, np.bool_), np.zeros(n)
+    mad = np.empty(n if residual_noise else 0)
+    # a few hundred spectra (a model-selection sample) take about a millisecond: not worth a parallel
+    # loop, which on a busy machine waits for both cores
     main = threading.current_thread() is threading.main_thread()
-    kernel = _fit_rows_parallel if main else _fit_rows
-    kernel(np.asarray(f, dtype=np.float64), y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model),
-           model.shape == "gaussian", max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2)
+    kernel = _fit_rows_parallel if main and n >= MIN_PARALLEL_ROWS else _fit_rows
+    kernel(f, y, p, lo, hi, model.n_dips, model.shared_width, _offsets(model), model.shape == "gaussian",
+           max_iter, step_tol, ftol, shifts, var, trials, n_iter, converged, chi2, mad, guess)
     dof = np.maximum(y.shape[1] - npar, 1)
     red = chi2 / dof
     stderr = np.sqrt(np.maximum(var, 0) * red[:, None])
-    return LMResult(p, stderr, chi2, red, n_iter, converged, trials if shifts.size else None)
+    return LMResult(p, stderr, chi2, red, n_iter, converged, trials if shifts.size else None,
+                    mad if residual_noise else None)
 
 
 def satellite_shifts(model) -> np.ndarray:
@@ -343,12 +391,10 @@ def shifted_chi2(model, f, y, params, weights, shifts) -> np.ndarray:
 @_jit_parallel
 def _residual_noise_rows(f, y, p, nd, shared, offsets, gaussian, out):
     n, m = y.shape
-    for i in _prange(n):
-        val, resid = np.empty(m), np.empty(m)
-        _evaluate(f, p[i], nd, shared, offsets, gaussian, val, np.empty((1, 1)), False)
-        for j in range(m):
-            resid[j] = y[i, j] - val[j]
-        out[i] = second_difference_mad_row(resid, np.empty(max(m - 2, 1)))
+    for b in _prange((n + BLOCK - 1) // BLOCK):
+        val, resid, work, no_jac = np.empty(m), np.empty(m), np.empty(max(2 * (m - 2), 1)), np.empty((1, 1))
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            out[i] = _residual_mad_row(f, y[i], p[i], nd, shared, offsets, gaussian, val, resid, work, no_jac)
 
 
 def residual_noise_mad(model, f, y, params) -> np.ndarray:

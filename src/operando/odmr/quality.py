@@ -50,11 +50,7 @@ def screen_spectra(y, n_params: int, valid=None) -> np.ndarray:
     code = np.zeros(n, dtype=np.int8)
     if n == 0:
         return code
-    finite = np.isfinite(y)
-    n_finite = finite.sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        top = np.where(finite, y, -np.inf).max(axis=1)
-        low = np.where(finite, y, np.inf).min(axis=1)
+    n_finite, top, low = _finite_extremes(y)
     flat = ~((top - low) > 0) | ~(top > 0)
     missing = (n_finite < (1.0 - MAX_MISSING) * m) | (n_finite < max(2 * n_params, n_params + 2))
     code[flat] = CODES["flat"]
@@ -62,6 +58,33 @@ def screen_spectra(y, n_params: int, valid=None) -> np.ndarray:
     if valid is not None:
         code[~np.asarray(valid, dtype=bool).ravel()] = CODES["masked"]
     return code
+
+
+def _finite_extremes(y):
+    """Count, largest and smallest of the finite samples of each row of ``y`` (n, m) (−inf and
+    inf for a row without any): one compiled pass where numba is installed, NumPy otherwise."""
+    if _numba.available():
+        out = np.empty((3, y.shape[0]))
+        _finite_extremes_rows(y, out)
+        return out[0], out[1], out[2]
+    finite = np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        return (finite.sum(axis=1), np.where(finite, y, -np.inf).max(axis=1),
+                np.where(finite, y, np.inf).min(axis=1))
+
+
+@_numba.jit()
+def _finite_extremes_rows(y, out):  # serial: it reads the data once, and a parallel loop per slice of
+    n, m = y.shape                  # 4096 rows waits for both cores, costly on a busy machine
+    for i in range(n):
+        count, top, low = 0, -np.inf, np.inf
+        for k in range(m):
+            v = np.float64(y[i, k])
+            if np.isfinite(v):
+                count += 1
+                top = max(top, v)
+                low = min(low, v)
+        out[0, i], out[1, i], out[2, i] = count, top, low
 
 
 def _dip_columns(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,7 +103,7 @@ def noise_variance(y) -> np.ndarray:
     that fits down to the noise, > 1 for a misfit broader than the sampling step."""
     y = np.asarray(y, dtype=np.float64)
     if _numba.available() and y.ndim == 2:  # np.nanmedian sorts masked arrays: slower than the fit
-        from .guess_compiled import second_difference_mad
+        from .order_compiled import second_difference_mad
 
         mad = second_difference_mad(y)
     else:

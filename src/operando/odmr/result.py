@@ -15,7 +15,7 @@ from .quality import REASONS, reason_counts
 def result_dataset(arr, model, ds) -> xr.Dataset:
     p = len(model.names)
     sig_units = ds[SIGNAL].attrs.get("units", "1")
-    out = xr.Dataset(coords={k: ds.coords[k] for k in ("y", "x") if k in ds.coords})
+    out = {}  # every variable first, one Dataset at the end: each assignment would merge
     for k, (name, unit) in enumerate(zip(model.names, model.units, strict=True)):
         unit = sig_units if unit == "signal" else unit
         out[name] = (("y", "x"), arr[..., k], {"units": unit})
@@ -33,7 +33,8 @@ def result_dataset(arr, model, ds) -> xr.Dataset:
     out["n_iter"] = (("y", "x"), arr[..., -2], {"units": "1"})
     out["converged"] = (("y", "x"), arr[..., -1] > 0.5, {"units": "1"})
     if VALID in ds:
-        out[VALID] = ds[VALID]
+        out[VALID] = ds[VALID].variable
+    out = xr.Dataset(out, coords={k: ds.coords[k] for k in ("y", "x") if k in ds.coords})
     out.attrs = {
         "model": type(model).__name__,
         "model_shape": model.shape,

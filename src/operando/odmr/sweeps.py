@@ -44,6 +44,13 @@ def find_sweeps(ds) -> list[tuple[str, np.ndarray]]:
     return [("all", np.arange(f.size))]
 
 
+def as_slice(idx: np.ndarray):
+    """A run of consecutive indices as a slice (xarray then takes a view, not a copy of the stack)."""
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size and np.all(np.diff(idx) == 1):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
 def _renamed(fit: xr.Dataset, index: int, offset: int) -> xr.Dataset:
     """Line variables of one sweep renumbered after those of the sweeps before it."""
     names = {}
@@ -60,7 +67,7 @@ def _renamed(fit: xr.Dataset, index: int, offset: int) -> xr.Dataset:
 def combine_sweeps(fits: list[xr.Dataset], names: list[str]) -> xr.Dataset:
     """One result from per-sweep fits: lines renumbered, χ² pooled over the sweeps, a pixel
     converged when every sweep converged, its reason the first sweep's failure."""
-    out, offset, dof = xr.Dataset(), 0, 0
+    variables, offset, dof = {}, 0, 0
     pooled = dict.fromkeys(POOLED, 0.0)  # Σ over sweeps of (per-point statistic × ν)
     reason = None
     for k, (fit, name) in enumerate(zip(fits, names, strict=True)):
@@ -71,17 +78,23 @@ def combine_sweeps(fits: list[xr.Dataset], names: list[str]) -> xr.Dataset:
         pooled = {k: v + fit[k] * d for k, v in pooled.items()}
         dof += d
         reason = fit["reason"] if reason is None else xr.where(reason != 0, reason, fit["reason"])
-        for extra in (*POOLED, "reason", "n_iter", "converged"):
-            part = part.rename({extra: f"{extra}_{name}"})
-        out = out.merge(part.drop_vars("valid", errors="ignore"), compat="override")
+        extras = {extra: f"{extra}_{name}" for extra in (*POOLED, "reason", "n_iter", "converged")}
+        for var_name, var in part.data_vars.items():  # names never repeat across sweeps
+            if var_name != "valid":
+                variables.setdefault(extras.get(var_name, var_name), var.variable)
         offset += n_lines
     for k, v in pooled.items():
-        out[k] = (v / max(dof, 1)).assign_attrs(fits[0][k].attrs)
-    out["reason"] = reason.astype(np.int8).assign_attrs(fits[0]["reason"].attrs)
-    out["converged"] = (reason == CODES["converged"]).assign_attrs(units="1")
-    out["n_iter"] = sum(f["n_iter"] for f in fits).assign_attrs(units="1")
+        variables[k] = (v / max(dof, 1)).variable.copy(deep=False)
+        variables[k].attrs = dict(fits[0][k].attrs)
+    variables["reason"] = reason.astype(np.int8).variable
+    variables["reason"].attrs = dict(fits[0]["reason"].attrs)
+    variables["converged"] = (reason == CODES["converged"]).variable
+    variables["converged"].attrs = {"units": "1"}
+    variables["n_iter"] = sum(f["n_iter"] for f in fits).variable
+    variables["n_iter"].attrs = {"units": "1"}
     if "valid" in fits[0]:
-        out["valid"] = fits[0]["valid"]
+        variables["valid"] = fits[0]["valid"].variable
+    out = xr.Dataset(variables, coords=fits[0].coords)
     out.attrs = {**fits[0].attrs, "sweeps": list(names), "n_dips": offset,
                  "n_frequencies": sum(int(f.attrs["n_frequencies"]) for f in fits)}
     out.attrs.pop("fit_report", None)
@@ -105,7 +118,7 @@ def fit_sweeps(ds, sweeps, side: str, options: dict) -> xr.Dataset:
             raise InputError(f"side: {side!r} needs two sweeps; found {[n for n, _ in sweeps]}")
         sweeps = [sweeps[0] if side == "low" else sweeps[1]]
     per = max(1, int(options["n_dips"]) // 2)
-    parts = [ds.isel(frequency=idx) for _, idx in sweeps]
+    parts = [ds.isel(frequency=as_slice(idx)) for _, idx in sweeps]
     opts = {**options, "n_dips": per}
     choice = None
     if opts["model"] == "auto":  # one choice for every sweep: the same NV ensemble
