@@ -262,3 +262,48 @@ def test_key_of_a_section_the_base_leaves_at_its_defaults(tmp_path):
     steps = [operando.pipeline.config.RunConfig.from_mapping(p.mapping).charge for p in points]
     assert [s[2].duration for s in steps] == pytest.approx([60.0, 120.0])
     assert [s.name for s in steps[0]] == ["C/10", "1C", "5C", "25C"]
+
+
+def test_points_run_as_threads_leave_the_process_settings_as_they_were(monkeypatch):
+    """Points on threads of one process (processes=False) silence their warnings and use dask's
+    synchronous scheduler while they run; when two overlap and the first to start ends first, the
+    process's settings must still come back (warnings.catch_warnings and dask.config.set per point
+    would leave 'ignore everything' and the synchronous scheduler installed for good)."""
+    import importlib
+    import threading
+    import warnings
+
+    import dask
+
+    from operando.pipeline.sweep import run_point
+
+    run_module = importlib.import_module("operando.pipeline.run")  # the package's `run` is the function
+
+    both_inside, first_done = threading.Barrier(2, timeout=10), threading.Event()
+
+    def fake_run(cfg, **kwargs):
+        both_inside.wait()
+        if cfg.seed == 1:  # the second point ends after the first has ended
+            assert first_done.wait(10)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(run_module, "run_experiment", fake_run)
+    mapping = {"cell": {"nz": 1}}
+
+    def point(seed):
+        with pytest.raises(RuntimeError, match="stop"):
+            run_point({**mapping, "seed": seed})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        before = list(warnings.filters)
+        scheduler = dask.config.get("scheduler", None)
+        first = threading.Thread(target=point, args=(0,))
+        second = threading.Thread(target=point, args=(1,))
+        first.start()
+        second.start()
+        first.join(10)
+        first_done.set()
+        second.join(10)
+        assert list(warnings.filters) == before
+        assert dask.config.get("scheduler", None) == scheduler

@@ -21,11 +21,13 @@ resilience to a lost worker and a dashboard for free, and is what a user with a 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import json
 import logging
 import re
+import threading
 import time
 import tomllib
 import typing
@@ -266,16 +268,11 @@ def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
     """Run (or resume) one point and return its summary: verdict and text of each claim, peak
     fields, reconstruction errors, final voltage and lithium content of each charge step. A dask
     task: everything in and out is plain data."""
-    import dask
-
     from .run import run_experiment
 
     t0 = time.perf_counter()
     cfg = RunConfig.from_mapping(mapping)
-    # the point runs within its task: no nested dask graphs, and xarray then writes with a local lock
-    # (under a distributed scheduler it would ask the scheduler for a lock named by an in-memory file)
-    with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
-        warnings.simplefilter("ignore")  # the grid warnings are in each run's report and datasets
+    with _point_settings_applied():
         res = run_experiment(cfg, progress=False, report=report, shared_stages=shared_stages)
     ds = res.datasets
     fields, rec = ds["fields"], ds["reconstruction"]
@@ -297,6 +294,38 @@ def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
         "stages_computed": len(res.computed),
         "stages_shared": len(res.shared),
     }
+
+
+_point_settings = {"lock": threading.Lock(), "points": 0, "stack": None}
+
+
+@contextlib.contextmanager
+def _point_settings_applied():
+    """While any point of this process runs: warnings ignored (they are in each run's report and
+    datasets) and dask's synchronous scheduler (no nested dask graphs; xarray then writes with a
+    local lock, where under a distributed scheduler it would ask the scheduler for a lock named by
+    an in-memory file). Both settings are process-wide, and ``warnings.catch_warnings`` or
+    ``dask.config.set`` per point is not thread-safe: two points on threads (``processes=False``)
+    that end in the order they started would restore the first one's settings for good (every
+    later warning of the process silenced, dask left synchronous). So the first point in applies
+    them and the last one out restores them."""
+    import dask
+
+    with _point_settings["lock"]:
+        if _point_settings["points"] == 0:
+            stack = contextlib.ExitStack()
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
+            stack.enter_context(dask.config.set(scheduler="synchronous"))
+            _point_settings["stack"] = stack
+        _point_settings["points"] += 1
+    try:
+        yield
+    finally:
+        with _point_settings["lock"]:
+            _point_settings["points"] -= 1
+            if _point_settings["points"] == 0:
+                _point_settings["stack"].close()
 
 
 def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers: int = 2, retries: int = 1,
