@@ -193,6 +193,7 @@ def test_failed_point_is_reported_and_the_others_run(tmp_path):
     ({"seed": ["1 s"]}, r"seed = '1 s' is invalid"),
     ({"imaging": ["x"]}, "is a section"),
     ({"seed": [0, 0]}, "listed twice"),
+    ({"charge.0.duration": ["5 s"], "charge.step.duration": ["9 s"]}, r"'charge.step.duration'.*same setting"),
 ])
 def test_bad_keys_and_units_fail_before_any_point(tmp_path, over, match):
     cfg = cheap(tmp_path, tmp_path / "out")
@@ -222,6 +223,19 @@ def test_charge_step_by_name_or_index(tmp_path):
 ])
 def test_parse_over(spec, key, values):
     assert parse_over(spec) == (key, values)
+
+
+def test_a_key_given_twice_on_the_command_line_is_refused(tmp_path):
+    """Two --over of one key would keep only the last list: a sweep of fewer points than asked."""
+    from typer.testing import CliRunner
+
+    from operando.cli import app
+
+    path = tmp_path / "run.toml"
+    path.write_text(f'out = "{tmp_path / "out"}"\n')
+    res = CliRunner().invoke(app, ["sweep", str(path), "--over", "seed=[0, 1]", "--over", "seed=[2]"])
+    assert res.exit_code != 0 and "'seed' is given twice" in str(res.exception)
+    assert not (tmp_path / "out").exists()
 
 
 def test_command_line_sweep_resumes_from_the_cached_points(local, tmp_path):

@@ -191,11 +191,13 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
     if not over:
         raise SweepError("sweep: give at least one key to sweep over, e.g. {'imaging.standoff': ['30 nm', '50 nm']}")
     folder = Path(out) if out is not None else Path(base.out)
-    lists = {}
+    lists, located = {}, {}
     for key, values in over.items():
         if key == "out":
             raise SweepError("sweep: 'out' cannot be swept: each point has its own folder in the sweep's")
         key_unit(key, base)  # an unknown key fails here, with suggestions
+        if (other := located.setdefault(_loc(key, base), key)) != key:  # charge.5C.x is charge.0.x
+            raise SweepError(f"sweep: {other!r} and {key!r} name the same setting; give its values once")
         values = list(values) if isinstance(values, list | tuple | np.ndarray) else [values]
         if not values:
             raise SweepError(f"sweep: {key!r} has no values")
@@ -261,6 +263,19 @@ def parse_over(spec: str) -> tuple[str, list]:
         inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
         values = [v.strip().strip("'\"") for v in inner.split(",") if v.strip()]
     return key, values if isinstance(values, list) else [values]
+
+
+def parse_overs(specs) -> dict[str, list]:
+    """The grid of several ``--over`` specs (:func:`parse_over`); a key given twice is an error,
+    not a grid of the last list alone."""
+    grid = {}
+    for spec in specs:
+        key, values = parse_over(spec)
+        if key in grid:
+            raise SweepError(f"--over: {key!r} is given twice; give all its values in one list, "
+                             f"e.g. '{key}=[{', '.join(map(str, grid[key] + values))}]'")
+        grid[key] = values
+    return grid
 
 
 # --- running ------------------------------------------------------------------------------------
