@@ -101,3 +101,25 @@ def test_volume_without_grounded_li_is_refused_at_the_cell_stage(tmp_path):
     tifffile.imwrite(tmp_path / "cell.tif", lab)
     with pytest.raises(operando.errors.InputError, match=r"cannot be charged: .*x = 0"):
         operando.run(_config(tmp_path), report=False)
+
+
+def test_colour_tiff_is_refused_before_any_stage(tmp_path):
+    """A segmentation saved as an RGB image reads as (ny, nx, 3): three voxels deep in x, not a label
+    volume; it is named at config time, not charged as a 3-voxel-long cell."""
+    rgb = np.repeat(stack()[0, ..., None], 3, axis=-1)
+    tifffile.imwrite(tmp_path / "cell.tif", rgb, photometric="rgb")
+    with pytest.raises(ConfigError, match=r"cell.labels: .*colour \(RGB\).*one label per voxel"):
+        RunConfig.from_mapping(_config(tmp_path))
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_cell_shorter_than_the_reconstruction_margin_runs_to_the_end(tmp_path):
+    """The reconstruction leaves 4 pixels at each edge out of its error metrics; a map 8 voxels
+    long (a thin cell) keeps what it can instead of failing after the charge."""
+    lab = stack(nx=8)
+    lab[:, ::2, 4:] = 3
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    run = operando.run(_config(tmp_path), report=False)
+    rec = run.datasets["reconstruction"]
+    assert rec.attrs["edge_margin_pixels"] == 3 and rec.attrs["interior_pixels"] == 2 * 6
+    assert np.isfinite(rec.attrs["M_roundtrip_error"])

@@ -51,9 +51,18 @@ def read_volume(source) -> np.ndarray:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            return tifffile.imread(path)
+            with tifffile.TiffFile(path) as tif:
+                series = tif.series[0]
+                shape, axes = series.shape, series.axes
+                volume = series.asarray() if "S" not in axes else None
     except (OSError, ValueError) as exc:
         raise DataFileError(f"labels: cannot read {str(path)!r}: {exc}") from exc
+    if suffix in (".tif", ".tiff"):
+        if volume is None:  # colour samples: the last axis would be read as x
+            raise DataFileError(
+                f"labels: {str(path)!r} is a colour (RGB) image of shape {shape} (axes {axes}); save the "
+                "segmentation with one label per voxel (a grayscale integer TIFF stack, z first)")
+        return volume
     raise InputError(f"labels: unsupported file type {suffix!r}; use .npy, .npz, .tif or .tiff")
 
 
