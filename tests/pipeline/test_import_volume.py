@@ -123,3 +123,16 @@ def test_a_cell_shorter_than_the_reconstruction_margin_runs_to_the_end(tmp_path)
     rec = run.datasets["reconstruction"]
     assert rec.attrs["edge_margin_pixels"] == 3 and rec.attrs["interior_pixels"] == 2 * 6
     assert np.isfinite(rec.attrs["M_roundtrip_error"])
+
+
+def test_ungrounded_volume_names_the_labels_on_the_x0_face_and_what_is_needed(tmp_path):
+    lab = stack()
+    lab[..., :2] = 2  # garnet on the x = 0 face, the Li metal moved inside
+    lab[:, 4:6, 3] = 1
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    with pytest.raises(operando.errors.InputError) as info:
+        operando.run(_config(tmp_path), report=False)
+    message = str(info.value)
+    assert "phase:" not in message  # the model's internal name, not a setting of the run
+    assert "x = 0 face holds labels [2] (LLZO_cubic)" in message
+    assert "cell.label_map" in message and "'Li'" in message

@@ -60,7 +60,14 @@ def imported_cell(c) -> Cell:
     try:
         ChargeModel.from_cell(cell)  # validates on construction
     except InputError as exc:
-        raise InputError(f"cell.labels {str(c.labels)!r} cannot be charged: {exc}") from None
+        why = str(exc).removeprefix("phase: ")  # the model's name for the phase map, not a setting
+        if not cell.mask("li_metal")[:, :, 0].any():
+            face = np.unique(cell.labels[:, :, 0]).tolist()
+            mapped = ", ".join(v if isinstance(v := c.label_map[k], str) else " as ".join(v) for k in face)
+            why += (f"; the x = 0 face holds labels {face} ({mapped}): map the label of the Li metal touching "
+                    "it to 'Li' (or 'li_metal') in cell.label_map, or turn the volume so that x = 0 is its "
+                    "negative electrode")
+        raise InputError(f"cell.labels {str(c.labels)!r} cannot be charged: {why}") from None
     return cell
 
 
