@@ -113,6 +113,20 @@ def test_colour_tiff_is_refused_before_any_stage(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.filterwarnings("ignore:.*stored as RGB:DeprecationWarning")  # tifffile's, the case tested
+@pytest.mark.parametrize("nz", [3, 4])
+def test_a_stack_of_three_or_four_slices_reads_as_a_volume(tmp_path, nz):
+    """tifffile stores a (3 | 4, ny, nx) uint8 stack as planar colour samples: still z slices."""
+    lab = np.repeat(stack(), nz, axis=0)
+    lab[1, 0, 5] = 0  # the slices differ
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    cfg = RunConfig.from_mapping(_config(tmp_path))
+    assert cfg.cell.nz == nz
+    from operando.cell.importer import read_volume
+
+    np.testing.assert_array_equal(read_volume(tmp_path / "cell.tif"), lab)
+
+
 def test_a_cell_shorter_than_the_reconstruction_margin_runs_to_the_end(tmp_path):
     """The reconstruction leaves 4 pixels at each edge out of its error metrics; a map 8 voxels
     long (a thin cell) keeps what it can instead of failing after the charge."""

@@ -54,11 +54,13 @@ def read_volume(source) -> np.ndarray:
             with tifffile.TiffFile(path) as tif:
                 series = tif.series[0]
                 shape, axes = series.shape, series.axes
-                volume = series.asarray() if "S" not in axes else None
+                # colour samples last (YXS): that axis would be read as x. Planar samples first
+                # (SYX) are how tifffile stores a stack of 3 or 4 slices: read as z, as they should be
+                volume = None if axes.endswith("S") else series.asarray()
     except (OSError, ValueError) as exc:
         raise DataFileError(f"labels: cannot read {str(path)!r}: {exc}") from exc
     if suffix in (".tif", ".tiff"):
-        if volume is None:  # colour samples: the last axis would be read as x
+        if volume is None:
             raise DataFileError(
                 f"labels: {str(path)!r} is a colour (RGB) image of shape {shape} (axes {axes}); save the "
                 "segmentation with one label per voxel (a grayscale integer TIFF stack, z first)")
