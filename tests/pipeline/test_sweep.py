@@ -321,3 +321,17 @@ def test_points_run_as_threads_leave_the_process_settings_as_they_were(monkeypat
         second.join(10)
         assert list(warnings.filters) == before
         assert dask.config.get("scheduler", None) == scheduler
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path):
+    """Worker processes of the local cluster import the script that started them: without
+    `if __name__ == "__main__":` they cannot start, and the error says so (not 'Nanny failed to start')."""
+    script = tmp_path / "unguarded.py"
+    script.write_text("import operando\n"
+                      f"operando.sweep({{'out': {str(tmp_path / 'out')!r}}}, {{'seed': [0, 1]}}, n_workers=1)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(operando.__file__).parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=tmp_path)
+    assert res.returncode != 0
+    assert "SweepError" in res.stderr and 'if __name__ == "__main__":' in res.stderr and "processes=False" in res.stderr

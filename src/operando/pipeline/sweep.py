@@ -356,7 +356,8 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     (``"tcp://host:8786"``), a scheduler file (``*.json``) or a ``distributed.Client``.
     ``retries``: times a failed point is tried again (on any worker). Points that still fail are
     reported in the ``error`` variable and by a warning; their other values are missing (NaN).
-    ``report``: also write each point's report.html (slower)."""
+    ``report``: also write each point's report.html (slower). From a script, call it under
+    ``if __name__ == "__main__":``: the local cluster's worker processes import the script."""
     over = {k: list(v) if isinstance(v, list | tuple | np.ndarray) else [v] for k, v in (over or {}).items()}
     base, points, folder = plan_sweep(config, over, out)
     client, close = _client(scheduler, n_workers, processes)
@@ -412,8 +413,14 @@ def _client(scheduler, n_workers: int, processes: bool):
     if scheduler is None:
         if n_workers < 1:
             raise SweepError(f"sweep: n_workers must be at least 1, got {n_workers}")
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        try:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                                   dashboard_address=None)
+        except RuntimeError as exc:  # most often: the worker processes re-ran an unguarded script
+            raise SweepError(
+                f"sweep: the local cluster's worker processes did not start ({exc}). Worker processes "
+                "import the script that starts them: call sweep() in a script under "
+                "`if __name__ == \"__main__\":`, or run the points as threads (processes=False)") from exc
         return Client(cluster), cluster
     text = str(scheduler)
     if text.endswith(".json"):
