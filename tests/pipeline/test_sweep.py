@@ -335,3 +335,21 @@ def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path):
                          cwd=tmp_path)
     assert res.returncode != 0
     assert "SweepError" in res.stderr and 'if __name__ == "__main__":' in res.stderr and "processes=False" in res.stderr
+
+
+def test_a_sweep_over_seeds_charges_an_imported_volume_once(tmp_path):
+    """The seed draws the preset's grains and the measurement's noise; a labelled volume or a cell
+    file does not depend on it, so the points of a noise-seed sweep share its cell and charge."""
+    from operando.pipeline.config import RunConfig
+    from operando.pipeline.run import cell_stage_key, charge_stage_keys
+
+    def keys(mapping):
+        cfg = RunConfig.from_mapping(mapping)
+        return cell_stage_key(cfg, "pristine"), charge_stage_keys(cfg)
+
+    _, points, _ = plan_sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0, 1]})
+    first, second = (keys(p.mapping) for p in points)
+    assert first == second
+    preset = {"out": str(tmp_path / "preset"), "cell": {"nz": 1}}
+    _, points, _ = plan_sweep(preset, {"seed": [0, 1]})
+    assert keys(points[0].mapping)[0] != keys(points[1].mapping)[0]  # other grains
