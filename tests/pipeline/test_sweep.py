@@ -353,3 +353,19 @@ def test_a_sweep_over_seeds_charges_an_imported_volume_once(tmp_path):
     preset = {"out": str(tmp_path / "preset"), "cell": {"nz": 1}}
     _, points, _ = plan_sweep(preset, {"seed": [0, 1]})
     assert keys(points[0].mapping)[0] != keys(points[1].mapping)[0]  # other grains
+
+
+def test_swept_paths_reach_a_worker_in_another_folder(tmp_path, monkeypatch):
+    """Points travel as mappings to workers that may run elsewhere (an external scheduler's): a
+    swept relative path is made absolute, as the base configuration's are."""
+    from operando.pipeline.config import RunConfig
+
+    monkeypatch.chdir(tmp_path)
+    cfg = cheap(tmp_path, tmp_path / "out")
+    write_stack(tmp_path / "other.tif")
+    _, points, _ = plan_sweep(cfg, {"cell.labels": ["cell.tif", "other.tif"]})
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    labels = [RunConfig.from_mapping(p.mapping).cell.labels for p in points]
+    assert labels == [tmp_path / "cell.tif", tmp_path / "other.tif"]

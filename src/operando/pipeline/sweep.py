@@ -217,7 +217,8 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
             _set(mapping, key, value)
         mapping["out"] = str((folder / name).resolve())
         try:
-            RunConfig.from_mapping(mapping)
+            # the validated point, written back: swept paths absolute too (a worker may run elsewhere)
+            mapping = config_mapping(RunConfig.from_mapping(mapping))
         except ConfigError as exc:
             bad = next((k for k in values if f"{_loc(k, base)}:" in str(exc)), None)
             if bad is None:
