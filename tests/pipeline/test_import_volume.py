@@ -150,3 +150,26 @@ def test_ungrounded_volume_names_the_labels_on_the_x0_face_and_what_is_needed(tm
     assert "phase:" not in message  # the model's internal name, not a setting of the run
     assert "x = 0 face holds labels [2] (LLZO_cubic)" in message
     assert "cell.label_map" in message and "'Li'" in message
+
+
+def test_limiting_phase_of_particles_embedded_in_the_garnet():
+    """Segmented LiCoO2 particles apart from each other in the garnet: no electronic network spans
+    the composite, the ions cross its garnet to reach the particles wired at x = Lx. The diagnosis
+    of a current the cell cannot carry names that ionic path, not an infinite electronic drop."""
+    from operando.cell.importer import from_labels
+    from operando.pipeline.stages import ohmic_drops
+
+    lab = np.full((1, 12, 40), 2, dtype=np.uint8)
+    lab[..., :2] = 1
+    lab[:, 2:10:3, 15:36:4] = 3  # single-voxel particles, none touching another
+    lab[:, :, 38:] = 3  # the particles wired at the x = Lx face
+    cell = from_labels(lab, {1: "Li", 2: "LLZO", 3: "LiCoO2"}, 500e-9)
+    drops = ohmic_drops(cell, 9.4)
+    assert all(np.isfinite(v) for v in drops.values()), drops
+    sigma = 1e-4  # S/m, LLZO tetragonal (1e-6 S/cm)
+    # the separator is the 13 columns before the first particle, not the garnet between particles
+    assert drops["ionic conduction in the separator"] == pytest.approx(9.4 * 13 * 500e-9 / sigma, rel=1e-6)
+    across = drops["ionic conduction across the composite (no LixCoO2 network spans it)"]
+    # the ions cross 23 columns of garnet around the unwired particles (obstacles) to the wired bar
+    garnet_only = 9.4 * 23 * 500e-9 / sigma
+    assert garnet_only < across < 1.5 * garnet_only
