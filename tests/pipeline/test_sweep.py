@@ -369,3 +369,11 @@ def test_swept_paths_reach_a_worker_in_another_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(elsewhere)
     labels = [RunConfig.from_mapping(p.mapping).cell.labels for p in points]
     assert labels == [tmp_path / "cell.tif", tmp_path / "other.tif"]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"retries": -1}, "retries must be at least 0, got -1"),
+                                               ({"n_workers": 0}, "n_workers must be at least 1, got 0")])
+def test_bad_sweep_settings_fail_before_any_point(tmp_path, kwargs, match):
+    with pytest.raises(SweepError, match=match):
+        operando.sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0]}, **kwargs)
+    assert not (tmp_path / "out").exists()

@@ -361,6 +361,8 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     ``if __name__ == "__main__":``: the local cluster's worker processes import the script."""
     over = {k: list(v) if isinstance(v, list | tuple | np.ndarray) else [v] for k, v in (over or {}).items()}
     base, points, folder = plan_sweep(config, over, out)
+    if int(retries) != retries or retries < 0:
+        raise SweepError(f"sweep: retries must be at least 0, got {retries!r}")
     client, close = _client(scheduler, n_workers, processes)
     summaries, errors = {}, {}
     start = time.perf_counter()
