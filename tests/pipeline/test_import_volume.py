@@ -173,3 +173,23 @@ def test_limiting_phase_of_particles_embedded_in_the_garnet():
     # the ions cross 23 columns of garnet around the unwired particles (obstacles) to the wired bar
     garnet_only = 9.4 * 23 * 500e-9 / sigma
     assert garnet_only < across < 1.5 * garnet_only
+
+
+def test_two_materials_of_one_phase_are_named_before_any_stage(tmp_path):
+    """Two garnets (the doped cubic one and the tetragonal one) as two labels: the charge model holds
+    one material per phase, so the run says which labels clash and how to map them."""
+    lab = stack()
+    lab[:, :, 4:6] = 4
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    cfg = _config(tmp_path)
+    cfg["cell"]["label_map"] = {**LABEL_MAP, 4: "LLZO"}
+    with pytest.raises(ConfigError, match=r"labels 2 \(LLZO_cubic\) and 4 \(LLZO\) are both the phase 'llzo'"):
+        RunConfig.from_mapping(cfg)
+    cfg["cell"]["label_map"] = {**LABEL_MAP, 4: ["cap", "LLZO"]}  # what the message suggests
+    valid = RunConfig.from_mapping(cfg).cell
+    from operando.cell.importer import from_labels
+    from operando.electrochem.model import ChargeModel
+
+    model = ChargeModel.from_cell(from_labels(valid.labels, dict(valid.label_map), valid.voxel))
+    sigma = model.sigma_i[0, 0, [3, 4]]  # the cubic garnet, then the tetragonal band
+    assert sigma[1] < 0.1 * sigma[0]

@@ -128,18 +128,27 @@ def _checked_map(lab: np.ndarray, label_map, what: str = "the volume") -> dict:
 
 def check_labels(source, label_map: dict, what: str = "labels") -> tuple[int, ...]:
     """Check that ``source`` (a path or an array) reads as a label volume and that ``label_map``
-    maps every label in it; returns the volume's (nz, ny, nx). Every failure is an
-    :class:`InputError` naming ``what`` (an unreadable file, unmapped labels, unknown materials)."""
+    maps every label in it, with one material per phase (what a charge model holds); returns the
+    volume's (nz, ny, nx). Every failure is an :class:`InputError` naming ``what`` (an unreadable
+    file, unmapped labels, unknown materials, two materials of one phase)."""
     try:
         lab = _as_labels(read_volume(source))
     except DataFileError as exc:
         raise InputError(f"{what}: {str(exc).removeprefix('labels: ')}") from None
     keys = _checked_map(lab, label_map, what=f"{what} {str(source)!r}" if not isinstance(source, np.ndarray) else what)
+    first_of = {}  # phase -> (label, material) of its first label
     for k, v in keys.items():
         try:
-            _resolve(k, v)
+            phase, mat = _resolve(k, v)
         except KeyError as exc:  # an unknown material: its message lists the known ones
             raise InputError(f"label_map: label {k}: {exc.args[0] if exc.args else exc}") from None
+        other, other_mat = first_of.setdefault(phase, (k, mat))
+        if other_mat != mat:
+            raise InputError(
+                f"label_map: labels {other} ({other_mat}) and {k} ({mat}) are both the phase {phase!r}; a "
+                f"charged cell holds one material per phase: map both to one material, or give label {k} "
+                f"a phase of its own as [phase, material] (phases: {', '.join(p for p in PHASES if p != 'void')}"
+                f"; 'cap' is a second electrolyte, e.g. {k} = [\"cap\", \"{mat}\"])")
     return lab.shape
 
 
