@@ -177,10 +177,10 @@ def sweep(
 ):
     """Run CONFIG at every point of the grid of --over values on dask.distributed; one run folder per
     point and the tidy results in OUT/sweep.nc (a stopped sweep resumes where it stopped)."""
-    from .pipeline.sweep import parse_over
+    from .pipeline.sweep import parse_overs
     from .pipeline.sweep import sweep as run_sweep
 
-    grid = dict(parse_over(spec) for spec in over)
+    grid = parse_overs(over)
     ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
                    processes=processes)
     ran = ds["stages_computed"].values >= 0

@@ -101,3 +101,95 @@ def test_volume_without_grounded_li_is_refused_at_the_cell_stage(tmp_path):
     tifffile.imwrite(tmp_path / "cell.tif", lab)
     with pytest.raises(operando.errors.InputError, match=r"cannot be charged: .*x = 0"):
         operando.run(_config(tmp_path), report=False)
+
+
+def test_colour_tiff_is_refused_before_any_stage(tmp_path):
+    """A segmentation saved as an RGB image reads as (ny, nx, 3): three voxels deep in x, not a label
+    volume; it is named at config time, not charged as a 3-voxel-long cell."""
+    rgb = np.repeat(stack()[0, ..., None], 3, axis=-1)
+    tifffile.imwrite(tmp_path / "cell.tif", rgb, photometric="rgb")
+    with pytest.raises(ConfigError, match=r"cell.labels: .*colour \(RGB\).*one label per voxel"):
+        RunConfig.from_mapping(_config(tmp_path))
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.filterwarnings("ignore:.*stored as RGB:DeprecationWarning")  # tifffile's, the case tested
+@pytest.mark.parametrize("nz", [3, 4])
+def test_a_stack_of_three_or_four_slices_reads_as_a_volume(tmp_path, nz):
+    """tifffile stores a (3 | 4, ny, nx) uint8 stack as planar colour samples: still z slices."""
+    lab = np.repeat(stack(), nz, axis=0)
+    lab[1, 0, 5] = 0  # the slices differ
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    cfg = RunConfig.from_mapping(_config(tmp_path))
+    assert cfg.cell.nz == nz
+    from operando.cell.importer import read_volume
+
+    np.testing.assert_array_equal(read_volume(tmp_path / "cell.tif"), lab)
+
+
+def test_a_cell_shorter_than_the_reconstruction_margin_runs_to_the_end(tmp_path):
+    """The reconstruction leaves 4 pixels at each edge out of its error metrics; a map 8 voxels
+    long (a thin cell) keeps what it can instead of failing after the charge."""
+    lab = stack(nx=8)
+    lab[:, ::2, 4:] = 3
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    run = operando.run(_config(tmp_path), report=False)
+    rec = run.datasets["reconstruction"]
+    assert rec.attrs["edge_margin_pixels"] == 3 and rec.attrs["interior_pixels"] == 2 * 6
+    assert np.isfinite(rec.attrs["M_roundtrip_error"])
+
+
+def test_ungrounded_volume_names_the_labels_on_the_x0_face_and_what_is_needed(tmp_path):
+    lab = stack()
+    lab[..., :2] = 2  # garnet on the x = 0 face, the Li metal moved inside
+    lab[:, 4:6, 3] = 1
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    with pytest.raises(operando.errors.InputError) as info:
+        operando.run(_config(tmp_path), report=False)
+    message = str(info.value)
+    assert "phase:" not in message  # the model's internal name, not a setting of the run
+    assert "x = 0 face holds labels [2] (LLZO_cubic)" in message
+    assert "cell.label_map" in message and "'Li'" in message
+
+
+def test_limiting_phase_of_particles_embedded_in_the_garnet():
+    """Segmented LiCoO2 particles apart from each other in the garnet: no electronic network spans
+    the composite, the ions cross its garnet to reach the particles wired at x = Lx. The diagnosis
+    of a current the cell cannot carry names that ionic path, not an infinite electronic drop."""
+    from operando.cell.importer import from_labels
+    from operando.pipeline.stages import ohmic_drops
+
+    lab = np.full((1, 12, 40), 2, dtype=np.uint8)
+    lab[..., :2] = 1
+    lab[:, 2:10:3, 15:36:4] = 3  # single-voxel particles, none touching another
+    lab[:, :, 38:] = 3  # the particles wired at the x = Lx face
+    cell = from_labels(lab, {1: "Li", 2: "LLZO", 3: "LiCoO2"}, 500e-9)
+    drops = ohmic_drops(cell, 9.4)
+    assert all(np.isfinite(v) for v in drops.values()), drops
+    sigma = 1e-4  # S/m, LLZO tetragonal (1e-6 S/cm)
+    # the separator is the 13 columns before the first particle, not the garnet between particles
+    assert drops["ionic conduction in the separator"] == pytest.approx(9.4 * 13 * 500e-9 / sigma, rel=1e-6)
+    across = drops["ionic conduction across the composite (no LixCoO2 network spans it)"]
+    # the ions cross 23 columns of garnet around the unwired particles (obstacles) to the wired bar
+    garnet_only = 9.4 * 23 * 500e-9 / sigma
+    assert garnet_only < across < 1.5 * garnet_only
+
+
+def test_two_materials_of_one_phase_are_named_before_any_stage(tmp_path):
+    """Two garnets (the doped cubic one and the tetragonal one) as two labels: the charge model holds
+    one material per phase, so the run says which labels clash and how to map them."""
+    lab = stack()
+    lab[:, :, 4:6] = 4
+    tifffile.imwrite(tmp_path / "cell.tif", lab)
+    cfg = _config(tmp_path)
+    cfg["cell"]["label_map"] = {**LABEL_MAP, 4: "LLZO"}
+    with pytest.raises(ConfigError, match=r"labels 2 \(LLZO_cubic\) and 4 \(LLZO\) are both the phase 'llzo'"):
+        RunConfig.from_mapping(cfg)
+    cfg["cell"]["label_map"] = {**LABEL_MAP, 4: ["cap", "LLZO"]}  # what the message suggests
+    valid = RunConfig.from_mapping(cfg).cell
+    from operando.cell.importer import from_labels
+    from operando.electrochem.model import ChargeModel
+
+    model = ChargeModel.from_cell(from_labels(valid.labels, dict(valid.label_map), valid.voxel))
+    sigma = model.sigma_i[0, 0, [3, 4]]  # the cubic garnet, then the tetragonal band
+    assert sigma[1] < 0.1 * sigma[0]

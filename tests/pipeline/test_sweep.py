@@ -192,6 +192,7 @@ def test_failed_point_is_reported_and_the_others_run(tmp_path):
     ({"seed": ["1 s"]}, r"seed = '1 s' is invalid"),
     ({"imaging": ["x"]}, "is a section"),
     ({"seed": [0, 0]}, "listed twice"),
+    ({"charge.0.duration": ["5 s"], "charge.step.duration": ["9 s"]}, r"'charge.step.duration'.*same setting"),
 ])
 def test_bad_keys_and_units_fail_before_any_point(tmp_path, over, match):
     cfg = cheap(tmp_path, tmp_path / "out")
@@ -221,6 +222,19 @@ def test_charge_step_by_name_or_index(tmp_path):
 ])
 def test_parse_over(spec, key, values):
     assert parse_over(spec) == (key, values)
+
+
+def test_a_key_given_twice_on_the_command_line_is_refused(tmp_path):
+    """Two --over of one key would keep only the last list: a sweep of fewer points than asked."""
+    from typer.testing import CliRunner
+
+    from operando.cli import app
+
+    path = tmp_path / "run.toml"
+    path.write_text(f'out = "{tmp_path / "out"}"\n')
+    res = CliRunner().invoke(app, ["sweep", str(path), "--over", "seed=[0, 1]", "--over", "seed=[2]"])
+    assert res.exit_code != 0 and "'seed' is given twice" in str(res.exception)
+    assert not (tmp_path / "out").exists()
 
 
 def test_command_line_sweep_resumes_from_the_cached_points(local, tmp_path):
@@ -261,3 +275,104 @@ def test_key_of_a_section_the_base_leaves_at_its_defaults(tmp_path):
     steps = [operando.pipeline.config.RunConfig.from_mapping(p.mapping).charge for p in points]
     assert [s[2].duration for s in steps] == pytest.approx([60.0, 120.0])
     assert [s.name for s in steps[0]] == ["C/10", "1C", "5C", "25C"]
+
+
+def test_points_run_as_threads_leave_the_process_settings_as_they_were(monkeypatch):
+    """Points on threads of one process (processes=False) silence their warnings and use dask's
+    synchronous scheduler while they run; when two overlap and the first to start ends first, the
+    process's settings must still come back (warnings.catch_warnings and dask.config.set per point
+    would leave 'ignore everything' and the synchronous scheduler installed for good)."""
+    import importlib
+    import threading
+    import warnings
+
+    import dask
+
+    from operando.pipeline.sweep import run_point
+
+    run_module = importlib.import_module("operando.pipeline.run")  # the package's `run` is the function
+
+    both_inside, first_done = threading.Barrier(2, timeout=10), threading.Event()
+
+    def fake_run(cfg, **kwargs):
+        both_inside.wait()
+        if cfg.seed == 1:  # the second point ends after the first has ended
+            assert first_done.wait(10)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(run_module, "run_experiment", fake_run)
+    mapping = {"cell": {"nz": 1}}
+
+    def point(seed):
+        with pytest.raises(RuntimeError, match="stop"):
+            run_point({**mapping, "seed": seed})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        before = list(warnings.filters)
+        scheduler = dask.config.get("scheduler", None)
+        first = threading.Thread(target=point, args=(0,))
+        second = threading.Thread(target=point, args=(1,))
+        first.start()
+        second.start()
+        first.join(10)
+        first_done.set()
+        second.join(10)
+        assert list(warnings.filters) == before
+        assert dask.config.get("scheduler", None) == scheduler
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path):
+    """Worker processes of the local cluster import the script that started them: without
+    `if __name__ == "__main__":` they cannot start, and the error says so (not 'Nanny failed to start')."""
+    script = tmp_path / "unguarded.py"
+    script.write_text("import operando\n"
+                      f"operando.sweep({{'out': {str(tmp_path / 'out')!r}}}, {{'seed': [0, 1]}}, n_workers=1)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(operando.__file__).parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=tmp_path)
+    assert res.returncode != 0
+    assert "SweepError" in res.stderr and 'if __name__ == "__main__":' in res.stderr and "processes=False" in res.stderr
+
+
+def test_a_sweep_over_seeds_charges_an_imported_volume_once(tmp_path):
+    """The seed draws the preset's grains and the measurement's noise; a labelled volume or a cell
+    file does not depend on it, so the points of a noise-seed sweep share its cell and charge."""
+    from operando.pipeline.config import RunConfig
+    from operando.pipeline.run import cell_stage_key, charge_stage_keys
+
+    def keys(mapping):
+        cfg = RunConfig.from_mapping(mapping)
+        return cell_stage_key(cfg, "pristine"), charge_stage_keys(cfg)
+
+    _, points, _ = plan_sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0, 1]})
+    first, second = (keys(p.mapping) for p in points)
+    assert first == second
+    preset = {"out": str(tmp_path / "preset"), "cell": {"nz": 1}}
+    _, points, _ = plan_sweep(preset, {"seed": [0, 1]})
+    assert keys(points[0].mapping)[0] != keys(points[1].mapping)[0]  # other grains
+
+
+def test_swept_paths_reach_a_worker_in_another_folder(tmp_path, monkeypatch):
+    """Points travel as mappings to workers that may run elsewhere (an external scheduler's): a
+    swept relative path is made absolute, as the base configuration's are."""
+    from operando.pipeline.config import RunConfig
+
+    monkeypatch.chdir(tmp_path)
+    cfg = cheap(tmp_path, tmp_path / "out")
+    write_stack(tmp_path / "other.tif")
+    _, points, _ = plan_sweep(cfg, {"cell.labels": ["cell.tif", "other.tif"]})
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    labels = [RunConfig.from_mapping(p.mapping).cell.labels for p in points]
+    assert labels == [tmp_path / "cell.tif", tmp_path / "other.tif"]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"retries": -1}, "retries must be at least 0, got -1"),
+                                               ({"n_workers": 0}, "n_workers must be at least 1, got 0")])
+def test_bad_sweep_settings_fail_before_any_point(tmp_path, kwargs, match):
+    with pytest.raises(SweepError, match=match):
+        operando.sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0]}, **kwargs)
+    assert not (tmp_path / "out").exists()

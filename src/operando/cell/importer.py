@@ -51,9 +51,20 @@ def read_volume(source) -> np.ndarray:
         if suffix in (".tif", ".tiff"):
             import tifffile
 
-            return tifffile.imread(path)
+            with tifffile.TiffFile(path) as tif:
+                series = tif.series[0]
+                shape, axes = series.shape, series.axes
+                # colour samples last (YXS): that axis would be read as x. Planar samples first
+                # (SYX) are how tifffile stores a stack of 3 or 4 slices: read as z, as they should be
+                volume = None if axes.endswith("S") else series.asarray()
     except (OSError, ValueError) as exc:
         raise DataFileError(f"labels: cannot read {str(path)!r}: {exc}") from exc
+    if suffix in (".tif", ".tiff"):
+        if volume is None:
+            raise DataFileError(
+                f"labels: {str(path)!r} is a colour (RGB) image of shape {shape} (axes {axes}); save the "
+                "segmentation with one label per voxel (a grayscale integer TIFF stack, z first)")
+        return volume
     raise InputError(f"labels: unsupported file type {suffix!r}; use .npy, .npz, .tif or .tiff")
 
 
@@ -117,18 +128,27 @@ def _checked_map(lab: np.ndarray, label_map, what: str = "the volume") -> dict:
 
 def check_labels(source, label_map: dict, what: str = "labels") -> tuple[int, ...]:
     """Check that ``source`` (a path or an array) reads as a label volume and that ``label_map``
-    maps every label in it; returns the volume's (nz, ny, nx). Every failure is an
-    :class:`InputError` naming ``what`` (an unreadable file, unmapped labels, unknown materials)."""
+    maps every label in it, with one material per phase (what a charge model holds); returns the
+    volume's (nz, ny, nx). Every failure is an :class:`InputError` naming ``what`` (an unreadable
+    file, unmapped labels, unknown materials, two materials of one phase)."""
     try:
         lab = _as_labels(read_volume(source))
     except DataFileError as exc:
         raise InputError(f"{what}: {str(exc).removeprefix('labels: ')}") from None
     keys = _checked_map(lab, label_map, what=f"{what} {str(source)!r}" if not isinstance(source, np.ndarray) else what)
+    first_of = {}  # phase -> (label, material) of its first label
     for k, v in keys.items():
         try:
-            _resolve(k, v)
+            phase, mat = _resolve(k, v)
         except KeyError as exc:  # an unknown material: its message lists the known ones
             raise InputError(f"label_map: label {k}: {exc.args[0] if exc.args else exc}") from None
+        other, other_mat = first_of.setdefault(phase, (k, mat))
+        if other_mat != mat:
+            raise InputError(
+                f"label_map: labels {other} ({other_mat}) and {k} ({mat}) are both the phase {phase!r}; a "
+                f"charged cell holds one material per phase: map both to one material, or give label {k} "
+                f"a phase of its own as [phase, material] (phases: {', '.join(p for p in PHASES if p != 'void')}"
+                f"; 'cap' is a second electrolyte, e.g. {k} = [\"cap\", \"{mat}\"])")
     return lab.shape
 
 

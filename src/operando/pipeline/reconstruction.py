@@ -82,8 +82,8 @@ def reconstruction_dataset(cfg, cells: dict, charges: dict, fields: xr.Dataset, 
     im, rcfg = cfg.imaging, cfg.reconstruction
     h, T = im.standoff, fields.attrs["source_thickness"]
     dy, dx = fields.attrs["spacing"]
-    margin = 4
     shape = (fields.sizes["y"], fields.sizes["x"])
+    margin = min(4, (min(shape) - 1) // 2)  # 4 pixels, or what a map under 9 pixels wide allows
     data, attrs = {}, {"edge_margin_pixels": margin, "interior_pixels": int(interior_mask(shape, margin).sum())}
     # --- currents (mode 2): from the measured map, and from the noiseless one (model error alone)
     if "oersted" in im.modes:

@@ -75,13 +75,16 @@ def charge_stage_names(cfg: RunConfig) -> dict[str, str]:
 
 
 def cell_stage_key(cfg: RunConfig, variant: str) -> str:
-    """Key of the cell stage: the cell settings, the seed, the variant and, for ``cell.file`` or
-    ``cell.labels``, the file's content (a file replaced in place is read again). An imported volume
-    has one cell for both variants, so its key leaves the variant out."""
+    """Key of the cell stage: the cell settings, the variant and the seed (the preset's grains) or,
+    for ``cell.file`` or ``cell.labels``, the file's content (a file replaced in place is read again;
+    the seed draws nothing there, so a sweep over noise seeds shares the cell and its charges). An
+    imported volume has one cell for both variants, so its key leaves the variant out."""
     c = cfg.cell
     if c.labels is not None:
-        return stage_key("cell", c.model_dump(mode="json"), content_digest(c.labels), cfg.seed)
-    return stage_key("cell", c.model_dump(mode="json"), content_digest(c.file), cfg.seed, variant)
+        return stage_key("cell", c.model_dump(mode="json"), content_digest(c.labels))
+    if c.file is not None:
+        return stage_key("cell", c.model_dump(mode="json"), content_digest(c.file), variant)
+    return stage_key("cell", c.model_dump(mode="json"), None, cfg.seed, variant)
 
 
 def charge_stage_keys(cfg: RunConfig, cell_keys: dict[str, str] | None = None) -> dict[str, str]:

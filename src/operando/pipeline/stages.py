@@ -60,7 +60,14 @@ def imported_cell(c) -> Cell:
     try:
         ChargeModel.from_cell(cell)  # validates on construction
     except InputError as exc:
-        raise InputError(f"cell.labels {str(c.labels)!r} cannot be charged: {exc}") from None
+        why = str(exc).removeprefix("phase: ")  # the model's name for the phase map, not a setting
+        if not cell.mask("li_metal")[:, :, 0].any():
+            face = np.unique(cell.labels[:, :, 0]).tolist()
+            mapped = ", ".join(v if isinstance(v := c.label_map[k], str) else " as ".join(v) for k in face)
+            why += (f"; the x = 0 face holds labels {face} ({mapped}): map the label of the Li metal touching "
+                    "it to 'Li' (or 'li_metal') in cell.label_map, or turn the volume so that x = 0 is its "
+                    "negative electrode")
+        raise InputError(f"cell.labels {str(c.labels)!r} cannot be charged: {why}") from None
     return cell
 
 
@@ -136,7 +143,10 @@ def ohmic_drops(cell: Cell, current_density: float) -> dict[str, float]:
     """Voltage (V) that ``current_density`` (A/m²) would take across each conductor of the cell in
     series, from steady conduction on its voxels: ions through the separator and electrons through the
     composite electrode's LixCoO2 network (at the pristine x). (Ions need not cross the whole composite:
-    the particles take them up on the way, so its garnet is left out.)"""
+    the particles take them up on the way, so its garnet is left out.) Where no LixCoO2 network spans
+    the composite (particles apart in the garnet, as a segmented volume may have them), the ions
+    cross its garnet to the particles wired to the positive terminal: the composite then counts as
+    its garnet and those particles, each with its own conductivity (the others are obstacles)."""
     from .. import materials
     from ..electrochem import steady_conductivity
 
@@ -144,7 +154,10 @@ def ohmic_drops(cell: Cell, current_density: float) -> dict[str, float]:
     garnet = cell.mask(["llzo", "llzo_gb"])
     lco = cell.mask("lco")
     electrodes = lco | cell.mask(["li_metal", "dendrite", "collector"])
-    sep = ~electrodes.any(axis=(0, 1))  # columns between the Li metal and the first particle
+    free = np.nonzero(~electrodes.any(axis=(0, 1)))[0]
+    breaks = np.nonzero(np.diff(free) > 1)[0]
+    sep = np.zeros(g.shape[2], dtype=bool)  # the columns between the Li metal and the first particle,
+    sep[free[: breaks[0] + 1] if breaks.size else free] = True  # not the gaps between particles
     comp = lco.any(axis=(0, 1))
     sigma_i = np.nan_to_num(np.asarray(cell.property_map("ionic_conductivity"), dtype=float))
     sigma_e = np.where(lco, float(materials.lixcoo2.electronic_conductivity(cell.x_init)), 0.0)
@@ -154,10 +167,19 @@ def ohmic_drops(cell: Cell, current_density: float) -> dict[str, float]:
         if not cols.any():
             continue
         idx = np.nonzero(cols)[0]
-        sl = np.s_[..., idx[0]:idx[-1] + 1]
+        sl, length = np.s_[..., idx[0]:idx[-1] + 1], int(idx[-1] + 1 - idx[0])  # the first column to the last
         eff = steady_conductivity(mask[sl], axis="x", conductivity=sigma[sl],
                                   spacing=g.spacing).effective_conductivity
-        out[name] = current_density * len(idx) * g.dx / eff if eff > 0 else np.inf
+        if eff == 0 and mask is lco:  # no electronic path across: the ions cross the composite's garnet
+            from ..electrochem.model import ChargeModel
+
+            labels, _, terminal = ChargeModel.from_cell(cell).electronic_clusters()
+            wired = lco & np.isin(labels, np.unique(labels[terminal]))  # the particles that can charge
+            name, mask, sigma = ("ionic conduction across the composite (no LixCoO2 network spans it)",
+                                 garnet | wired, np.where(wired, sigma_e, sigma_i))
+            eff = steady_conductivity(mask[sl], axis="x", conductivity=sigma[sl],
+                                      spacing=g.spacing).effective_conductivity
+        out[name] = current_density * length * g.dx / eff if eff > 0 else np.inf
     return out
 
 

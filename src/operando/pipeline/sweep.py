@@ -21,11 +21,13 @@ resilience to a lost worker and a dashboard for free, and is what a user with a 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import json
 import logging
 import re
+import threading
 import time
 import tomllib
 import typing
@@ -189,11 +191,13 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
     if not over:
         raise SweepError("sweep: give at least one key to sweep over, e.g. {'imaging.standoff': ['30 nm', '50 nm']}")
     folder = Path(out) if out is not None else Path(base.out)
-    lists = {}
+    lists, located = {}, {}
     for key, values in over.items():
         if key == "out":
             raise SweepError("sweep: 'out' cannot be swept: each point has its own folder in the sweep's")
         key_unit(key, base)  # an unknown key fails here, with suggestions
+        if (other := located.setdefault(_loc(key, base), key)) != key:  # charge.5C.x is charge.0.x
+            raise SweepError(f"sweep: {other!r} and {key!r} name the same setting; give its values once")
         values = list(values) if isinstance(values, list | tuple | np.ndarray) else [values]
         if not values:
             raise SweepError(f"sweep: {key!r} has no values")
@@ -213,7 +217,8 @@ def plan_sweep(config, over: dict[str, list], out=None) -> tuple[RunConfig, list
             _set(mapping, key, value)
         mapping["out"] = str((folder / name).resolve())
         try:
-            RunConfig.from_mapping(mapping)
+            # the validated point, written back: swept paths absolute too (a worker may run elsewhere)
+            mapping = config_mapping(RunConfig.from_mapping(mapping))
         except ConfigError as exc:
             bad = next((k for k in values if f"{_loc(k, base)}:" in str(exc)), None)
             if bad is None:
@@ -261,21 +266,29 @@ def parse_over(spec: str) -> tuple[str, list]:
     return key, values if isinstance(values, list) else [values]
 
 
+def parse_overs(specs) -> dict[str, list]:
+    """The grid of several ``--over`` specs (:func:`parse_over`); a key given twice is an error,
+    not a grid of the last list alone."""
+    grid = {}
+    for spec in specs:
+        key, values = parse_over(spec)
+        if key in grid:
+            raise SweepError(f"--over: {key!r} is given twice; give all its values in one list, "
+                             f"e.g. '{key}=[{', '.join(map(str, grid[key] + values))}]'")
+        grid[key] = values
+    return grid
+
+
 # --- running ------------------------------------------------------------------------------------
 def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
     """Run (or resume) one point and return its summary: verdict and text of each claim, peak
     fields, reconstruction errors, final voltage and lithium content of each charge step. A dask
     task: everything in and out is plain data."""
-    import dask
-
     from .run import run_experiment
 
     t0 = time.perf_counter()
     cfg = RunConfig.from_mapping(mapping)
-    # the point runs within its task: no nested dask graphs, and xarray then writes with a local lock
-    # (under a distributed scheduler it would ask the scheduler for a lock named by an in-memory file)
-    with warnings.catch_warnings(), dask.config.set(scheduler="synchronous"):
-        warnings.simplefilter("ignore")  # the grid warnings are in each run's report and datasets
+    with _point_settings_applied():
         res = run_experiment(cfg, progress=False, report=report, shared_stages=shared_stages)
     ds = res.datasets
     fields, rec = ds["fields"], ds["reconstruction"]
@@ -299,6 +312,38 @@ def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
     }
 
 
+_point_settings = {"lock": threading.Lock(), "points": 0, "stack": None}
+
+
+@contextlib.contextmanager
+def _point_settings_applied():
+    """While any point of this process runs: warnings ignored (they are in each run's report and
+    datasets) and dask's synchronous scheduler (no nested dask graphs; xarray then writes with a
+    local lock, where under a distributed scheduler it would ask the scheduler for a lock named by
+    an in-memory file). Both settings are process-wide, and ``warnings.catch_warnings`` or
+    ``dask.config.set`` per point is not thread-safe: two points on threads (``processes=False``)
+    that end in the order they started would restore the first one's settings for good (every
+    later warning of the process silenced, dask left synchronous). So the first point in applies
+    them and the last one out restores them."""
+    import dask
+
+    with _point_settings["lock"]:
+        if _point_settings["points"] == 0:
+            stack = contextlib.ExitStack()
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
+            stack.enter_context(dask.config.set(scheduler="synchronous"))
+            _point_settings["stack"] = stack
+        _point_settings["points"] += 1
+    try:
+        yield
+    finally:
+        with _point_settings["lock"]:
+            _point_settings["points"] -= 1
+            if _point_settings["points"] == 0:
+                _point_settings["stack"].close()
+
+
 def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers: int = 2, retries: int = 1,
           processes: bool = True, report: bool = False) -> xr.Dataset:
     """Run ``config`` (a RunConfig, a mapping or a TOML/YAML path) at every point of the grid
@@ -312,9 +357,12 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     (``"tcp://host:8786"``), a scheduler file (``*.json``) or a ``distributed.Client``.
     ``retries``: times a failed point is tried again (on any worker). Points that still fail are
     reported in the ``error`` variable and by a warning; their other values are missing (NaN).
-    ``report``: also write each point's report.html (slower)."""
+    ``report``: also write each point's report.html (slower). From a script, call it under
+    ``if __name__ == "__main__":``: the local cluster's worker processes import the script."""
     over = {k: list(v) if isinstance(v, list | tuple | np.ndarray) else [v] for k, v in (over or {}).items()}
     base, points, folder = plan_sweep(config, over, out)
+    if int(retries) != retries or retries < 0:
+        raise SweepError(f"sweep: retries must be at least 0, got {retries!r}")
     client, close = _client(scheduler, n_workers, processes)
     summaries, errors = {}, {}
     start = time.perf_counter()
@@ -368,8 +416,14 @@ def _client(scheduler, n_workers: int, processes: bool):
     if scheduler is None:
         if n_workers < 1:
             raise SweepError(f"sweep: n_workers must be at least 1, got {n_workers}")
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        try:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                                   dashboard_address=None)
+        except RuntimeError as exc:  # most often: the worker processes re-ran an unguarded script
+            raise SweepError(
+                f"sweep: the local cluster's worker processes did not start ({exc}). Worker processes "
+                "import the script that starts them: call sweep() in a script under "
+                "`if __name__ == \"__main__\":`, or run the points as threads (processes=False)") from exc
         return Client(cluster), cluster
     text = str(scheduler)
     if text.endswith(".json"):
