@@ -89,11 +89,13 @@ def test_tidy_dataset_of_eight_points(local):
     np.testing.assert_allclose(lost.sel(charge_0_current_density=40.0) / lost.sel(charge_0_current_density=20.0),
                                2.0, rtol=1e-3)
     # the claims' verdicts as CF flags; M4 (linearity in B_ext) is by construction everywhere
-    assert ds["verdict"].attrs["flag_meanings"].split() == [v.replace(" ", "_") for v in VERDICTS]
+    assert ds["verdict"].attrs["flag_meanings"].split() == ["not_judged", *(v.replace(" ", "_") for v in VERDICTS)]
+    assert list(ds["verdict"].attrs["flag_values"]) == list(range(-1, len(VERDICTS)))
     assert (ds["verdict"].sel(claim="M4") == VERDICTS.index(BY_CONSTRUCTION)).all()
     assert (ds["cell_voltage_end"] > 3).all() and (ds["t_end"] == 5.0).all()
     # written atomically with CF attributes, and read back equal
     on_disk = xr.load_dataset(Path(cfg["out"]) / "sweep.nc")
+    assert on_disk["verdict"].dtype == np.int8  # codes stay codes when read back (no fill value → NaN)
     assert on_disk.attrs["Conventions"].startswith("CF")
     xr.testing.assert_identical(results(on_disk).drop_attrs(), results(ds).drop_attrs())
     folders = sorted(p.name for p in Path(cfg["out"]).iterdir() if p.is_dir() and p.name != SHARED_STAGES)

@@ -50,6 +50,22 @@ VERDICT_CODES = {v: i for i, v in enumerate(VERDICTS)}
 #: reconstruction errors copied from the reconstruction stage's attrs (NaN where not computed)
 RECONSTRUCTION_ERRORS = ("J_relative_error", "J_model_error", "J_roundtrip_error", "M_roundtrip_error",
                          "x_map_median_error")
+#: long names of the numbers a sweep collects per point (and per charge step)
+RESULT_NAMES = {
+    "peak_B_lco": "largest |B| of the LixCoO2 magnetization at the sensor",
+    "peak_B_li": "largest |B| of the lithium metal's magnetization at the sensor",
+    "peak_B_total": "largest |B| of all magnetization at the sensor",
+    "peak_B_oersted": "largest |Bz| of the Ørsted field of the currents at the sensor",
+    "J_relative_error": "relative L2 error of the current density reconstructed from the measured map",
+    "J_model_error": "relative L2 error of the current density reconstructed from the noiseless map",
+    "J_roundtrip_error": "relative L2 error of the current-density round trip (field, then inversion)",
+    "M_roundtrip_error": "relative L2 error of the magnetization round trip (field, then inversion)",
+    "x_map_median_error": "median |x_reconstructed - x_true| over the LixCoO2 pixels of the map",
+    "run_seconds": "wall time of the point's run",
+    "cell_voltage_end": "cell voltage at the end of the charge step",
+    "x_li_mean_end": "mean lithium content x of LixCoO2 at the end of the charge step",
+    "t_end": "time at the end of the charge step",
+}
 #: values that differ between two sweeps of the same points (timing and cache use), not results
 BOOKKEEPING = ("run_seconds", "stages_computed", "stages_shared")
 #: the sub-folder of a sweep's folder holding the stage results its points share
@@ -471,19 +487,20 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
             for k, v in zip(per_step, s["steps"][st], strict=True):
                 per_step[k][idx][j] = v
     units = {"peak_B_lco": "T", "peak_B_li": "T", "peak_B_total": "T", "peak_B_oersted": "T", "run_seconds": "s"}
+    # -1 is a flag of its own rather than a _FillValue: a masked integer variable reads back as float NaN
     data = {"verdict": ((*dims, "claim"), verdict, {
-                "long_name": "verdict of the claim", "flag_values": np.arange(len(VERDICTS), dtype=np.int8),
-                "flag_meanings": " ".join(v.replace(" ", "_") for v in VERDICTS)}),
+                "long_name": "verdict of the claim", "flag_values": np.arange(-1, len(VERDICTS), dtype=np.int8),
+                "flag_meanings": " ".join(["not_judged", *(v.replace(" ", "_") for v in VERDICTS)])}),
             "claim_value": ((*dims, "claim"), ours.astype(str), {"long_name": "our number for the claim, as reported"}),
             "error": (dims, error.astype(str), {"long_name": "why the point failed (empty: it ran)"}),
             "stages_computed": (dims, computed, {"long_name": "stages computed (0: every stage reused from cache)"}),
             "stages_shared": (dims, shared, {"long_name": "stages taken from another point of the sweep"})}
     for k, v in numbers.items():
-        data[k] = (dims, v, {"units": units.get(k, "1")})
+        data[k] = (dims, v, {"units": units.get(k, "1"), "long_name": RESULT_NAMES[k]})
     for k, v in per_step.items():
-        data[k] = ((*dims, "step"), v, {"units": {"cell_voltage_end": "V", "t_end": "s"}.get(k, "1")})
+        data[k] = ((*dims, "step"), v, {"units": {"cell_voltage_end": "V", "t_end": "s"}.get(k, "1"),
+                                        "long_name": RESULT_NAMES[k]})
     ds = xr.Dataset(data, coords={**coords, "claim": claims, "step": steps})
-    ds["verdict"].encoding["_FillValue"] = np.int8(-1)  # a claim a failed point did not judge
     ds.attrs.update(title="operando sweep", swept_keys=keys, points=len(points), failed=len(errors))
     return ds
 
