@@ -208,6 +208,30 @@ def test_item9_hand_edited_stage_is_recomputed_with_a_warning(tmp_path):
     assert third.reused == ["charge_5C"] and len(calls) == 2
 
 
+def test_a_charge_killed_in_one_run_is_resumed_by_another_sharing_its_stages(tmp_path, monkeypatch):
+    shared = tmp_path / "stages"
+    with monkeypatch.context() as m:
+        _die_after_first_checkpoint(m)
+        with pytest.raises(Killed):
+            run_experiment(_config(tmp_path / "a"), progress=False, report=False, shared_stages=shared)
+    saved = list(shared.glob(".charge_5C.*.checkpoint.nc"))
+    assert len(saved) == 1
+    resumed = []
+    real = solver.load_checkpoint
+
+    def reading(path, *a, **kw):
+        resumed.append(path)
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(solver, "load_checkpoint", reading)
+    cfg = _config(tmp_path / "b", **{"imaging.standoff": "30 nm"})  # another point, the same charge
+    res = run_experiment(cfg, progress=False, report=False, shared_stages=shared)
+    assert saved[0] in map(type(saved[0]), resumed) and "charge_5C" in res.computed
+    clean = _clean_charge(res, cfg)
+    np.testing.assert_allclose(res.datasets["charge_5C"]["x_li"].values, clean["x_li"].values, rtol=1e-12, atol=0)
+    assert not list(shared.glob(".charge_*"))  # the checkpoint goes once the stage is stored
+
+
 @pytest.mark.parametrize("offset", [0, 8, 44], ids=["signature", "superblock", "root-address"])
 def test_item9_corrupted_hdf5_metadata_is_recomputed(tmp_path, offset):
     calls = []

@@ -171,11 +171,13 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool, shared_s
 
     # 2. electrochemistry, one dataset per charge step
     charge_keys, names = charge_stage_keys(cfg, cell_keys), charge_stage_names(cfg)
+    # a shared charge checkpoints beside the shared stages: whichever run takes it over resumes it
+    checkpoints = folder if shared_stages is None else Path(shared_stages)
     _remove_foreign_checkpoints(folder, {checkpoint_path(folder, names[s], k) for s, k in charge_keys.items()})
     for step in cfg.charge:
         variant = "dendrite" if step.dendrite else "pristine"
         name, key = names[step.name], charge_keys[step.name]
-        checkpoint = checkpoint_path(folder, name, key)
+        checkpoint = checkpoint_path(checkpoints, name, key)
         if checkpoint.exists() and (why := unusable_checkpoint(checkpoint)):
             warnings.warn(f"charge step {step.name!r} restarts from t = 0: {why}", stacklevel=2)
             checkpoint.unlink(missing_ok=True)
