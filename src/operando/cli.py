@@ -81,7 +81,7 @@ def demo(
     full: Annotated[bool, typer.Option("--full", help="High-resolution version (slow).")] = False,
     volume: Annotated[
         bool, typer.Option("--3d", help="The cell in depth, 8 layers of 500 nm (about 1 min on two "
-                           "cores; with --full 16 layers of 250 nm), instead of its 2-D section (35 s).")
+                           "cores; with --full 16 layers of 250 nm, about 4 min), instead of its 2-D section (35 s).")
     ] = False,
     experiment: Annotated[
         str, typer.Option(help="pollok2025 (NV magnetometry, Pollok et al. 2025), huang2025 (X-ray Compton "
