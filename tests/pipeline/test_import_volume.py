@@ -193,3 +193,25 @@ def test_two_materials_of_one_phase_are_named_before_any_stage(tmp_path):
     model = ChargeModel.from_cell(from_labels(valid.labels, dict(valid.label_map), valid.voxel))
     sigma = model.sigma_i[0, 0, [3, 4]]  # the cubic garnet, then the tetragonal band
     assert sigma[1] < 0.1 * sigma[0]
+
+
+def test_a_relative_labels_path_is_found_beside_the_configuration_file(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    tifffile.imwrite(project / "volume.tif", stack())
+    (project / "run.toml").write_text('[cell]\nlabels = "volume.tif"\nvoxel = "500 nm"\n'
+                                      'label_map = {0 = "void", 1 = "Li", 2 = "LLZO_cubic", 3 = "LiCoO2"}\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = RunConfig.from_file(project / "run.toml")
+    assert cfg.cell.labels.resolve() == (project / "volume.tif").resolve()
+    assert str(cfg.out) == "operando-out"  # the output stays relative to the working folder
+    # a path that exists only from the working folder keeps that meaning; a missing one is named
+    # where it was looked for
+    tifffile.imwrite(elsewhere / "here.tif", stack())
+    (project / "run.toml").write_text((project / "run.toml").read_text().replace("volume.tif", "here.tif"))
+    assert RunConfig.from_file(project / "run.toml").cell.labels.resolve() == (elsewhere / "here.tif").resolve()
+    (project / "run.toml").write_text((project / "run.toml").read_text().replace("here.tif", "gone.tif"))
+    with pytest.raises(ConfigError, match="project/gone.tif"):
+        RunConfig.from_file(project / "run.toml")

@@ -350,7 +350,26 @@ class RunConfig(_Strict):
                 data = tomllib.loads(text)
         except Exception as exc:
             raise ConfigError(f"config: cannot parse {str(path)!r}: {exc}") from exc
-        return cls.from_mapping(data)
+        return cls.from_mapping(_inputs_beside(data, path.parent))
+
+
+#: input files a configuration names (read, never written): relative ones are found beside the file
+INPUT_PATHS = (("cell", "file"), ("cell", "labels"))
+
+
+def _inputs_beside(data: dict, folder: Path) -> dict:
+    """``data`` with its relative input paths taken relative to ``folder`` (the configuration file's),
+    so a run finds them from any working folder. A path that exists only relative to the working
+    folder keeps that meaning (as before); ``out`` stays relative to the working folder."""
+    for section, key in INPUT_PATHS:
+        table = data.get(section)
+        value = table.get(key) if isinstance(table, dict) else None
+        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
+            continue
+        beside = folder / value
+        if beside.exists() or not Path(value).exists():
+            table[key] = str(beside)
+    return data
 
 
 def _explain(exc: ValidationError) -> str:
@@ -383,7 +402,8 @@ electrolyte = "LLZO_cubic"    # LLZO_cubic (doped garnet, 1e-4 S/cm) | LLZO (tet
 # file = "my_cell.nc"         # or load a saved cell instead of a preset
 # labels = "volume.tif"       # or import a segmented volume (TIFF stack or .npy, z first) ...
 # label_map = {0 = "void", 1 = "Li", 2 = "LLZO_cubic", 3 = "LiCoO2"}   # ... every label's material or phase
-#                             # (with labels: give voxel; nz, dendrite, buried, electrolyte do not apply)
+#                             # (with labels: give voxel; nz, dendrite, buried, electrolyte do not apply;
+#                             # relative file and labels paths are found beside this file)
 
 [[charge]]                    # galvanostatic steps, each from the pristine cell
 name = "C/10"
