@@ -213,5 +213,5 @@ def test_a_relative_labels_path_is_found_beside_the_configuration_file(tmp_path,
     (project / "run.toml").write_text((project / "run.toml").read_text().replace("volume.tif", "here.tif"))
     assert RunConfig.from_file(project / "run.toml").cell.labels.resolve() == (elsewhere / "here.tif").resolve()
     (project / "run.toml").write_text((project / "run.toml").read_text().replace("here.tif", "gone.tif"))
-    with pytest.raises(ConfigError, match="project/gone.tif"):
+    with pytest.raises(ConfigError, match=r"project/gone\.tif"):
         RunConfig.from_file(project / "run.toml")

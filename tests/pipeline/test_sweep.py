@@ -1,6 +1,7 @@
 """Sweeps of runs on dask.distributed: a grid of 8 cheap points on a LocalCluster of 2 workers,
 the same grid on an external scheduler and worker started here, resume, and bad input."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -174,7 +175,16 @@ def test_external_scheduler_gives_identical_results(local, tmp_path):
     assert_same(remote, ds)
 
 
-def test_failed_point_is_reported_and_the_others_run(tmp_path):
+def test_failed_point_is_reported_and_the_others_run(tmp_path, monkeypatch):
+    run = importlib.import_module("operando.pipeline.run")  # the module (operando.pipeline.run is also a function)
+    runs = []
+    real = run.run_experiment
+
+    def counted(cfg, **kw):
+        runs.append(cfg.cell.labels.name)
+        return real(cfg, **kw)
+
+    monkeypatch.setattr(run, "run_experiment", counted)
     cfg = cheap(tmp_path, tmp_path / "out")
     bad = write_stack(tmp_path / "bad.tif", grounded=False)
     with pytest.warns(UserWarning, match="1 of 2 points failed"):
@@ -183,6 +193,23 @@ def test_failed_point_is_reported_and_the_others_run(tmp_path):
     errors = ds["error"].values.tolist()
     assert errors[0] == "" and "cannot be charged" in errors[1] and "x = 0" in errors[1]
     assert np.isfinite(ds["peak_B_lco"].values[0]) and np.isnan(ds["peak_B_lco"].values[1])
+    assert sorted(runs) == ["bad.tif", "cell.tif"]  # a cell that cannot be charged is not retried in vain
+
+
+def test_a_point_that_fails_by_chance_is_retried(tmp_path, monkeypatch):
+    run = importlib.import_module("operando.pipeline.run")  # the module (operando.pipeline.run is also a function)
+    runs = []
+    real = run.run_experiment
+
+    def flaky(cfg, **kw):
+        runs.append(1)
+        if len(runs) == 1:
+            raise OSError("connection to the file server lost")
+        return real(cfg, **kw)
+
+    monkeypatch.setattr(run, "run_experiment", flaky)
+    ds = operando.sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0]}, n_workers=1, processes=False, retries=1)
+    assert len(runs) == 2 and ds.attrs["failed"] == 0
 
 
 @pytest.mark.parametrize(("over", "match"), [

@@ -39,6 +39,7 @@ import numpy as np
 import xarray as xr
 from pydantic import BaseModel
 
+from ..errors import ConvergenceError, InputError, UnknownMaterialError
 from ..verdicts import VERDICTS
 from .config import ConfigError, RunConfig
 from .run import file_label
@@ -68,6 +69,9 @@ RESULT_NAMES = {
 }
 #: values that differ between two sweeps of the same points (timing and cache use), not results
 BOOKKEEPING = ("run_seconds", "stages_computed", "stages_shared")
+#: failures a point's settings decide (bad input, a cell that cannot be charged, no convergence): a
+#: retry would fail the same way, so they are not retried; others (a lost worker, memory, disk) are
+DETERMINISTIC_FAILURES = (InputError, UnknownMaterialError, ConvergenceError)
 #: the sub-folder of a sweep's folder holding the stage results its points share
 SHARED_STAGES = "stages"
 
@@ -304,8 +308,11 @@ def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
 
     t0 = time.perf_counter()
     cfg = RunConfig.from_mapping(mapping)
-    with _point_settings_applied():
-        res = run_experiment(cfg, progress=False, report=report, shared_stages=shared_stages)
+    try:
+        with _point_settings_applied():
+            res = run_experiment(cfg, progress=False, report=report, shared_stages=shared_stages)
+    except DETERMINISTIC_FAILURES as exc:  # returned, not raised: dask would retry it in vain
+        return {"failed": f"{type(exc).__name__}: {exc}"}
     ds = res.datasets
     fields, rec = ds["fields"], ds["reconstruction"]
 
@@ -371,7 +378,8 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
     sub-folder named by its values. ``scheduler``: None for a ``LocalCluster`` of ``n_workers``
     workers (``processes=False``: threads of this process), else a scheduler address
     (``"tcp://host:8786"``), a scheduler file (``*.json``) or a ``distributed.Client``.
-    ``retries``: times a failed point is tried again (on any worker). Points that still fail are
+    ``retries``: times a failed point is tried again (on any worker; a failure its settings decide —
+    bad input, a cell that cannot be charged, no convergence — is not retried). Points that still fail are
     reported in the ``error`` variable and by a warning; their other values are missing (NaN).
     ``report``: also write each point's report.html (slower). From a script, call it under
     ``if __name__ == "__main__":``: the local cluster's worker processes import the script."""
@@ -392,7 +400,10 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
         for n, future in enumerate(as_completed(futures), 1):
             p = futures[future]
             label = ", ".join(f"{k}={v}" for k, v in p.values.items())
-            if future.status == "finished":
+            if future.status == "finished" and "failed" in future.result():
+                errors[p.name] = future.result()["failed"]
+                log.error("sweep point %d/%d failed: %s: %s", n, len(points), label, errors[p.name])
+            elif future.status == "finished":
                 summaries[p.name] = future.result()
                 log.info("sweep point %d/%d finished in %.1f s (%s): %s", n, len(points),
                          summaries[p.name]["run_seconds"], "computed" if summaries[p.name]["stages_computed"]
