@@ -181,8 +181,13 @@ def sweep(
     from .pipeline.sweep import sweep as run_sweep
 
     grid = parse_overs(over)
-    ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
-                   processes=processes)
+    try:
+        ds = run_sweep(config, grid, out=out, scheduler=scheduler, n_workers=workers, retries=retries, report=report,
+                       processes=processes)
+    except KeyboardInterrupt:
+        typer.secho("interrupted: finished points and stages are kept; run the same command again to resume",
+                    fg=typer.colors.YELLOW, err=True)
+        raise SystemExit(130) from None
     ran = ds["stages_computed"].values >= 0
     typer.echo(f"{ds.attrs['points']} points, {ds.attrs['failed']} failed; stages computed "
                f"{int(ds['stages_computed'].values[ran].sum())}, taken from another point "

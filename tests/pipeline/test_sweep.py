@@ -405,3 +405,19 @@ def test_bad_sweep_settings_fail_before_any_point(tmp_path, kwargs, match):
     with pytest.raises(SweepError, match=match):
         operando.sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0]}, **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+def test_command_line_sweep_interrupted_says_how_to_resume(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from operando.cli import app
+    from operando.pipeline import sweep as sweep_module
+
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_module, "sweep", interrupted)
+    path = tmp_path / "sweep.toml"
+    path.write_text(f'out = "{tmp_path / "out"}"\n')
+    res = CliRunner().invoke(app, ["sweep", str(path), "--over", "seed=[0, 1]"])
+    assert res.exit_code == 130 and "run the same command again to resume" in res.output
