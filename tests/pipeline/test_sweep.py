@@ -421,3 +421,18 @@ def test_command_line_sweep_interrupted_says_how_to_resume(tmp_path, monkeypatch
     path.write_text(f'out = "{tmp_path / "out"}"\n')
     res = CliRunner().invoke(app, ["sweep", str(path), "--over", "seed=[0, 1]"])
     assert res.exit_code == 130 and "run the same command again to resume" in res.output
+
+
+def test_points_on_threads_keep_their_stage_lines_off_the_console(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="operando.run"):
+        operando.sweep(cheap(tmp_path, tmp_path / "out"), {"seed": [0]}, n_workers=1, processes=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == "operando.run"]
+    assert any(m.startswith("sweep point 1/1 finished") for m in lines), lines
+    assert not any("computed in" in m for m in lines), lines  # the point's stage lines
+    # and after the sweep a run logs its stages again
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="operando.run"):
+        operando.run(cheap(tmp_path, tmp_path / "single"), progress=False, report=False)
+    assert any("computed in" in r.getMessage() for r in caplog.records)

@@ -338,6 +338,11 @@ def run_point(mapping: dict, report: bool = False, shared_stages=None) -> dict:
 _point_settings = {"lock": threading.Lock(), "points": 0, "stack": None}
 
 
+def _points_quiet(record: logging.LogRecord) -> bool:
+    """Log filter: a point's INFO lines are dropped unless logged from the main thread (the sweep's)."""
+    return record.levelno >= logging.WARNING or record.thread == threading.main_thread().ident
+
+
 @contextlib.contextmanager
 def _point_settings_applied():
     """While any point of this process runs: warnings ignored (they are in each run's report and
@@ -347,7 +352,8 @@ def _point_settings_applied():
     ``dask.config.set`` per point is not thread-safe: two points on threads (``processes=False``)
     that end in the order they started would restore the first one's settings for good (every
     later warning of the process silenced, dask left synchronous). So the first point in applies
-    them and the last one out restores them."""
+    them and the last one out restores them. Points on threads also keep their stage log lines
+    (below WARNING) off the sweep's console: the sweep logs one line per point from its own thread."""
     import dask
 
     with _point_settings["lock"]:
@@ -356,6 +362,8 @@ def _point_settings_applied():
             stack.enter_context(warnings.catch_warnings())
             warnings.simplefilter("ignore")
             stack.enter_context(dask.config.set(scheduler="synchronous"))
+            log.addFilter(_points_quiet)
+            stack.callback(log.removeFilter, _points_quiet)
             _point_settings["stack"] = stack
         _point_settings["points"] += 1
     try:
