@@ -106,3 +106,19 @@ def test_memory_does_not_grow_with_the_stack(tmp_path):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+@pytest.mark.parametrize("chunks", [None, 7], ids=["eager", "streamed"])
+def test_a_second_fit_into_the_same_output_is_refused_while_the_first_writes(stack, tmp_path, chunks):
+    from operando.pipeline.lock import FolderInUseError, FolderLock
+
+    d, _ = stack
+    out = tmp_path / "fit.nc"
+    with FolderLock(tmp_path, name=".fit.nc.lock"):  # as another `operando fit -o fit.nc` holds it
+        with pytest.raises(FolderInUseError, match=r"the fit output .*fit\.nc.* is being written by another"):
+            workflow.fit_file(d / "s.nc", out, chunks=chunks)
+        _, other, _ = workflow.fit_file(d / "s.nc", tmp_path / "other.nc", chunks=chunks)  # another output: free
+    assert not out.exists()
+    _, res, _ = workflow.fit_file(d / "s.nc", out, chunks=chunks)  # released: it runs
+    np.testing.assert_array_equal(res["B_nv"].values, other["B_nv"].values)
+    assert not list(tmp_path.glob(".*.lock"))

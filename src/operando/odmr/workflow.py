@@ -109,63 +109,68 @@ def fit_file(
     disagrees. ``n_dips`` None: the file's ``n_dips`` attr, else the count the data favour
     (:func:`resolve_n_dips`). Returns (path written, result dataset, preprocessed input dataset)."""
     check_distinct_paths(data, out)
-    magnitude = None
-    if b_guess is not None and np.ndim(b_guess) == 0:
-        magnitude, b_guess = float(b_guess), None
-    config = {"model": model, "n_dips": n_dips, "hyperfine": hyperfine, "binning": binning,
-              "normalisation": normalisation, "side": side, "min_snr": min_snr}
-    if chunks is not None and scheduler is None:
-        return _fit_file_streamed(data, out, chunks=chunks, config=config, cut=cut, b_guess=b_guess, roi=roi,
-                                  magnitude=magnitude, **load_options)
-    lazy = chunks is not None or scheduler is not None
-    ds = load_odmr(
-        data,
-        chunks={} if lazy and Path(data).suffix.lower() in (".zarr", ".nc") else None,
-        **load_options,
-    )
-    if roi is not None:
-        ds = select_roi(ds, *roi)
-    if not lazy:  # saturation and dead-level masks need values; fit_spectra screens the rest
-        ds = mask_pixels(ds)
-    ds = bin_pixels(ds, binning)
-    if normalisation is not None:
-        ds = normalise(ds, method=normalisation)
-    n_dips, count_why = resolve_n_dips(n_dips, ds.attrs, ds, model, hyperfine)
-    config["n_dips"] = n_dips
-    line = stack_line(ds.attrs)
-    axes = nv_orientations(cut)
-    result = fit_odmr(
-        ds,
-        model,
-        n_dips=n_dips,
-        hyperfine=hyperfine,
-        axes=axes if model == "nv" else None,
-        b_guess=b_guess,
-        chunks=chunks,
-        scheduler=scheduler,
-        compute=not lazy or scheduler is not None,
-        side=side,
-        min_snr=min_snr,
-    )
-    if lazy and scheduler is None:
-        from dask.diagnostics import ProgressBar
+    from ..pipeline.lock import FolderLock
 
-        from ..progress import progress_enabled
+    out_path = Path(out)
+    # one writer per output: a second fit into the same file (or its stream store) is refused
+    with FolderLock(out_path.parent, name=f".{out_path.name}.lock", subject=f"the fit output {str(out)!r}"):
+        magnitude = None
+        if b_guess is not None and np.ndim(b_guess) == 0:
+            magnitude, b_guess = float(b_guess), None
+        config = {"model": model, "n_dips": n_dips, "hyperfine": hyperfine, "binning": binning,
+                  "normalisation": normalisation, "side": side, "min_snr": min_snr}
+        if chunks is not None and scheduler is None:
+            return _fit_file_streamed(data, out, chunks=chunks, config=config, cut=cut, b_guess=b_guess, roi=roi,
+                                      magnitude=magnitude, **load_options)
+        lazy = chunks is not None or scheduler is not None
+        ds = load_odmr(
+            data,
+            chunks={} if lazy and Path(data).suffix.lower() in (".zarr", ".nc") else None,
+            **load_options,
+        )
+        if roi is not None:
+            ds = select_roi(ds, *roi)
+        if not lazy:  # saturation and dead-level masks need values; fit_spectra screens the rest
+            ds = mask_pixels(ds)
+        ds = bin_pixels(ds, binning)
+        if normalisation is not None:
+            ds = normalise(ds, method=normalisation)
+        n_dips, count_why = resolve_n_dips(n_dips, ds.attrs, ds, model, hyperfine)
+        config["n_dips"] = n_dips
+        line = stack_line(ds.attrs)
+        axes = nv_orientations(cut)
+        result = fit_odmr(
+            ds,
+            model,
+            n_dips=n_dips,
+            hyperfine=hyperfine,
+            axes=axes if model == "nv" else None,
+            b_guess=b_guess,
+            chunks=chunks,
+            scheduler=scheduler,
+            compute=not lazy or scheduler is not None,
+            side=side,
+            min_snr=min_snr,
+        )
+        if lazy and scheduler is None:
+            from dask.diagnostics import ProgressBar
 
-        if progress_enabled():
-            with ProgressBar():
+            from ..progress import progress_enabled
+
+            if progress_enabled():
+                with ProgressBar():
+                    result = result.persist()
+            else:
                 result = result.persist()
-        else:
-            result = result.persist()
-        result.attrs["fit_report"] = fit_report(result)
-    result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess, line=line)
-    _record_lines(result.attrs, count_why, line)
-    if magnitude is not None:
-        result.attrs["bias_magnitude_T"] = magnitude
-        _check_magnitude(result, magnitude)
-    result.attrs.update(provenance(config=config, source=str(data)))
-    result.attrs["frequency_range_hz"] = [float(np.min(ds.frequency)), float(np.max(ds.frequency))]
-    return save_dataset(result, out), result, ds
+            result.attrs["fit_report"] = fit_report(result)
+        result = field_maps(result, axes=axes if n_dips == 8 and model != "nv" else None, b_guess=b_guess, line=line)
+        _record_lines(result.attrs, count_why, line)
+        if magnitude is not None:
+            result.attrs["bias_magnitude_T"] = magnitude
+            _check_magnitude(result, magnitude)
+        result.attrs.update(provenance(config=config, source=str(data)))
+        result.attrs["frequency_range_hz"] = [float(np.min(ds.frequency)), float(np.max(ds.frequency))]
+        return save_dataset(result, out), result, ds
 
 
 def _record_lines(attrs: dict, count_why, line) -> None:

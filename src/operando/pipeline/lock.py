@@ -71,9 +71,13 @@ class FolderLock:
     ``stale`` holds the holder a taken-over lock named (a dead run), else None.
     """
 
-    def __init__(self, folder, *, timeout: float | None = 0.0, poll: float = 0.5, on_wait=None):
+    def __init__(self, folder, *, timeout: float | None = 0.0, poll: float = 0.5, on_wait=None,
+                 name: str = LOCK_NAME, subject: str | None = None):
+        """name : the lock file's name in ``folder`` (one folder may hold locks of several outputs);
+        subject : what the lock guards, for the error (default: the folder)."""
         self.folder = Path(folder)
-        self.path = self.folder / LOCK_NAME
+        self.path = self.folder / name
+        self.subject = subject
         self.timeout, self.poll, self.on_wait = timeout, poll, on_wait
         self.stale: dict | None = None
         self._fd: int | None = None
@@ -102,6 +106,10 @@ class FolderLock:
             os.close(fd)
             holder = _read_holder(self.path)
             if deadline is not None and time.monotonic() >= deadline:
+                if self.subject is not None:
+                    raise FolderInUseError(
+                        f"out: {self.subject} is being written by another operando process, "
+                        f"{describe_holder(holder)}; wait for it to finish or choose another output")
                 raise FolderInUseError(
                     f"out: the folder {str(self.folder)!r} is in use by another operando run, "
                     f"{describe_holder(holder)}; wait for it to finish or choose another output folder")
