@@ -50,8 +50,10 @@ interface conductances and lagged coefficients) while a solve takes at most
 reused hierarchies is retried with fresh ones. The preset cell charged 600 s at 0.94 mA/cm² (55
 solves) needs 9–14 iterations with fresh hierarchies for every Jacobian at 18 240 and at 76 200
 voxels; reused with a fixed limit of 30 they drifted to 25 and 50, and a Galerkin refresh of the
-coarse operators (R A P per Jacobian, the prolongators kept) slowed the drift (to 20) at twice the
-cost per solve. The relative limit keeps every solve within 1.5x of a fresh one.
+coarse operators (R A P per Jacobian, the prolongators kept) slowed the drift (to 20) at about
+twice the cost per solve. With the relative limit and the :data:`DIAGONAL_DRIFT` test the same
+charge takes 11–19 iterations at 18 240 voxels and 12–23 at 1 143 000
+(``benchmarks/bench_charge.py --scaling --duration 600``).
 Memory and work per iteration are linear in the number of voxels.
 
 Why not pyamg on the whole Jacobian (method "amg"): its nonsymmetric smoothed aggregation does not
