@@ -91,8 +91,19 @@ def _residual_noise_variance(model, f, y, params, compiled) -> np.ndarray:
 def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
     """Fit one batch (k, m) and judge it: (params, stderr, reason, reduced χ², iterations, noise
     variance of the residual)."""
-    measured = yb
     fin = np.isfinite(yb)
+    complete = fin.all(axis=1)
+    if compiled and complete.any() and not complete.all():
+        # only the rows with missing samples take the weighted NumPy path: a spectrum's fit does
+        # not depend on which spectra share its batch (the batch size, a chunk's tile)
+        parts = [_fit_batch(model, f, yb[rows], lo, hi, compiled, max_iter, min_snr) for rows in (complete, ~complete)]
+        merged = []
+        for a, b in zip(*parts, strict=True):
+            out = np.empty((len(yb), *a.shape[1:]), dtype=np.result_type(a, b))
+            out[complete], out[~complete] = a, b
+            merged.append(out)
+        return tuple(merged)
+    measured = yb
     weights = None
     if not fin.all():
         weights = fin.astype(np.float64)
@@ -151,7 +162,7 @@ def fit_spectra(
     the batch and a few values per spectrum), not by ``n``.
 
     ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
-    every dip model; batches with missing samples use NumPy) or "auto" (compiled where numba is
+    every dip model; spectra with missing samples use NumPy) or "auto" (compiled where numba is
     installed and the model allows it).
     """
     compiled = _use_compiled(engine, model)
