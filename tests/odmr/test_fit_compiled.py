@@ -69,6 +69,9 @@ def test_engine_errors_name_the_parameter():
         fit_odmr(ds, engine="gpu")
     with pytest.raises(InputError, match=r"engine: 'compiled'.*dip models"):
         fit_odmr(ds, model="nv", engine="compiled")
+    for bad in (0, -1, 2.5):  # no iteration: no Jacobian at the result, so no standard errors
+        with pytest.raises(InputError, match="max_iter"):
+            fit_odmr(ds, max_iter=bad)
 
 
 @pytest.mark.parametrize(

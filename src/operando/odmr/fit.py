@@ -169,6 +169,7 @@ def fit_spectra(
     n, m = y.shape
     p = len(model.names)
     check_positive("min_snr", min_snr)
+    _check_max_iter(max_iter)
     default = BATCH_SAMPLES_COMPILED if compiled else BATCH_SAMPLES
     batch_size = max(16, int(batch_size if batch_size else default // max(m, 1)))
     out = np.full((n, 2 * p + len(EXTRA_COLUMNS)), np.nan)
@@ -202,6 +203,12 @@ def fit_spectra(
             out[idx, -2] = n_iter
             out[idx, -1] = reason == 0
     return out
+
+
+def _check_max_iter(max_iter) -> None:
+    # no iteration leaves no Jacobian at the result: its standard errors would be undefined
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise InputError(f"max_iter: expected an integer >= 1, got {max_iter!r}")
 
 
 ENGINES = ("auto", "numpy", "compiled")
@@ -299,6 +306,7 @@ def fit_odmr(
     ds = as_odmr_dataset(data, frequency)
     chunks = check_chunks(chunks)
     check_positive("min_snr", min_snr)
+    _check_max_iter(max_iter)
     options = dict(
         model=model, n_dips=n_dips, shared_width=shared_width, hyperfine=hyperfine, axes=axes,
         b_guess=b_guess, batch_size=batch_size, max_iter=max_iter, chunks=chunks,
