@@ -42,11 +42,25 @@ def test_compiled_matches_numpy(model):
 
 def test_compiled_inside_dask_chunks_and_missing_samples():
     ds = simulate_stack(DipModel(2), F, two_dip_params(16, 16, seed=6), noise=2e-3, rng=7)
-    ds["signal"][0, 0, 5] = np.nan  # that batch falls back to the weighted NumPy path
+    ds["signal"][0, 0, 5] = np.nan  # that spectrum takes the weighted NumPy path
     a = fit_odmr(ds, chunks=8, engine="compiled")
     b = fit_odmr(ds, engine="numpy")
     np.testing.assert_allclose(a["f0_0"].values, b["f0_0"].values, rtol=1e-12)
     assert np.isfinite(a["f0_0"].values[0, 0])
+
+
+@pytest.mark.parametrize("model", [DipModel(2), DipModel(2, hyperfine="14N")])
+def test_a_missing_sample_leaves_the_rest_of_its_batch_compiled(model):
+    # a spectrum's fit must not depend on the spectra that share its batch (batch size, tile):
+    # one missing sample elsewhere used to send the whole batch to the NumPy path
+    ds = simulate_stack(model, F, two_dip_params(8, 8, seed=4, width=3e6), noise=2e-3, rng=5)
+    y = ds["signal"].values.reshape(-1, F.size)
+    clean = fit_spectra(F, y, model, engine="compiled")
+    y[0, 5] = np.nan
+    holed = fit_spectra(F, y, model, engine="compiled")
+    np.testing.assert_array_equal(holed[1:], clean[1:])
+    alone = fit_spectra(F, y[:1], model, engine="compiled")
+    np.testing.assert_array_equal(holed[:1], alone)
 
 
 def test_engine_errors_name_the_parameter():
@@ -55,6 +69,9 @@ def test_engine_errors_name_the_parameter():
         fit_odmr(ds, engine="gpu")
     with pytest.raises(InputError, match=r"engine: 'compiled'.*dip models"):
         fit_odmr(ds, model="nv", engine="compiled")
+    for bad in (0, -1, 2.5):  # no iteration: no Jacobian at the result, so no standard errors
+        with pytest.raises(InputError, match="max_iter"):
+            fit_odmr(ds, max_iter=bad)
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,18 @@ def test_normalisation_methods(rng):
         normalise(ds, method="median")
 
 
+@pytest.mark.parametrize("method", ["baseline", "mean"])
+def test_normalisation_skips_infinite_samples(rng, method):
+    # one overflowed sample used to make the level infinite and the whole spectrum zero ("flat")
+    ds = stack(rng)
+    ds["signal"][0, 0, 0] = np.inf
+    out = normalise(ds, method=method)["signal"].values
+    assert np.isposinf(out[0, 0, 0])
+    level = (ds["signal"].values[0, 0, -1] if method == "baseline"  # edges: the first and last point
+             else ds["signal"].values[0, 0, 1:].mean())
+    np.testing.assert_allclose(out[0, 0, 1:], ds["signal"].values[0, 0, 1:] / level, rtol=1e-6)
+
+
 def test_mask_report_counts_each_reason(rng):
     sig = 1000 + rng.random((5, 5, F.size))
     sig[0, 0] = np.nan  # all NaN

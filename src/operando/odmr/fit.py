@@ -91,8 +91,19 @@ def _residual_noise_variance(model, f, y, params, compiled) -> np.ndarray:
 def _fit_batch(model, f, yb, lo, hi, compiled, max_iter, min_snr):
     """Fit one batch (k, m) and judge it: (params, stderr, reason, reduced χ², iterations, noise
     variance of the residual)."""
-    measured = yb
     fin = np.isfinite(yb)
+    complete = fin.all(axis=1)
+    if compiled and complete.any() and not complete.all():
+        # only the rows with missing samples take the weighted NumPy path: a spectrum's fit does
+        # not depend on which spectra share its batch (the batch size, a chunk's tile)
+        parts = [_fit_batch(model, f, yb[rows], lo, hi, compiled, max_iter, min_snr) for rows in (complete, ~complete)]
+        merged = []
+        for a, b in zip(*parts, strict=True):
+            out = np.empty((len(yb), *a.shape[1:]), dtype=np.result_type(a, b))
+            out[complete], out[~complete] = a, b
+            merged.append(out)
+        return tuple(merged)
+    measured = yb
     weights = None
     if not fin.all():
         weights = fin.astype(np.float64)
@@ -151,13 +162,14 @@ def fit_spectra(
     the batch and a few values per spectrum), not by ``n``.
 
     ``engine``: "numpy" (vectorised LM over each batch), "compiled" (:mod:`.lm_compiled`, numba;
-    every dip model; batches with missing samples use NumPy) or "auto" (compiled where numba is
+    every dip model; spectra with missing samples use NumPy) or "auto" (compiled where numba is
     installed and the model allows it).
     """
     compiled = _use_compiled(engine, model)
     n, m = y.shape
     p = len(model.names)
     check_positive("min_snr", min_snr)
+    _check_max_iter(max_iter)
     default = BATCH_SAMPLES_COMPILED if compiled else BATCH_SAMPLES
     batch_size = max(16, int(batch_size if batch_size else default // max(m, 1)))
     out = np.full((n, 2 * p + len(EXTRA_COLUMNS)), np.nan)
@@ -191,6 +203,12 @@ def fit_spectra(
             out[idx, -2] = n_iter
             out[idx, -1] = reason == 0
     return out
+
+
+def _check_max_iter(max_iter) -> None:
+    # no iteration leaves no Jacobian at the result: its standard errors would be undefined
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise InputError(f"max_iter: expected an integer >= 1, got {max_iter!r}")
 
 
 ENGINES = ("auto", "numpy", "compiled")
@@ -288,6 +306,7 @@ def fit_odmr(
     ds = as_odmr_dataset(data, frequency)
     chunks = check_chunks(chunks)
     check_positive("min_snr", min_snr)
+    _check_max_iter(max_iter)
     options = dict(
         model=model, n_dips=n_dips, shared_width=shared_width, hyperfine=hyperfine, axes=axes,
         b_guess=b_guess, batch_size=batch_size, max_iter=max_iter, chunks=chunks,

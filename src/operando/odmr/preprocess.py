@@ -74,9 +74,9 @@ def normalise(
         edges = xr.concat(
             [sig.isel(frequency=slice(0, k)), sig.isel(frequency=slice(nf - k, nf))], "frequency"
         )
-        level = edges.mean("frequency", skipna=True)
+        level = _finite_mean(edges)
     elif method == "mean":
-        level = sig.mean("frequency", skipna=True)
+        level = _finite_mean(sig)
     elif method == "reference":
         if reference is None:
             raise InputError(
@@ -95,6 +95,12 @@ def normalise(
     out[SIGNAL] = norm.astype(sig.dtype)
     out[SIGNAL].attrs = {"units": "1", "normalisation": method}
     return out
+
+
+def _finite_mean(sig: xr.DataArray) -> xr.DataArray:
+    """Mean over frequency of the finite samples: an infinite sample (an overflow) is missing, as
+    the fit treats it, rather than a level that zeroes the whole spectrum."""
+    return sig.where(np.isfinite(sig)).mean("frequency", skipna=True)
 
 
 def mask_pixels(
