@@ -204,7 +204,7 @@ def test_bad_model_arguments():
     with pytest.raises(InputError, match="frequency"):
         fit_odmr(np.ones((2, 2, 5)))
     with pytest.raises(InputError, match="not sorted"):
-        fit_odmr(np.ones((2, 2, 3)), frequency=[3.0, 2.0, 1.0])
+        fit_odmr(np.ones((2, 2, 3)), frequency=[2.0, 3.0, 1.0])
 
 
 def test_shot_noise_stack_from_nv_model_fits_at_its_cramer_rao_bound():

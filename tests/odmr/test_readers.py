@@ -204,6 +204,15 @@ def test_bad_frequency_axes(tmp_path, rng, freq, match):
         load_odmr(tmp_path / "b.npz")
 
 
+def test_a_sweep_recorded_from_high_to_low_frequency_reads_in_increasing_order(tmp_path, rng):
+    sig, freq = rng.random((2, 3, 5)), _freq(5)
+    np.savez(tmp_path / "down.npz", signal=sig[..., ::-1], frequency=freq[::-1])
+    ds = load_odmr(tmp_path / "down.npz")
+    np.testing.assert_array_equal(ds["frequency"].values, freq)
+    np.testing.assert_array_equal(ds["signal"].values, sig)
+    assert ds.attrs["frequency_reversed"] == 1
+
+
 def test_all_nan_pixels_masked_with_report(tmp_path, rng):
     sig = rng.random((3, 3, 5))
     sig[0, 1] = np.nan

@@ -103,6 +103,9 @@ def make_odmr_dataset(
     pixel_size: float | tuple[float, float] | None = None,
 ) -> xr.Dataset:
     """Build the (y, x, frequency) dataset from a signal array and its frequency axis (Hz).
+    A strictly decreasing axis (a sweep from high to low frequency) is read in increasing order,
+    the spectra reversed with it (``attrs["frequency_reversed"]``); any other unsorted or
+    duplicated axis is an error.
 
     ``signal`` may be (n_f,), (n_pix, n_f) or (ny, nx, n_f); numpy or dask. Pixel coordinates
     are in metres when ``pixel_size`` (m, or (dy, dx)) is given, else in pixels. Pixels whose spectrum
@@ -124,6 +127,11 @@ def make_odmr_dataset(
         )
     if not np.issubdtype(signal.dtype, np.floating):
         signal = signal.astype(np.float32 if signal.dtype.itemsize <= 2 else np.float64)
+    f_given = np.asarray(frequency, dtype=np.float64).ravel()
+    if f_given.size == signal.shape[-1] > 1 and np.all(np.diff(f_given) < 0):
+        # a sweep recorded from high to low frequency: the same spectra, read in increasing order
+        frequency, signal = f_given[::-1], signal[..., ::-1]
+        attrs = {**(attrs or {}), "frequency_reversed": 1}
     f = check_frequency_axis(frequency, signal.shape[-1], source=source)
     ny, nx = signal.shape[:2]
     if pixel_size is None:
