@@ -238,6 +238,7 @@ class BlockKrylov:
     def __init__(self):
         self.iterations: list[int] = []
         self._pre = None
+        self._fresh_iterations = 0  # of the solve the kept hierarchies were built for
 
     def solve(self, system, A, b, c, d, R, RV):
         """Newton update (du, dV) for the relative unknowns of ``system`` (see newton)."""

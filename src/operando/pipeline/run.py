@@ -150,8 +150,8 @@ def _run_locked(cfg: RunConfig, *, progress: bool | None, report: bool, shared_s
         log.info("%s …", name)
         ds = cache.get(name, key, compute)
         timings[name] = time.perf_counter() - t0
-        how = ("taken from another run's" if name in cache.from_shared else "reused") if name in cache.reused \
-            else "computed"
+        how = ("computed" if name not in cache.reused else
+               "taken from another run's" if name in cache.from_shared else "reused")
         log.info("%s %s in %.1f s", name, how, timings[name])
         datasets[name] = ds
         return ds

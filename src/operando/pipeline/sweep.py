@@ -51,21 +51,21 @@ VERDICT_CODES = {v: i for i, v in enumerate(VERDICTS)}
 #: reconstruction errors copied from the reconstruction stage's attrs (NaN where not computed)
 RECONSTRUCTION_ERRORS = ("J_relative_error", "J_model_error", "J_roundtrip_error", "M_roundtrip_error",
                          "x_map_median_error")
-#: long names of the numbers a sweep collects per point (and per charge step)
-RESULT_NAMES = {
-    "peak_B_lco": "largest |B| of the LixCoO2 magnetization at the sensor",
-    "peak_B_li": "largest |B| of the lithium metal's magnetization at the sensor",
-    "peak_B_total": "largest |B| of all magnetization at the sensor",
-    "peak_B_oersted": "largest |Bz| of the Ørsted field of the currents at the sensor",
-    "J_relative_error": "relative L2 error of the current density reconstructed from the measured map",
-    "J_model_error": "relative L2 error of the current density reconstructed from the noiseless map",
-    "J_roundtrip_error": "relative L2 error of the current-density round trip (field, then inversion)",
-    "M_roundtrip_error": "relative L2 error of the magnetization round trip (field, then inversion)",
-    "x_map_median_error": "median |x_reconstructed - x_true| over the LixCoO2 pixels of the map",
-    "run_seconds": "wall time of the point's run",
-    "cell_voltage_end": "cell voltage at the end of the charge step",
-    "x_li_mean_end": "mean lithium content x of LixCoO2 at the end of the charge step",
-    "t_end": "time at the end of the charge step",
+#: units and long names of the numbers a sweep collects per point (and per charge step)
+RESULTS = {
+    "peak_B_lco": ("T", "largest |B| of the LixCoO2 magnetization at the sensor"),
+    "peak_B_li": ("T", "largest |B| of the lithium metal's magnetization at the sensor"),
+    "peak_B_total": ("T", "largest |B| of all magnetization at the sensor"),
+    "peak_B_oersted": ("T", "largest |Bz| of the Ørsted field of the currents at the sensor"),
+    "J_relative_error": ("1", "relative L2 error of the current density reconstructed from the measured map"),
+    "J_model_error": ("1", "relative L2 error of the current density reconstructed from the noiseless map"),
+    "J_roundtrip_error": ("1", "relative L2 error of the current-density round trip (field, then inversion)"),
+    "M_roundtrip_error": ("1", "relative L2 error of the magnetization round trip (field, then inversion)"),
+    "x_map_median_error": ("1", "median |x_reconstructed - x_true| over the LixCoO2 pixels of the map"),
+    "run_seconds": ("s", "wall time of the point's run"),
+    "cell_voltage_end": ("V", "cell voltage at the end of the charge step"),
+    "x_li_mean_end": ("1", "mean lithium content x of LixCoO2 at the end of the charge step"),
+    "t_end": ("s", "time at the end of the charge step"),
 }
 #: values that differ between two sweeps of the same points (timing and cache use), not results
 BOOKKEEPING = ("run_seconds", "stages_computed", "stages_shared")
@@ -408,16 +408,15 @@ def sweep(config, over: dict[str, list], *, out=None, scheduler=None, n_workers:
         for n, future in enumerate(as_completed(futures), 1):
             p = futures[future]
             label = ", ".join(f"{k}={v}" for k, v in p.values.items())
-            if future.status == "finished" and "failed" in future.result():
-                errors[p.name] = future.result()["failed"]
-                log.error("sweep point %d/%d failed: %s: %s", n, len(points), label, errors[p.name])
-            elif future.status == "finished":
-                summaries[p.name] = future.result()
-                log.info("sweep point %d/%d finished in %.1f s (%s): %s", n, len(points),
-                         summaries[p.name]["run_seconds"], "computed" if summaries[p.name]["stages_computed"]
-                         else "reused", label)
-            else:
+            if future.status != "finished":
                 errors[p.name] = f"{type(future.exception()).__name__}: {future.exception()}"
+            elif "failed" in (summary := future.result()):
+                errors[p.name] = summary["failed"]
+            else:
+                summaries[p.name] = summary
+                log.info("sweep point %d/%d finished in %.1f s (%s): %s", n, len(points), summary["run_seconds"],
+                         "computed" if summary["stages_computed"] else "reused", label)
+            if p.name in errors:
                 log.error("sweep point %d/%d failed: %s: %s", n, len(points), label, errors[p.name])
     finally:
         if close:
@@ -505,7 +504,6 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
         for j, st in enumerate(steps):
             for k, v in zip(per_step, s["steps"][st], strict=True):
                 per_step[k][idx][j] = v
-    units = {"peak_B_lco": "T", "peak_B_li": "T", "peak_B_total": "T", "peak_B_oersted": "T", "run_seconds": "s"}
     # -1 is a flag of its own rather than a _FillValue: a masked integer variable reads back as float NaN
     data = {"verdict": ((*dims, "claim"), verdict, {
                 "long_name": "verdict of the claim", "flag_values": np.arange(-1, len(VERDICTS), dtype=np.int8),
@@ -515,10 +513,9 @@ def sweep_dataset(base: RunConfig, over: dict, points: list[SweepPoint], summari
             "stages_computed": (dims, computed, {"long_name": "stages computed (0: every stage reused from cache)"}),
             "stages_shared": (dims, shared, {"long_name": "stages taken from another point of the sweep"})}
     for k, v in numbers.items():
-        data[k] = (dims, v, {"units": units.get(k, "1"), "long_name": RESULT_NAMES[k]})
+        data[k] = (dims, v, dict(zip(("units", "long_name"), RESULTS[k], strict=True)))
     for k, v in per_step.items():
-        data[k] = ((*dims, "step"), v, {"units": {"cell_voltage_end": "V", "t_end": "s"}.get(k, "1"),
-                                        "long_name": RESULT_NAMES[k]})
+        data[k] = ((*dims, "step"), v, dict(zip(("units", "long_name"), RESULTS[k], strict=True)))
     ds = xr.Dataset(data, coords={**coords, "claim": claims, "step": steps})
     ds.attrs.update(title="operando sweep", swept_keys=keys, points=len(points), failed=len(errors))
     return ds
